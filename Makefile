@@ -1,0 +1,160 @@
+# Image URL to use all building/pushing image targets.
+IMG ?= scim-operator:latest
+
+# Kubernetes and etcd releases of the control plane the tests and the demo
+# run against; hack/envtest-assets.sh builds them from source once.
+ENVTEST_K8S_VERSION ?= 1.37.2
+ENVTEST_ETCD_VERSION ?= 3.6.16
+export ENVTEST_K8S_VERSION ENVTEST_ETCD_VERSION
+
+# Tool versions.
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+KUSTOMIZE_VERSION ?= v5.7.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
+
+LOCALBIN ?= $(shell pwd)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+KUBECTL ?= kubectl
+
+# Test flags: GO_TEST_FLAGS="-run X" narrows a run.
+GO_TEST_FLAGS ?=
+GO_TEST_TIMEOUT ?= 30m
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+GEN_RBAC = rbac:roleName=manager-role
+GEN_PATHS = paths="./..."
+
+.PHONY: manifests
+manifests: controller-gen ## Generate CRDs and RBAC from the markers in api/, controllers/ and scimwebhook/.
+	$(CONTROLLER_GEN) $(GEN_RBAC) crd $(GEN_PATHS) output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" $(GEN_PATHS)
+
+.PHONY: verify-generated
+verify-generated: controller-gen ## Fail if generated code or manifests differ from what the markers produce.
+	CONTROLLER_GEN="$(CONTROLLER_GEN)" hack/verify-generated.sh
+
+.PHONY: fmt
+fmt: ## Run go fmt against code.
+	go fmt ./...
+
+.PHONY: verify-fmt
+verify-fmt: ## Fail if any Go file is not gofmt-formatted.
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet: ## Run go vet against code.
+	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run
+
+.PHONY: envtest
+envtest: ## Build the envtest control plane (kube-apiserver, etcd) once; prints KUBEBUILDER_ASSETS.
+	@hack/envtest-assets.sh
+
+.PHONY: test
+test: verify-fmt vet verify-generated ## Check formatting, vet, generated files, then run every suite on a real API server.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager binary.
+	go build -o bin/manager .
+
+.PHONY: run
+run: manifests generate ## Run the manager from your host against the cluster in your kubeconfig.
+	go run . $(RUN_ARGS)
+
+.PHONY: demo
+demo: ## Run the operator on an embedded local control plane and print KUBECONFIG, SCIM_URL and SCIM_TOKEN.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/demo
+
+.PHONY: docker-build
+docker-build: ## Build the manager image.
+	docker build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image.
+	docker push $(IMG)
+
+.PHONY: build-installer
+build-installer: manifests kustomize ## Write dist/install.yaml: CRDs and everything the manager needs.
+	mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default > dist/install.yaml
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster in your kubeconfig.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Remove the CRDs from the cluster. ignore-not-found=true ignores missing ones.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the manager to the cluster in your kubeconfig.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the manager from the cluster.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ Dependencies
+
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
+$(CONTROLLER_GEN): | $(LOCALBIN)
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE) ## Install kustomize into bin/.
+$(KUSTOMIZE): | $(LOCALBIN)
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Install golangci-lint into bin/.
+$(GOLANGCI_LINT): | $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+# go-install-tool installs package $2 at version $3 as $1, versioned so that
+# a version bump in this Makefile installs the new one.
+define go-install-tool
+@[ -f "$(1)" ] || { \
+set -e; \
+package=$(2)@$(3) ;\
+echo "Downloading $${package}" ;\
+rm -f $(1) || true ;\
+GOBIN=$(LOCALBIN) go install $${package} ;\
+mv $(LOCALBIN)/$$(basename $(1) -$(3)) $(1) ;\
+}
+endef

@@ -1,0 +1,76 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+const (
+	// MaxMembersPerSlice bounds one ScimGroupMemberSlice, keeping every
+	// membership write small however large the group grows.
+	MaxMembersPerSlice = 1000
+)
+
+// GroupMember is one member of a group.
+type GroupMember struct {
+	// value is the member's SCIM id: the name of a ScimUser of the same
+	// tenant.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Value string `json:"value"`
+}
+
+// ScimGroupMemberSliceSpec holds part of one group's member list.
+type ScimGroupMemberSliceSpec struct {
+	// groupRef is the ScimGroup, in the same namespace, whose members these
+	// are. Immutable.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="groupRef is immutable: a slice cannot move between groups"
+	GroupRef GroupReference `json:"groupRef"`
+
+	// tenantRef is the group's tenant. Immutable.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="tenantRef is immutable: a slice cannot move between tenants"
+	TenantRef TenantReference `json:"tenantRef"`
+
+	// members of the group held by this slice. A user is a member of a group
+	// when any of the group's slices lists it.
+	// +kubebuilder:validation:MaxItems=1000
+	// +listType=map
+	// +listMapKey=value
+	// +optional
+	Members []GroupMember `json:"members,omitempty"`
+}
+
+// GroupReference names a ScimGroup in the same namespace.
+type GroupReference struct {
+	// name of the ScimGroup.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// ScimGroupMemberSlice holds up to 1000 members of one ScimGroup. A group's
+// membership is the union of its slices, so that groups of any size are
+// stored in objects of bounded size and one member change rewrites one small
+// object, as EndpointSlices do for Services.
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:shortName=sgms,categories=scim
+// +kubebuilder:printcolumn:name="Group",type=string,JSONPath=`.spec.groupRef.name`
+// +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ScimGroupMemberSlice struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ScimGroupMemberSliceSpec `json:"spec"`
+}
+
+// ScimGroupMemberSliceList is a list of ScimGroupMemberSlices.
+// +kubebuilder:object:root=true
+type ScimGroupMemberSliceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ScimGroupMemberSlice `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ScimGroupMemberSlice{}, &ScimGroupMemberSliceList{})
+}

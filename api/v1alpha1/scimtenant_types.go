@@ -1,0 +1,150 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Tenant condition types and reasons.
+const (
+	// ConditionTokenReady reports whether the tenant's bearer token Secret
+	// holds a usable token.
+	ConditionTokenReady = "TokenReady"
+
+	// ReasonTokenGenerated: the operator created the token Secret.
+	ReasonTokenGenerated = "TokenGenerated"
+	// ReasonTokenFound: the referenced Secret holds a token.
+	ReasonTokenFound = "TokenFound"
+	// ReasonTokenKeyMissing: the referenced Secret exists but lacks the key.
+	ReasonTokenKeyMissing = "TokenKeyMissing"
+	// ReasonTokenTooShort: the token in the Secret is too weak to accept.
+	ReasonTokenTooShort = "TokenTooShort"
+	// ReasonTokenSecretNotOwned: the Secret is missing a key and was not
+	// created by the operator, so the operator will not write into it.
+	ReasonTokenSecretNotOwned = "TokenSecretNotOwned"
+	// ReasonTenantReady: the endpoint is serving with a valid token.
+	ReasonTenantReady = "EndpointServing"
+	// ReasonTokenNotReady: Ready is false because the token is not usable.
+	ReasonTokenNotReady = "TokenNotReady"
+
+	// DefaultTokenSecretKey is the Secret key read when the tenant names none.
+	DefaultTokenSecretKey = "token"
+)
+
+// SecretKeyReference points at one key of a Secret in the tenant's namespace.
+type SecretKeyReference struct {
+	// name of the Secret in the tenant's namespace. If it does not exist, the
+	// operator creates it with a freshly generated token, owned by the tenant.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// key in the Secret's data that holds the bearer token.
+	// +kubebuilder:default=token
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +optional
+	Key string `json:"key,omitempty"`
+}
+
+// ScimTenantSpec is one organisation's provisioning configuration.
+// +kubebuilder:validation:XValidation:rule="!has(self.publicBaseURL) || self.publicBaseURL.startsWith('https://') || self.publicBaseURL.startsWith('http://')",message="publicBaseURL must be an http or https URL"
+type ScimTenantSpec struct {
+	// tokenSecretRef names the Secret key holding the bearer token the
+	// identity provider presents. The token itself never appears in this
+	// resource.
+	TokenSecretRef SecretKeyReference `json:"tokenSecretRef"`
+
+	// softDeleteRetention is how long a deactivated or deleted user's data is
+	// kept before it is purged for good. Reactivating the user within this
+	// time cancels the purge.
+	// +kubebuilder:default="2160h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="softDeleteRetention must not be negative"
+	// +optional
+	SoftDeleteRetention *metav1.Duration `json:"softDeleteRetention,omitempty"`
+
+	// defaultRole is given to users the identity provider sends without any
+	// role.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	DefaultRole string `json:"defaultRole,omitempty"`
+
+	// publicBaseURL is the externally reachable base URL of the SCIM server
+	// (for example the ingress host, "https://scim.example.com"). The tenant's
+	// endpoint is this URL followed by /scim/v2/<namespace>/<name>. When
+	// empty, the operator's configured base URL is used.
+	// +kubebuilder:validation:MaxLength=2048
+	// +optional
+	PublicBaseURL string `json:"publicBaseURL,omitempty"`
+}
+
+// ScimTenantStatus is the observed state of a tenant.
+type ScimTenantStatus struct {
+	// endpoint is the SCIM base URL to paste into the identity provider.
+	// +optional
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// conditions: Ready summarises; TokenReady reports on the bearer token.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// users counts the tenant's users by lifecycle phase.
+	// +optional
+	Users UserCounts `json:"users,omitempty"`
+
+	// groups is the number of the tenant's groups.
+	// +optional
+	Groups int32 `json:"groups,omitempty"`
+
+	// observedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+}
+
+// UserCounts counts a tenant's users by lifecycle phase.
+type UserCounts struct {
+	// active users.
+	// +optional
+	Active int32 `json:"active,omitempty"`
+	// inactive (soft-deleted) users, still visible over SCIM.
+	// +optional
+	Inactive int32 `json:"inactive,omitempty"`
+	// pendingPurge counts users deleted over SCIM whose data is retained
+	// until their purge time.
+	// +optional
+	PendingPurge int32 `json:"pendingPurge,omitempty"`
+}
+
+// ScimTenant is one organisation's SCIM provisioning endpoint: where its
+// bearer token lives and how long deleted users are retained.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=stenant;scimt,categories=scim
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`
+// +kubebuilder:printcolumn:name="Active",type=integer,JSONPath=`.status.users.active`
+// +kubebuilder:printcolumn:name="Inactive",type=integer,JSONPath=`.status.users.inactive`,priority=1
+// +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
+// +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.spec.softDeleteRetention`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ScimTenant struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ScimTenantSpec   `json:"spec"`
+	Status ScimTenantStatus `json:"status,omitempty"`
+}
+
+// ScimTenantList is a list of ScimTenants.
+// +kubebuilder:object:root=true
+type ScimTenantList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ScimTenant `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ScimTenant{}, &ScimTenantList{})
+}

@@ -1,0 +1,237 @@
+package controllers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// Event reasons of the tenant controller.
+const (
+	EventTokenGenerated = "TokenGenerated"
+)
+
+// generatedTokenBytes is the entropy of a generated token: 256 bits.
+const generatedTokenBytes = 32
+
+// ScimTenantReconciler keeps a tenant's bearer token Secret usable and
+// reports the tenant's endpoint and readiness.
+type ScimTenantReconciler struct {
+	client.Client
+	// APIReader reads Secrets the cache does not hold: those a platform
+	// team created without the token label.
+	APIReader   client.Reader
+	Recorder    events.EventRecorder
+	SCIMBaseURL string
+}
+
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one tenant's token and status up to date.
+func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	tenant := &v1alpha1.ScimTenant{}
+	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !tenant.DeletionTimestamp.IsZero() {
+		// The generated token Secret is owned by the tenant and goes with it.
+		return ctrl.Result{}, nil
+	}
+	return ctrl.Result{}, r.reconcileNormal(ctx, tenant)
+}
+
+func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1alpha1.ScimTenant) error {
+	before := tenant.DeepCopy()
+
+	tokenReady, err := r.reconcileToken(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	tokenReady.Type = v1alpha1.ConditionTokenReady
+	tokenReady.ObservedGeneration = tenant.Generation
+	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
+
+	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
+	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
+	tenant.Status.ObservedGeneration = tenant.Generation
+
+	if equality.Semantic.DeepEqual(before.Status, tenant.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, tenant, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
+	}
+	return nil
+}
+
+func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) metav1.Condition {
+	c := metav1.Condition{
+		Type:               v1alpha1.ConditionReady,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonTenantReady,
+		Message:            "SCIM endpoint " + tenant.Status.Endpoint + " accepts the token in Secret " + tenant.Spec.TokenSecretRef.Name,
+		ObservedGeneration: tenant.Generation,
+	}
+	if tokenReady.Status != metav1.ConditionTrue {
+		c.Status = metav1.ConditionFalse
+		c.Reason = v1alpha1.ReasonTokenNotReady
+		c.Message = tokenReady.Message
+	}
+	return c
+}
+
+// reconcileToken makes sure the tenant's token Secret exists, carries the
+// token label (so the SCIM server's cache sees it) and holds a usable
+// token, and reports on it. It writes into a Secret only when the operator
+// created it.
+func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alpha1.ScimTenant) (metav1.Condition, error) {
+	key := types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
+	secret := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, key, secret); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return metav1.Condition{}, fmt.Errorf("get token secret %s: %w", key, err)
+		}
+		return r.createTokenSecret(ctx, tenant, key)
+	}
+	if err := r.ensureTokenLabel(ctx, secret); err != nil {
+		return metav1.Condition{}, err
+	}
+
+	tokenKey := tenant.TokenKey()
+	token := secret.Data[tokenKey]
+	switch {
+	case len(token) == 0 && metav1.IsControlledBy(secret, tenant):
+		return r.fillTokenSecret(ctx, tenant, secret)
+	case len(token) == 0:
+		return metav1.Condition{
+			Status: metav1.ConditionFalse,
+			Reason: v1alpha1.ReasonTokenKeyMissing,
+			Message: fmt.Sprintf("Secret %s has no key %q: put the bearer token under that key, or delete the Secret to have a token generated",
+				key.Name, tokenKey),
+		}, nil
+	case len(token) < v1alpha1.MinTokenLength:
+		return metav1.Condition{
+			Status: metav1.ConditionFalse,
+			Reason: v1alpha1.ReasonTokenTooShort,
+			Message: fmt.Sprintf("the token in Secret %s key %q has %d characters; at least %d are required",
+				key.Name, tokenKey, len(token), v1alpha1.MinTokenLength),
+		}, nil
+	}
+	return metav1.Condition{
+		Status:  metav1.ConditionTrue,
+		Reason:  v1alpha1.ReasonTokenFound,
+		Message: fmt.Sprintf("Secret %s key %q holds the bearer token", key.Name, tokenKey),
+	}, nil
+}
+
+func (r *ScimTenantReconciler) createTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, key types.NamespacedName) (metav1.Condition, error) {
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: key.Namespace,
+			Name:      key.Name,
+			Labels:    map[string]string{v1alpha1.LabelTokenSecret: "true"},
+		},
+		Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{tenant.TokenKey(): generateToken()},
+	}
+	if err := controllerutil.SetControllerReference(tenant, secret, r.Scheme()); err != nil {
+		return metav1.Condition{}, fmt.Errorf("own token secret %s: %w", key, err)
+	}
+	if err := r.Create(ctx, secret); err != nil {
+		return metav1.Condition{}, fmt.Errorf("create token secret %s: %w", key, err)
+	}
+	return r.tokenGenerated(tenant, secret), nil
+}
+
+func (r *ScimTenantReconciler) fillTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, secret *corev1.Secret) (metav1.Condition, error) {
+	before := secret.DeepCopy()
+	if secret.Data == nil {
+		secret.Data = map[string][]byte{}
+	}
+	secret.Data[tenant.TokenKey()] = generateToken()
+	// The optimistic lock keeps a token someone wrote meanwhile from being
+	// overwritten.
+	if err := r.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return metav1.Condition{}, fmt.Errorf("write token into secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	}
+	return r.tokenGenerated(tenant, secret), nil
+}
+
+func (r *ScimTenantReconciler) tokenGenerated(tenant *v1alpha1.ScimTenant, secret *corev1.Secret) metav1.Condition {
+	r.Recorder.Eventf(tenant, nil, corev1.EventTypeNormal, EventTokenGenerated, "GenerateToken",
+		"generated a bearer token into Secret %s key %q", secret.Name, tenant.TokenKey())
+	return metav1.Condition{
+		Status:  metav1.ConditionTrue,
+		Reason:  v1alpha1.ReasonTokenGenerated,
+		Message: fmt.Sprintf("generated a bearer token into Secret %s key %q", secret.Name, tenant.TokenKey()),
+	}
+}
+
+func (r *ScimTenantReconciler) ensureTokenLabel(ctx context.Context, secret *corev1.Secret) error {
+	if secret.Labels[v1alpha1.LabelTokenSecret] == "true" {
+		return nil
+	}
+	before := secret.DeepCopy()
+	if secret.Labels == nil {
+		secret.Labels = map[string]string{}
+	}
+	secret.Labels[v1alpha1.LabelTokenSecret] = "true"
+	if err := r.Patch(ctx, secret, client.MergeFrom(before)); err != nil {
+		return fmt.Errorf("label token secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	}
+	return nil
+}
+
+// generateToken returns a random URL-safe token of 43 characters.
+func generateToken() []byte {
+	b := make([]byte, generatedTokenBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
+	return []byte(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// tenantsForSecret maps a token Secret to the tenants that reference it.
+func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	tenants := &v1alpha1.ScimTenantList{}
+	if err := r.List(ctx, tenants, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTenantTokenSecret: o.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list tenants of token secret", "secret", o.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(tenants.Items))
+	for i := range tenants.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&tenants.Items[i])})
+	}
+	return reqs
+}
+
+// SetupWithManager registers the controller.
+func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.ScimTenant{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// The cache holds only labelled Secrets, so this sees token Secrets
+		// and nothing else.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		Named("scimtenant").
+		Complete(r)
+}

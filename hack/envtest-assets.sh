@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the control-plane binaries envtest needs (kube-apiserver and etcd)
+# from the Go module proxy, because prebuilt envtest archives cannot be
+# fetched everywhere. Binaries land in a versioned store outside the
+# repository, like setup-envtest's, and are reused once built.
+#
+# Prints the directory to use as KUBEBUILDER_ASSETS on stdout; progress goes
+# to stderr.
+#
+# Environment:
+#   ENVTEST_K8S_VERSION   kube-apiserver release (default 1.37.2)
+#   ENVTEST_ETCD_VERSION  etcd release (default 3.6.16)
+#   ENVTEST_ASSETS_STORE  store root (default: the user cache dir)
+set -euo pipefail
+
+k8s_version="${ENVTEST_K8S_VERSION:-1.37.2}"
+etcd_version="${ENVTEST_ETCD_VERSION:-3.6.16}"
+store="${ENVTEST_ASSETS_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/scim-operator/envtest}"
+goos="$(go env GOOS)"
+goarch="$(go env GOARCH)"
+dest="${store}/k8s/${k8s_version}-etcd${etcd_version}-${goos}-${goarch}"
+
+log() { echo "envtest-assets: $*" >&2; }
+
+if [[ -x "${dest}/kube-apiserver" && -x "${dest}/etcd" ]]; then
+  echo "${dest}"
+  exit 0
+fi
+
+mkdir -p "${store}"
+# Two builds of the same assets at once would waste a quarter of an hour;
+# the second waits for the first and then reuses its result.
+exec 9>"${store}/.lock"
+flock 9
+if [[ -x "${dest}/kube-apiserver" && -x "${dest}/etcd" ]]; then
+  echo "${dest}"
+  exit 0
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
+mkdir -p "${dest}.partial"
+
+export CGO_ENABLED=0 GOFLAGS=-mod=mod GOWORK=off
+
+build_etcd() {
+  local dir="${work}/etcd"
+  mkdir -p "${dir}"
+  cat >"${dir}/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (
+    cd "${dir}"
+    go mod init envtest/etcd >/dev/null 2>&1
+    go mod edit -require="go.etcd.io/etcd/server/v3@v${etcd_version}"
+    go mod tidy >&2
+    go build -trimpath -ldflags=-s -o "${dest}.partial/etcd" .
+  )
+}
+
+build_kube_apiserver() {
+  local dir="${work}/kube-apiserver" gomod minor
+  mkdir -p "${dir}"
+  minor="$(cut -d. -f2 <<<"${k8s_version}")"
+  patch="$(cut -d. -f3 <<<"${k8s_version}")"
+  gomod="$(go mod download -json "k8s.io/kubernetes@v${k8s_version}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  (
+    cd "${dir}"
+    go mod init envtest/kube-apiserver >/dev/null 2>&1
+    go mod edit -require="k8s.io/kubernetes@v${k8s_version}"
+    # k8s.io/kubernetes points its staging modules at its own tree; outside
+    # it they must come from their published v0.<minor>.<patch> releases.
+    grep -oE '^[[:space:]]*k8s\.io/[a-z0-9-]+ => \./staging/' "${gomod}" | awk '{print $1}' |
+      while read -r mod; do
+        go mod edit -replace="${mod}=${mod}@v0.${minor}.${patch}"
+      done
+    cat >tools.go <<'GO'
+package tools
+
+import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+GO
+    go mod tidy >&2
+    local pkg=k8s.io/component-base/version
+    go build -trimpath -o "${dest}.partial/kube-apiserver" \
+      -ldflags "-s -X ${pkg}.gitVersion=v${k8s_version} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z" \
+      k8s.io/kubernetes/cmd/kube-apiserver
+  )
+}
+
+log "building etcd v${etcd_version} (once; cached in ${dest})"
+build_etcd
+log "building kube-apiserver v${k8s_version} (once; about 8 minutes on 2 cores)"
+build_kube_apiserver
+
+rm -rf "${dest}"
+mv "${dest}.partial" "${dest}"
+log "done"
+echo "${dest}"

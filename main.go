@@ -1,0 +1,41 @@
+// Command manager runs the scim-operator: the tenant, user and group
+// reconcilers and the SCIM 2.0 server identity providers provision through.
+package main
+
+import (
+	"flag"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/scim-operator/scim-operator/internal/operator"
+)
+
+func main() {
+	var opts operator.Options
+	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader among replicas for the reconcilers. Every replica serves SCIM either way.")
+	flag.StringVar(&opts.SCIM.Addr, "scim-bind-address", ":8000", "Address the SCIM server binds to.")
+	flag.StringVar(&opts.SCIM.BaseURL, "scim-base-url", "", "Externally reachable base URL of the SCIM server (e.g. https://scim.example.com), for tenants that set no publicBaseURL.")
+	flag.Int64Var(&opts.SCIM.MaxPayloadSize, "scim-max-payload-bytes", 1<<20, "Largest SCIM request body accepted, in bytes.")
+	flag.IntVar(&opts.SCIM.MaxResults, "scim-max-results", 1000, "Most resources one SCIM list response returns.")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("setup")
+
+	ctx := ctrl.SetupSignalHandler()
+	mgr, _, err := operator.New(ctx, ctrl.GetConfigOrDie(), opts)
+	if err != nil {
+		log.Error(err, "unable to set up the operator")
+		os.Exit(1)
+	}
+	log.Info("starting manager")
+	if err := mgr.Start(ctx); err != nil {
+		log.Error(err, "manager stopped with an error")
+		os.Exit(1)
+	}
+}

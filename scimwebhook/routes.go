@@ -1,0 +1,160 @@
+package scimwebhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+
+	"github.com/go-logr/logr"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// Request headers the server reads or writes.
+const (
+	HeaderRequestID     = "X-Request-Id"
+	HeaderAuthorization = "Authorization"
+)
+
+// tenantPrefix is the route prefix of one tenant's SCIM endpoint.
+const tenantPrefix = v1alpha1.SCIMPathPrefix + "/{namespace}/{tenant}"
+
+// endpoint handles one authenticated request for a tenant. It writes a
+// success response itself and returns failures for writeError.
+type endpoint func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error
+
+// tenantRequest is what an endpoint knows about the request's tenant.
+type tenantRequest struct {
+	tenant *v1alpha1.ScimTenant
+	// baseURL is the tenant's SCIM base URL, the root of every location.
+	baseURL string
+	log     logr.Logger
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	handle := func(pattern string, e endpoint) {
+		mux.Handle(pattern, s.authenticated(e))
+	}
+	handle("GET "+tenantPrefix+"/ServiceProviderConfig", s.getServiceProviderConfig)
+	handle("GET "+tenantPrefix+"/Schemas", s.listSchemas)
+	handle("GET "+tenantPrefix+"/Schemas/{id}", s.getSchema)
+	handle("GET "+tenantPrefix+"/ResourceTypes", s.listResourceTypes)
+	handle("GET "+tenantPrefix+"/ResourceTypes/{id}", s.getResourceType)
+	// Anything else under a tenant is authenticated first, so that an
+	// unauthenticated client learns nothing about which endpoints exist.
+	handle(tenantPrefix+"/", func(_ http.ResponseWriter, r *http.Request, _ *tenantRequest) error {
+		return errorf(http.StatusNotFound, "", "no SCIM endpoint %s %s", r.Method, r.URL.Path)
+	})
+
+	var h http.Handler = scimFallback(mux, s.log)
+	h = s.withDeadline(h)
+	h = s.limitBody(h)
+	h = s.recoverPanics(h)
+	h = s.withRequestID(h)
+	return h
+}
+
+// scimFallback answers requests the mux matches no route for (404) or no
+// method for (405) with SCIM Errors instead of the mux's plain text.
+func scimFallback(mux *http.ServeMux, log logr.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		status := rec.status
+		if status != http.StatusMethodNotAllowed {
+			status = http.StatusNotFound
+		}
+		writeError(w, loggerFrom(r.Context(), log), errorf(status, "", "no SCIM endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// statusRecorder captures what the mux's own not-found and
+// method-not-allowed handlers would have sent.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
+
+type loggerKey struct{}
+
+// loggerFrom is the request-scoped logger, carrying the request id.
+func loggerFrom(ctx context.Context, fallback logr.Logger) logr.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(logr.Logger); ok {
+		return l
+	}
+	return fallback
+}
+
+// withRequestID tags each request with the identity provider's request id,
+// or a fresh one, so a provisioning log line can be matched to ours.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(HeaderRequestID)
+		if id == "" || len(id) > 128 {
+			id = newRequestID()
+		}
+		w.Header().Set(HeaderRequestID, id)
+		log := s.log.WithValues("requestID", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, log)))
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
+	return hex.EncodeToString(b)
+}
+
+// recoverPanics turns a panic in a handler into a SCIM 500 and a log line
+// instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeError(w, loggerFrom(r.Context(), s.log), fmt.Errorf("panic serving %s %s: %v", r.Method, r.URL.Path, v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies at the advertised maxPayloadSize.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.opts.MaxPayloadSize {
+			writeError(w, loggerFrom(r.Context(), s.log), errorf(http.StatusRequestEntityTooLarge, "",
+				"request body of %d bytes exceeds the maximum of %d bytes", r.ContentLength, s.opts.MaxPayloadSize))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxPayloadSize)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withDeadline bounds the time one request may spend, so a stalled API
+// server cannot pile up requests behind it.
+func (s *Server) withDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,172 @@
+// Package scimwebhook is the SCIM 2.0 HTTP server identity providers talk
+// to. It runs inside the manager, serves reads from the manager's cache and
+// writes through the API server, one tenant per URL prefix
+// (/scim/v2/<namespace>/<tenant>).
+package scimwebhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// Defaults for Options left zero.
+const (
+	DefaultAddr            = ":8000"
+	DefaultMaxPayloadSize  = 1 << 20
+	DefaultMaxResults      = 1000
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultRequestTimeout  = 60 * time.Second
+)
+
+// Options configure the server.
+type Options struct {
+	// Addr is the listen address.
+	Addr string
+	// BaseURL is the externally reachable URL of the server, used for
+	// tenants that set no publicBaseURL of their own.
+	BaseURL string
+	// MaxPayloadSize bounds request bodies, in bytes.
+	MaxPayloadSize int64
+	// MaxResults bounds the resources one list response returns.
+	MaxResults int
+	// ShutdownTimeout is how long in-flight requests may finish on stop.
+	ShutdownTimeout time.Duration
+	// RequestTimeout bounds the handling of one request.
+	RequestTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.MaxPayloadSize == 0 {
+		o.MaxPayloadSize = DefaultMaxPayloadSize
+	}
+	if o.MaxResults == 0 {
+		o.MaxResults = DefaultMaxResults
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+}
+
+// Server is the SCIM HTTP server. It is a manager Runnable that every
+// replica runs, leader or not.
+type Server struct {
+	opts    Options
+	reader  client.Reader
+	cache   cache.Cache
+	log     logr.Logger
+	handler http.Handler
+
+	// addr is the bound listen address once serving; empty before.
+	addr atomic.Pointer[string]
+}
+
+// New builds a server that reads tenants and token Secrets through reader,
+// which is expected to be backed by c.
+func New(opts Options, reader client.Reader, c cache.Cache, log logr.Logger) *Server {
+	opts.defaults()
+	s := &Server{opts: opts, reader: reader, cache: c, log: log}
+	s.handler = s.routes()
+	return s
+}
+
+// AddToManager adds a server built from opts to mgr.
+func AddToManager(mgr manager.Manager, opts Options) (*Server, error) {
+	s := New(opts, mgr.GetClient(), mgr.GetCache(), mgr.GetLogger().WithName("scim"))
+	if err := mgr.Add(s); err != nil {
+		return nil, fmt.Errorf("add SCIM server to manager: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("scim-server", s.ReadyCheck); err != nil {
+		return nil, fmt.Errorf("add SCIM server readiness check: %w", err)
+	}
+	return s, nil
+}
+
+// capabilities is what the server implements, the single source of what
+// ServiceProviderConfig advertises.
+func (s *Server) capabilities() schema.Capabilities {
+	return schema.Capabilities{
+		MaxResults:     s.opts.MaxResults,
+		MaxPayloadSize: s.opts.MaxPayloadSize,
+	}
+}
+
+// NeedLeaderElection is false: every replica serves SCIM requests.
+func (s *Server) NeedLeaderElection() bool { return false }
+
+// Handler is the server's HTTP handler, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr is the address the server listens on, or "" before it does.
+func (s *Server) Addr() string {
+	if a := s.addr.Load(); a != nil {
+		return *a
+	}
+	return ""
+}
+
+// ReadyCheck fails until the cache has synced and the server is listening,
+// so a replica receives no traffic it would answer from an empty cache.
+func (s *Server) ReadyCheck(_ *http.Request) error {
+	if s.Addr() == "" {
+		return errors.New("SCIM server is not serving yet")
+	}
+	return nil
+}
+
+// Start serves until ctx is cancelled, then drains in-flight requests.
+func (s *Server) Start(ctx context.Context) error {
+	if !s.cache.WaitForCacheSync(ctx) {
+		return errors.New("SCIM server: cache did not sync")
+	}
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("SCIM server: listen on %s: %w", s.opts.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.opts.RequestTimeout,
+		WriteTimeout:      s.opts.RequestTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	addr := ln.Addr().String()
+	s.addr.Store(&addr)
+	s.log.Info("serving SCIM", "addr", addr)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("SCIM server: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down SCIM server")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("SCIM server: shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("SCIM server: %w", err)
+	}
+	return nil
+}
