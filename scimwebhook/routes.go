@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-logr/logr"
 
@@ -45,7 +46,12 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+tenantPrefix+"/ResourceTypes/{id}", s.getResourceType)
 	// Anything else under a tenant is authenticated first, so that an
 	// unauthenticated client learns nothing about which endpoints exist.
-	handle(tenantPrefix+"/", func(_ http.ResponseWriter, r *http.Request, _ *tenantRequest) error {
+	handle(tenantPrefix+"/", func(w http.ResponseWriter, r *http.Request, _ *tenantRequest) error {
+		if allowed := allowedMethods(mux, r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			return errorf(http.StatusMethodNotAllowed, "", "%s is not supported on %s; use %s",
+				r.Method, r.URL.Path, strings.Join(allowed, " or "))
+		}
 		return errorf(http.StatusNotFound, "", "no SCIM endpoint %s %s", r.Method, r.URL.Path)
 	})
 
@@ -63,7 +69,8 @@ func scimFallback(mux *http.ServeMux, log logr.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
-			h.ServeHTTP(w, r)
+			// Only ServeHTTP sets the path values the handlers read.
+			mux.ServeHTTP(w, r)
 			return
 		}
 		rec := &statusRecorder{header: http.Header{}}
@@ -77,6 +84,20 @@ func scimFallback(mux *http.ServeMux, log logr.Logger) http.Handler {
 		}
 		writeError(w, loggerFrom(r.Context(), log), errorf(status, "", "no SCIM endpoint %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// allowedMethods lists the methods some route other than the tenant
+// catch-all serves r's path with.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != tenantPrefix+"/" {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
 
 // statusRecorder captures what the mux's own not-found and

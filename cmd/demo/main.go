@@ -181,4 +181,3 @@ func answers(ctx context.Context, endpoint, token string) bool {
 	_ = resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
-

@@ -1,0 +1,158 @@
+package scimwebhook_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// expectSCIMError checks that r is a SCIM Error (RFC 7644 section 3.12)
+// with the given status.
+func expectSCIMError(r *response, status int) map[string]any {
+	GinkgoHelper()
+	Expect(r.StatusCode).To(Equal(status), "body: %s", r.body)
+	Expect(r.Header.Get("Content-Type")).To(HavePrefix(schema.MediaType))
+	doc := r.json()
+	Expect(doc["schemas"]).To(ConsistOf(schema.ErrorURN))
+	Expect(doc["status"]).To(Equal(strconv.Itoa(status)), "RFC 7644 section 3.12: status is a string")
+	Expect(doc["detail"]).NotTo(BeEmpty())
+	return doc
+}
+
+var _ = Describe("Authentication", func() {
+	var t testTenant
+	BeforeEach(func() { t = newTenant() })
+
+	It("rejects a request without a token with a SCIM 401 and a challenge", func() {
+		r := do(http.MethodGet, t.path("/ServiceProviderConfig"), "", nil)
+		expectSCIMError(r, http.StatusUnauthorized)
+		Expect(r.Header.Get("WWW-Authenticate")).To(HavePrefix("Bearer"))
+	})
+
+	It("rejects a wrong token", func() {
+		expectSCIMError(do(http.MethodGet, t.path("/ServiceProviderConfig"), t.token+"x", nil), http.StatusUnauthorized)
+	})
+
+	It("rejects a non-bearer scheme", func() {
+		req := t.path("/ServiceProviderConfig")
+		r := doWithHeader(http.MethodGet, req, "Basic "+t.token)
+		expectSCIMError(r, http.StatusUnauthorized)
+	})
+
+	It("accepts the scheme in any case", func() {
+		r := doWithHeader(http.MethodGet, t.path("/ServiceProviderConfig"), "bearer "+t.token)
+		Expect(r.StatusCode).To(Equal(http.StatusOK))
+	})
+
+	It("answers an unknown tenant exactly like a wrong token", func() {
+		known := do(http.MethodGet, t.path("/ServiceProviderConfig"), t.token+"x", nil)
+		unknown := do(http.MethodGet, "/scim/v2/"+t.namespace+"/nobody/ServiceProviderConfig", t.token, nil)
+		expectSCIMError(unknown, http.StatusUnauthorized)
+		Expect(unknown.body).To(Equal(known.body))
+	})
+
+	It("never lets one tenant's token into another tenant", func() {
+		other := newTenant()
+		expectSCIMError(do(http.MethodGet, other.path("/ServiceProviderConfig"), t.token, nil), http.StatusUnauthorized)
+		expectSCIMError(do(http.MethodGet, t.path("/ServiceProviderConfig"), other.token, nil), http.StatusUnauthorized)
+	})
+
+	It("authenticates before revealing whether an endpoint exists", func() {
+		expectSCIMError(do(http.MethodGet, t.path("/NoSuchThing"), "", nil), http.StatusUnauthorized)
+		doc := expectSCIMError(t.get("/NoSuchThing"), http.StatusNotFound)
+		Expect(doc["detail"]).To(ContainSubstring("/NoSuchThing"))
+	})
+
+	It("answers paths outside any tenant with a SCIM 404", func() {
+		expectSCIMError(do(http.MethodGet, "/nowhere", "", nil), http.StatusNotFound)
+	})
+
+	It("answers a wrong method with a SCIM 405 naming the allowed ones", func() {
+		r := do(http.MethodDelete, t.path("/ServiceProviderConfig"), t.token, nil)
+		expectSCIMError(r, http.StatusMethodNotAllowed)
+		Expect(r.Header.Get("Allow")).To(ContainSubstring("GET"))
+	})
+
+	It("echoes the identity provider's request id and makes one up otherwise", func() {
+		Expect(t.get("/ServiceProviderConfig").Header.Get("X-Request-Id")).To(HaveLen(32))
+	})
+
+	It("stops accepting the token when the Secret changes", func() {
+		old := t.token
+		rotateToken(t, strings.Repeat("n", 40))
+		Eventually(func() int {
+			return do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode
+		}).Should(Equal(http.StatusUnauthorized))
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("n", 40), nil).StatusCode).To(Equal(http.StatusOK))
+	})
+})
+
+var _ = Describe("Discovery", func() {
+	var t testTenant
+	BeforeEach(func() { t = newTenant() })
+
+	It("serves ServiceProviderConfig as SCIM JSON with what the server supports", func() {
+		r := t.get("/ServiceProviderConfig")
+		Expect(r.StatusCode).To(Equal(http.StatusOK))
+		Expect(r.Header.Get("Content-Type")).To(Equal(schema.MediaType + "; charset=utf-8"))
+		doc := r.json()
+		Expect(doc["schemas"]).To(ConsistOf(schema.ServiceProviderConfigURN))
+		Expect(doc["authenticationSchemes"]).To(ContainElement(HaveKeyWithValue("type", "oauthbearertoken")))
+		Expect(doc["bulk"]).To(HaveKeyWithValue("supported", false))
+		Expect(doc["changePassword"]).To(HaveKeyWithValue("supported", false))
+		Expect(doc["meta"]).To(HaveKeyWithValue("location", "http://scim.test.example"+t.path("/ServiceProviderConfig")))
+	})
+
+	It("ignores query parameters on discovery endpoints", func() {
+		Expect(t.get("/ServiceProviderConfig?attributes=patch").StatusCode).To(Equal(http.StatusOK))
+	})
+
+	It("lists every schema, each also served by its id", func() {
+		doc := t.get("/Schemas").json()
+		Expect(doc["schemas"]).To(ConsistOf(schema.ListResponseURN))
+		resources := doc["Resources"].([]any)
+		Expect(doc["totalResults"]).To(BeNumerically("==", len(resources)))
+		var ids []string
+		for _, res := range resources {
+			id := res.(map[string]any)["id"].(string)
+			ids = append(ids, id)
+			one := t.get("/Schemas/" + id)
+			Expect(one.StatusCode).To(Equal(http.StatusOK))
+			Expect(one.json()).To(Equal(res))
+		}
+		Expect(ids).To(ConsistOf(schema.UserURN, schema.EnterpriseUserURN, schema.HoxhuntUserURN, schema.GroupURN))
+	})
+
+	It("describes every attribute with its characteristics", func() {
+		user := t.get("/Schemas/" + schema.UserURN).json()
+		var userName map[string]any
+		for _, a := range user["attributes"].([]any) {
+			if a.(map[string]any)["name"] == "userName" {
+				userName = a.(map[string]any)
+			}
+		}
+		Expect(userName).To(HaveKeyWithValue("uniqueness", "server"))
+		Expect(userName).To(HaveKeyWithValue("required", true))
+		Expect(userName).To(HaveKeyWithValue("caseExact", false))
+	})
+
+	It("lists the User and Group resource types with their extensions", func() {
+		doc := t.get("/ResourceTypes").json()
+		Expect(doc["totalResults"]).To(BeNumerically("==", 2))
+		user := t.get("/ResourceTypes/User").json()
+		Expect(user).To(HaveKeyWithValue("endpoint", "/Users"))
+		Expect(user).To(HaveKeyWithValue("schema", schema.UserURN))
+		Expect(user["schemaExtensions"]).To(ContainElement(HaveKeyWithValue("schema", schema.EnterpriseUserURN)))
+		Expect(t.get("/ResourceTypes/Group").json()).To(HaveKeyWithValue("endpoint", "/Groups"))
+	})
+
+	It("answers unknown schemas and resource types with a SCIM 404", func() {
+		expectSCIMError(t.get("/Schemas/urn:nope"), http.StatusNotFound)
+		expectSCIMError(t.get("/ResourceTypes/Nope"), http.StatusNotFound)
+	})
+})

@@ -1,0 +1,175 @@
+package scimwebhook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/controllers"
+	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/scimwebhook"
+)
+
+var (
+	cfg       *rest.Config
+	k8sClient client.Client
+	testEnv   *envtest.Environment
+	ctx       context.Context
+	cancel    context.CancelFunc
+	server    *scimwebhook.Server
+)
+
+func TestSCIMServer(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "SCIM Server Suite")
+}
+
+var _ = BeforeSuite(func() {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	ctx, cancel = context.WithCancel(context.TODO())
+
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	var err error
+	cfg, err = testEnv.Start()
+	Expect(err).NotTo(HaveOccurred(), "start envtest; run through 'make test' so KUBEBUILDER_ASSETS is set")
+
+	scheme, err := controllers.NewScheme()
+	Expect(err).NotTo(HaveOccurred())
+	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	server = startOperator()
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	Expect(testEnv.Stop()).To(Succeed())
+})
+
+// startOperator runs a whole operator (reconcilers and SCIM server) against
+// the test API server, as one replica of the deployment would, and returns
+// its SCIM server once it serves.
+func startOperator() *scimwebhook.Server {
+	mgr, srv, err := operator.New(ctx, cfg, operator.Options{
+		MetricsAddr: "0",
+		ProbeAddr:   "0",
+		SCIM:        scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://scim.test.example"},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+	Eventually(srv.Addr).WithTimeout(30 * time.Second).ShouldNot(BeEmpty())
+	return srv
+}
+
+// testTenant is a ready tenant in a namespace of its own.
+type testTenant struct {
+	namespace string
+	name      string
+	token     string
+}
+
+// newTenant creates a tenant in a fresh namespace and waits until the
+// server accepts its generated token.
+func newTenant() testTenant {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "scim-"}}
+	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+	tenant := &v1alpha1.ScimTenant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "acme"},
+		Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "acme-scim-token"}},
+	}
+	Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+
+	t := testTenant{namespace: ns.Name, name: tenant.Name}
+	Eventually(func(g Gomega) {
+		secret := &corev1.Secret{}
+		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns.Name, Name: "acme-scim-token"}, secret)).To(Succeed())
+		t.token = string(secret.Data[v1alpha1.DefaultTokenSecretKey])
+		g.Expect(t.token).NotTo(BeEmpty())
+		g.Expect(t.get("/ServiceProviderConfig").StatusCode).To(Equal(http.StatusOK))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	return t
+}
+
+// path is the URL path of the tenant's endpoint p.
+func (t testTenant) path(p string) string {
+	return v1alpha1.SCIMPathPrefix + "/" + t.namespace + "/" + t.name + p
+}
+
+func (t testTenant) get(p string) *response {
+	return do(http.MethodGet, t.path(p), t.token, nil)
+}
+
+// response is a completed HTTP exchange with its body read.
+type response struct {
+	*http.Response
+	body []byte
+}
+
+// json decodes the body into a generic document.
+func (r *response) json() map[string]any {
+	var doc map[string]any
+	ExpectWithOffset(1, json.Unmarshal(r.body, &doc)).To(Succeed(), "body: %s", r.body)
+	return doc
+}
+
+// do sends a request to the server; token "" sends no Authorization.
+func do(method, path, token string, body []byte) *response {
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+server.Addr()+path, bytes.NewReader(body))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	return send(req)
+}
+
+func send(req *http.Request) *response {
+	resp, err := http.DefaultClient.Do(req)
+	ExpectWithOffset(2, err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	ExpectWithOffset(2, err).NotTo(HaveOccurred())
+	return &response{Response: resp, body: b}
+}
+
+// doWithHeader sends a bodiless request with a raw Authorization header.
+func doWithHeader(method, path, authorization string) *response {
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+server.Addr()+path, nil)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", authorization)
+	return send(req)
+}
+
+// rotateToken writes a new token into the tenant's Secret.
+func rotateToken(t testTenant, token string) {
+	secret := &corev1.Secret{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
+	patch := client.MergeFrom(secret.DeepCopy())
+	secret.Data[v1alpha1.DefaultTokenSecretKey] = []byte(token)
+	ExpectWithOffset(1, k8sClient.Patch(ctx, secret, patch)).To(Succeed())
+}
