@@ -86,8 +86,9 @@ run: manifests generate ## Run the manager from your host against the cluster in
 	go run . $(RUN_ARGS)
 
 .PHONY: demo
-demo: ## Run the operator on an embedded local control plane and print KUBECONFIG, SCIM_URL and SCIM_TOKEN.
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/demo
+demo: | $(LOCALBIN) ## Run the operator on an embedded local control plane and print KUBECONFIG, SCIM_URL and SCIM_TOKEN.
+	go build -o $(LOCALBIN)/demo ./cmd/demo
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" exec $(LOCALBIN)/demo
 
 .PHONY: docker-build
 docker-build: ## Build the manager image.
