@@ -53,7 +53,10 @@ type ScimTenantReconciler struct {
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	tenant := &v1alpha1.ScimTenant{}
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
 	}
 	if !tenant.DeletionTimestamp.IsZero() {
 		// The generated token Secret is owned by the tenant and goes with it.
@@ -227,11 +230,15 @@ func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Ob
 
 // SetupWithManager registers the controller.
 func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.ScimTenant{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// The cache holds only labelled Secrets, so this sees token Secrets
 		// and nothing else.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
 		Named("scimtenant").
 		Complete(r)
+	if err != nil {
+		return fmt.Errorf("build tenant controller: %w", err)
+	}
+	return nil
 }

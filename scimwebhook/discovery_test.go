@@ -117,7 +117,7 @@ var _ = Describe("Discovery", func() {
 		Expect(doc["schemas"]).To(ConsistOf(schema.ListResponseURN))
 		resources := doc["Resources"].([]any)
 		Expect(doc["totalResults"]).To(BeNumerically("==", len(resources)))
-		var ids []string
+		ids := make([]string, 0, len(resources))
 		for _, res := range resources {
 			id := res.(map[string]any)["id"].(string)
 			ids = append(ids, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -55,7 +56,7 @@ func (s *Server) routes() http.Handler {
 		return errorf(http.StatusNotFound, "", "no SCIM endpoint %s %s", r.Method, r.URL.Path)
 	})
 
-	var h http.Handler = scimFallback(mux, s.log)
+	h := scimFallback(mux, s.log)
 	h = s.withDeadline(h)
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
@@ -147,7 +148,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
+				if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 					panic(v)
 				}
 				writeError(w, loggerFrom(r.Context(), s.log), fmt.Errorf("panic serving %s %s: %v", r.Method, r.URL.Path, v))

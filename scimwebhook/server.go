@@ -136,7 +136,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if !s.cache.WaitForCacheSync(ctx) {
 		return errors.New("SCIM server: cache did not sync")
 	}
-	ln, err := net.Listen("tcp", s.opts.Addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("SCIM server: listen on %s: %w", s.opts.Addr, err)
 	}

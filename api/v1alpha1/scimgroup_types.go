@@ -74,5 +74,5 @@ type ScimGroupList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimGroup{}, &ScimGroupList{})
+	knownTypes = append(knownTypes, &ScimGroup{}, &ScimGroupList{})
 }

@@ -72,5 +72,5 @@ type ScimGroupMemberSliceList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimGroupMemberSlice{}, &ScimGroupMemberSliceList{})
+	knownTypes = append(knownTypes, &ScimGroupMemberSlice{}, &ScimGroupMemberSliceList{})
 }

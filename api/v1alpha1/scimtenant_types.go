@@ -18,9 +18,6 @@ const (
 	ReasonTokenKeyMissing = "TokenKeyMissing"
 	// ReasonTokenTooShort: the token in the Secret is too weak to accept.
 	ReasonTokenTooShort = "TokenTooShort"
-	// ReasonTokenSecretNotOwned: the Secret is missing a key and was not
-	// created by the operator, so the operator will not write into it.
-	ReasonTokenSecretNotOwned = "TokenSecretNotOwned"
 	// ReasonTenantReady: the endpoint is serving with a valid token.
 	ReasonTenantReady = "EndpointServing"
 	// ReasonTokenNotReady: Ready is false because the token is not usable.
@@ -146,5 +143,5 @@ type ScimTenantList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimTenant{}, &ScimTenantList{})
+	knownTypes = append(knownTypes, &ScimTenant{}, &ScimTenantList{})
 }

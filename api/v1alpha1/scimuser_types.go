@@ -428,5 +428,5 @@ type ScimUserList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&ScimUser{}, &ScimUserList{})
+	knownTypes = append(knownTypes, &ScimUser{}, &ScimUserList{})
 }

@@ -150,14 +150,14 @@ func applyTenant(ctx context.Context, c client.Client, path string) (*v1alpha1.S
 func waitServing(ctx context.Context, c client.Client, tenant *v1alpha1.ScimTenant) (endpoint, token string, err error) {
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, readyTimeout, true, func(ctx context.Context) (bool, error) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(tenant), tenant); err != nil {
-			return false, err
+			return false, fmt.Errorf("get tenant: %w", err)
 		}
 		if !meta.IsStatusConditionTrue(tenant.Status.Conditions, v1alpha1.ConditionReady) {
 			return false, nil
 		}
 		secret := &corev1.Secret{}
 		if err := c.Get(ctx, types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}, secret); err != nil {
-			return false, err
+			return false, fmt.Errorf("get token secret: %w", err)
 		}
 		endpoint, token = tenant.Status.Endpoint, string(secret.Data[tenant.TokenKey()])
 		return answers(ctx, endpoint, token), nil

@@ -62,8 +62,8 @@ func str(name, description string, opts ...func(*Attribute)) Attribute {
 	return attr(name, TypeString, description, opts...)
 }
 
-func boolean(name, description string, opts ...func(*Attribute)) Attribute {
-	return attr(name, TypeBoolean, description, opts...)
+func boolean(name, description string) Attribute {
+	return attr(name, TypeBoolean, description)
 }
 
 func complexAttr(name, description string, sub []Attribute, opts ...func(*Attribute)) Attribute {
@@ -89,9 +89,9 @@ func references(types ...string) func(*Attribute) {
 // multiValued is the shape RFC 7643 section 2.4 gives every multi-valued
 // attribute: value, display, type and primary, with the canonical types
 // given.
-func multiValued(name, description, valueDescription string, types []string, valueOpts ...func(*Attribute)) Attribute {
+func multiValued(name, description, valueDescription string, types []string) Attribute {
 	return complexAttr(name, description, []Attribute{
-		str("value", valueDescription, valueOpts...),
+		str("value", valueDescription),
 		str("display", "A human-readable name, primarily used for display purposes."),
 		str("type", "A label indicating the attribute's function.", canonical(types...)),
 		boolean("primary", "Indicates the 'primary' or preferred attribute value; at most one value may be primary."),
