@@ -72,11 +72,13 @@ func complexAttr(name, description string, sub []Attribute, opts ...func(*Attrib
 	return a
 }
 
-func multi(a *Attribute)        { a.MultiValued = true }
-func required(a *Attribute)     { a.Required = true }
-func readOnly(a *Attribute)     { a.Mutability = MutabilityReadOnly }
-func immutable(a *Attribute)    { a.Mutability = MutabilityImmutable }
-func serverUnique(a *Attribute) { a.Uniqueness = UniquenessServer }
+func multi(a *Attribute)          { a.MultiValued = true }
+func caseExact(a *Attribute)      { a.CaseExact = true }
+func returnedAlways(a *Attribute) { a.Returned = ReturnedAlways }
+func required(a *Attribute)       { a.Required = true }
+func readOnly(a *Attribute)       { a.Mutability = MutabilityReadOnly }
+func immutable(a *Attribute)      { a.Mutability = MutabilityImmutable }
+func serverUnique(a *Attribute)   { a.Uniqueness = UniquenessServer }
 
 func canonical(values ...string) func(*Attribute) {
 	return func(a *Attribute) { a.CanonicalValues = values }

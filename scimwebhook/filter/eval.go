@@ -1,0 +1,303 @@
+package filter
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// Resolved is a path checked against a resource's schema.
+type Resolved struct {
+	// Attr is the top-level attribute the path names.
+	Attr *schema.Attribute
+	// Container is "" for attributes at the top level of the resource, or
+	// the URN of the extension that holds Attr.
+	Container string
+	// Sub is the sub-attribute the path names, if any.
+	Sub *schema.Attribute
+}
+
+// Leaf is the attribute whose values the path finally yields: the
+// sub-attribute, or the "value" of a multi-valued complex attribute
+// compared as a whole (RFC 7644 section 3.4.2.2), or Attr.
+func (r Resolved) Leaf() *schema.Attribute {
+	if r.Sub != nil {
+		return r.Sub
+	}
+	if r.Attr.Type == schema.TypeComplex {
+		if v, ok := r.Attr.Sub("value"); ok {
+			return v
+		}
+	}
+	return r.Attr
+}
+
+// Resolve checks p against the resource's schema, including the paths in
+// its value filter.
+func Resolve(p Path, res *schema.Resource) (Resolved, error) {
+	a, container, ok := res.Attribute(p.URN, p.Attr)
+	if !ok {
+		return Resolved{}, fmt.Errorf("unknown attribute %q", p.String())
+	}
+	r := Resolved{Attr: a, Container: container}
+	if p.Filter != nil {
+		if !a.MultiValued {
+			return Resolved{}, fmt.Errorf("%q is not multi-valued, so it takes no value filter", a.Name)
+		}
+		if err := checkElementFilter(p.Filter, a); err != nil {
+			return Resolved{}, err
+		}
+	}
+	if p.Sub != "" {
+		sub, ok := a.Sub(p.Sub)
+		if !ok {
+			return Resolved{}, fmt.Errorf("unknown attribute %q", p.String())
+		}
+		r.Sub = sub
+	}
+	return r, nil
+}
+
+// checkElementFilter checks the paths inside a value filter, which name
+// sub-attributes of a.
+func checkElementFilter(e Expr, a *schema.Attribute) error {
+	return walkPaths(e, func(p Path) error {
+		if p.URN != "" || p.Sub != "" {
+			return fmt.Errorf("%q: inside %s[...] only sub-attribute names may appear", p.String(), a.Name)
+		}
+		if _, ok := a.Sub(p.Attr); !ok {
+			return fmt.Errorf("%q has no sub-attribute %q", a.Name, p.Attr)
+		}
+		return nil
+	})
+}
+
+// Validate checks every path in e against the resource's schema.
+func Validate(e Expr, res *schema.Resource) error {
+	return walkPaths(e, func(p Path) error {
+		_, err := Resolve(p, res)
+		return err
+	})
+}
+
+func walkPaths(e Expr, f func(Path) error) error {
+	switch e := e.(type) {
+	case Logical:
+		if err := walkPaths(e.Left, f); err != nil {
+			return err
+		}
+		return walkPaths(e.Right, f)
+	case Not:
+		return walkPaths(e.X, f)
+	case Compare:
+		return f(e.Path)
+	case Present:
+		return f(e.Path)
+	case ValuePath:
+		return f(e.Path)
+	}
+	return nil
+}
+
+// Matches reports whether doc, a resource in SCIM JSON form with
+// canonical attribute names, satisfies e. e must have passed Validate.
+func Matches(e Expr, doc map[string]any, res *schema.Resource) bool {
+	return matches(e, func(p Path) ([]any, *schema.Attribute) { return resourceValues(doc, res, p) })
+}
+
+// lookup yields the values a path has in some scope, with the attribute
+// that describes them.
+type lookup func(Path) ([]any, *schema.Attribute)
+
+func matches(e Expr, values lookup) bool {
+	switch e := e.(type) {
+	case Logical:
+		if e.Op == OpAnd {
+			return matches(e.Left, values) && matches(e.Right, values)
+		}
+		return matches(e.Left, values) || matches(e.Right, values)
+	case Not:
+		return !matches(e.X, values)
+	case Present:
+		vs, _ := values(e.Path)
+		for _, v := range vs {
+			if present(v) {
+				return true
+			}
+		}
+		return false
+	case ValuePath:
+		vs, _ := values(e.Path)
+		return len(vs) > 0
+	case Compare:
+		vs, a := values(e.Path)
+		if e.Op == OpNe {
+			return !anyMatch(vs, OpEq, e.Value, a)
+		}
+		return anyMatch(vs, e.Op, e.Value, a)
+	}
+	return false
+}
+
+func anyMatch(vs []any, op string, want any, a *schema.Attribute) bool {
+	if want == nil {
+		// "eq null" matches an absent attribute.
+		for _, v := range vs {
+			if present(v) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range vs {
+		if compare(v, op, want, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func present(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case string:
+		return v != ""
+	case []any:
+		return len(v) > 0
+	case map[string]any:
+		return len(v) > 0
+	}
+	return true
+}
+
+// resourceValues yields the values path p has in doc.
+func resourceValues(doc map[string]any, res *schema.Resource, p Path) ([]any, *schema.Attribute) {
+	r, err := Resolve(p, res)
+	if err != nil {
+		return nil, nil
+	}
+	scope := doc
+	if r.Container != "" {
+		ext, _ := doc[r.Container].(map[string]any)
+		scope = ext
+	}
+	return elementValues(scope[r.Attr.Name], r, p.Filter), r.Leaf()
+}
+
+// elementValues narrows an attribute's value to the elements that pass the
+// value filter and then to the sub-attribute or leaf the path names.
+func elementValues(v any, r Resolved, f Expr) []any {
+	var elems []any
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		elems = v
+	default:
+		elems = []any{v}
+	}
+	if f != nil {
+		kept := elems[:0:0]
+		for _, el := range elems {
+			m, ok := el.(map[string]any)
+			if ok && matches(f, elementLookup(m, r.Attr)) {
+				kept = append(kept, el)
+			}
+		}
+		elems = kept
+	}
+	leaf := r.Leaf()
+	if leaf == r.Attr {
+		return elems
+	}
+	out := make([]any, 0, len(elems))
+	for _, el := range elems {
+		if m, ok := el.(map[string]any); ok {
+			out = append(out, m[leaf.Name])
+		}
+	}
+	return out
+}
+
+// elementLookup resolves the relative paths of a value filter inside one
+// element of the multi-valued attribute a.
+func elementLookup(el map[string]any, a *schema.Attribute) lookup {
+	return func(p Path) ([]any, *schema.Attribute) {
+		sub, ok := a.Sub(p.Attr)
+		if !ok {
+			return nil, nil
+		}
+		return []any{el[sub.Name]}, sub
+	}
+}
+
+func compare(v any, op string, want any, a *schema.Attribute) bool {
+	switch want := want.(type) {
+	case string:
+		got, ok := v.(string)
+		if !ok {
+			return false
+		}
+		if a != nil && a.Type == schema.TypeDateTime && isOrdering(op) {
+			return compareTimes(got, op, want)
+		}
+		if a == nil || !a.CaseExact {
+			got, want = strings.ToLower(got), strings.ToLower(want)
+		}
+		return compareStrings(got, op, want)
+	case bool:
+		got, ok := v.(bool)
+		return ok && op == OpEq && got == want
+	case float64:
+		got, ok := v.(float64)
+		if !ok {
+			return false
+		}
+		return compareOrdered(got, op, want)
+	}
+	return false
+}
+
+func isOrdering(op string) bool {
+	return op == OpGt || op == OpGe || op == OpLt || op == OpLe
+}
+
+func compareStrings(got, op, want string) bool {
+	switch op {
+	case OpCo:
+		return strings.Contains(got, want)
+	case OpSw:
+		return strings.HasPrefix(got, want)
+	case OpEw:
+		return strings.HasSuffix(got, want)
+	}
+	return compareOrdered(got, op, want)
+}
+
+func compareTimes(got, op, want string) bool {
+	g, err1 := time.Parse(time.RFC3339Nano, got)
+	w, err2 := time.Parse(time.RFC3339Nano, want)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return compareOrdered(g.UnixNano(), op, w.UnixNano())
+}
+
+func compareOrdered[T string | float64 | int64](got T, op string, want T) bool {
+	switch op {
+	case OpEq:
+		return got == want
+	case OpGt:
+		return got > want
+	case OpGe:
+		return got >= want
+	case OpLt:
+		return got < want
+	case OpLe:
+		return got <= want
+	}
+	return false
+}
