@@ -301,3 +301,32 @@ func compareOrdered[T string | float64 | int64](got T, op string, want T) bool {
 	}
 	return false
 }
+
+// MatchesElement reports whether el, one element of the multi-valued
+// attribute a, satisfies the value filter e.
+func MatchesElement(e Expr, el map[string]any, a *schema.Attribute) bool {
+	return matches(e, elementLookup(el, a))
+}
+
+// Equalities are the sub-attribute values a value filter pins down with
+// "eq" joined by "and" (emails[type eq "work"] pins type to "work"); ok is
+// false for any other shape. A PATCH that targets an element that does not
+// exist yet creates it with these values.
+func Equalities(e Expr) (values map[string]any, ok bool) {
+	values = map[string]any{}
+	var collect func(Expr) bool
+	collect = func(e Expr) bool {
+		switch e := e.(type) {
+		case Logical:
+			return e.Op == OpAnd && collect(e.Left) && collect(e.Right)
+		case Compare:
+			if e.Op != OpEq || e.Value == nil || e.Path.Sub != "" || e.Path.Filter != nil {
+				return false
+			}
+			values[e.Path.Attr] = e.Value
+			return true
+		}
+		return false
+	}
+	return values, collect(e)
+}

@@ -10,6 +10,9 @@ type Resource struct {
 	Endpoint   string
 	Core       Schema
 	Extensions []Schema
+	// Discarded are attributes accepted on input and never kept, such as
+	// the password some identity providers send along.
+	Discarded []string
 }
 
 // Common attributes every resource has (RFC 7643 section 3.1). They are not
@@ -28,7 +31,7 @@ var common = []Attribute{
 
 // UserResource and GroupResource are the resource types the server serves.
 var (
-	UserResource  = &Resource{Name: ResourceUser, Endpoint: "/Users", Core: User, Extensions: []Schema{EnterpriseUser, HoxhuntUser}}
+	UserResource  = &Resource{Name: ResourceUser, Endpoint: "/Users", Core: User, Extensions: []Schema{EnterpriseUser, HoxhuntUser}, Discarded: []string{"password"}}
 	GroupResource = &Resource{Name: ResourceGroup, Endpoint: "/Groups", Core: Group}
 )
 
@@ -70,6 +73,16 @@ func (r *Resource) Attribute(urn, name string) (a *Attribute, container string, 
 	}
 	a, ok = find(ext.Attributes, name)
 	return a, ext.ID, ok
+}
+
+// IsDiscarded reports whether name is accepted on input and never kept.
+func (r *Resource) IsDiscarded(name string) bool {
+	for _, d := range r.Discarded {
+		if strings.EqualFold(d, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Sub finds a sub-attribute of a complex attribute by name.

@@ -1,0 +1,216 @@
+package patch
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("decode %s: %v", s, err)
+	}
+	return m
+}
+
+func TestApply(t *testing.T) {
+	const user = `{"userName":"bjensen","active":true,"displayName":"Babs",
+		"emails":[{"value":"b@example.com","type":"work","primary":true}],
+		"name":{"givenName":"Barbara","familyName":"Jensen"},
+		"` + enterprise + `":{"department":"Tours"}}`
+	for _, tc := range []struct {
+		name string
+		ops  string
+		want string // the resulting document; "" when the PATCH must fail
+		err  string // the SCIM error type when it fails
+	}{
+		{
+			name: "replace a simple attribute",
+			ops:  `[{"op":"replace","path":"displayName","value":"Barbara J"}]`,
+			want: `{"displayName":"Barbara J"}`,
+		},
+		{
+			name: "Entra: capitalised op and a string boolean",
+			ops:  `[{"op":"Replace","path":"active","value":"False"}]`,
+			want: `{"active":false}`,
+		},
+		{
+			name: "attribute names in any case",
+			ops:  `[{"op":"replace","path":"DisplayName","value":"X"},{"op":"replace","path":"NAME.GIVENNAME","value":"B"}]`,
+			want: `{"displayName":"X","name":{"givenName":"B","familyName":"Jensen"}}`,
+		},
+		{
+			name: "Entra: work email by value filter",
+			ops:  `[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"new@example.com"}]`,
+			want: `{"emails":[{"value":"new@example.com","type":"work","primary":true}]}`,
+		},
+		{
+			name: "Entra: a filter matching nothing creates the element",
+			ops:  `[{"op":"Add","path":"addresses[type eq \"work\"].country","value":"FI"},{"op":"Replace","path":"addresses[type eq \"work\"].locality","value":"Helsinki"}]`,
+			want: `{"addresses":[{"type":"work","country":"FI","locality":"Helsinki"}]}`,
+		},
+		{
+			name: "Entra: phone number by type",
+			ops:  `[{"op":"Add","path":"phoneNumbers[type eq \"work\"].value","value":"+358401234567"}]`,
+			want: `{"phoneNumbers":[{"type":"work","value":"+358401234567"}]}`,
+		},
+		{
+			name: "Entra: enterprise attributes by URN path",
+			ops:  `[{"op":"Add","path":"` + enterprise + `:department","value":"Sales"},{"op":"Add","path":"` + enterprise + `:employeeNumber","value":"42"}]`,
+			want: `{"` + enterprise + `":{"department":"Sales","employeeNumber":"42"}}`,
+		},
+		{
+			name: "Entra: manager as a bare id",
+			ops:  `[{"op":"Add","path":"` + enterprise + `:manager","value":"mgr-id"}]`,
+			want: `{"` + enterprise + `":{"department":"Tours","manager":{"value":"mgr-id"}}}`,
+		},
+		{
+			name: "Entra: manager as an object",
+			ops:  `[{"op":"replace","path":"` + enterprise + `:manager","value":{"value":"mgr-id"}}]`,
+			want: `{"` + enterprise + `":{"department":"Tours","manager":{"value":"mgr-id"}}}`,
+		},
+		{
+			name: "Entra: remove the manager",
+			ops:  `[{"op":"Add","path":"` + enterprise + `:manager","value":"m"},{"op":"Remove","path":"` + enterprise + `:manager"}]`,
+			want: `{"` + enterprise + `":{"department":"Tours"}}`,
+		},
+		{
+			name: "Entra: add a single-valued attribute",
+			ops:  `[{"op":"Add","path":"nickName","value":"Babs"},{"op":"Add","path":"title","value":"Guide"}]`,
+			want: `{"nickName":"Babs","title":"Guide"}`,
+		},
+		{
+			name: "Entra compliant: path-less replace with dotted and URN keys",
+			ops: `[{"op":"replace","value":{"displayName":"D","name.givenName":"G",
+				"` + enterprise + `:employeeNumber":"7","active":false}}]`,
+			want: `{"displayName":"D","active":false,"name":{"givenName":"G","familyName":"Jensen"},"` + enterprise + `":{"department":"Tours","employeeNumber":"7"}}`,
+		},
+		{
+			name: "Okta: path-less deactivate",
+			ops:  `[{"op":"replace","value":{"active":false}}]`,
+			want: `{"active":false}`,
+		},
+		{
+			name: "path-less value with an extension object",
+			ops:  `[{"op":"add","value":{"` + enterprise + `":{"division":"North"}}}]`,
+			want: `{"` + enterprise + `":{"department":"Tours","division":"North"}}`,
+		},
+		{
+			name: "path-less value with read-only attributes ignores them",
+			ops:  `[{"op":"replace","value":{"id":"x","meta":{"resourceType":"User"},"displayName":"Y"}}]`,
+			want: `{"displayName":"Y"}`,
+		},
+		{
+			name: "add to a multi-valued attribute appends without duplicates",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"B@example.com","type":"work"},{"value":"h@example.com","type":"home"}]}]`,
+			want: `{"emails":[{"value":"b@example.com","type":"work","primary":true},{"value":"h@example.com","type":"home"}]}`,
+		},
+		{
+			name: "replace a multi-valued attribute",
+			ops:  `[{"op":"replace","path":"emails","value":[{"value":"h@example.com","type":"home"}]}]`,
+			want: `{"emails":[{"value":"h@example.com","type":"home"}]}`,
+		},
+		{
+			name: "remove elements by filter",
+			ops:  `[{"op":"remove","path":"emails[type eq \"work\"]"}]`,
+			want: `{"emails":null}`,
+		},
+		{
+			name: "remove a whole attribute",
+			ops:  `[{"op":"remove","path":"name"}]`,
+			want: `{"name":null}`,
+		},
+		{
+			name: "remove of something absent is a no-op",
+			ops:  `[{"op":"remove","path":"nickName"},{"op":"remove","path":"addresses[type eq \"home\"]"}]`,
+			want: `{}`,
+		},
+		{
+			name: "replace with null clears",
+			ops:  `[{"op":"replace","path":"displayName","value":null}]`,
+			want: `{"displayName":null}`,
+		},
+		{
+			name: "operations apply in order",
+			ops:  `[{"op":"replace","path":"title","value":"a"},{"op":"replace","path":"title","value":"b"}]`,
+			want: `{"title":"b"}`,
+		},
+		{name: "unknown attribute", ops: `[{"op":"replace","path":"nosuch","value":"x"}]`, err: ScimTypeInvalidPath},
+		{name: "read-only attribute by path", ops: `[{"op":"replace","path":"id","value":"x"}]`, err: ScimTypeMutability},
+		{name: "wrong type", ops: `[{"op":"replace","path":"active","value":"maybe"}]`, err: ScimTypeInvalidValue},
+		{name: "number where a string belongs", ops: `[{"op":"add","path":"title","value":5}]`, err: ScimTypeInvalidValue},
+		{name: "unknown sub-attribute in a value", ops: `[{"op":"add","path":"name","value":{"nosuch":"x"}}]`, err: ScimTypeInvalidSyntax},
+		{name: "unknown key in a path-less value", ops: `[{"op":"replace","value":{"nosuch":"x"}}]`, err: ScimTypeInvalidPath},
+		{name: "filter that cannot create", ops: `[{"op":"replace","path":"emails[type ne \"work\"].value","value":"x"}]`, err: ScimTypeNoTarget},
+		{name: "path-less with a non-object", ops: `[{"op":"replace","value":"x"}]`, err: ScimTypeInvalidValue},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := decode(t, user)
+			ops, err := Parse([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + tc.ops + `}`))
+			if err == nil {
+				ops, err = Expand(ops, schema.UserResource)
+			}
+			if err == nil {
+				err = Apply(doc, ops, schema.UserResource)
+			}
+			if tc.err != "" {
+				pe, ok := err.(*Error)
+				if !ok || pe.ScimType != tc.err {
+					t.Fatalf("err = %v, want a %s error", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := decode(t, user)
+			for k, v := range decode(t, tc.want) {
+				if v == nil {
+					delete(want, k)
+				} else {
+					want[k] = v
+				}
+			}
+			if !reflect.DeepEqual(doc, want) {
+				got, _ := json.Marshal(doc)
+				exp, _ := json.Marshal(want)
+				t.Errorf("got  %s\nwant %s", got, exp)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		err  string
+	}{
+		{body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"x"}]}`},
+		{body: `{"Operations":[{"Op":"Remove","Path":"title"}]}`},
+		{body: `not json`, err: ScimTypeInvalidSyntax},
+		{body: `{"schemas":["urn:wrong"],"Operations":[{"op":"add","path":"a","value":1}]}`, err: ScimTypeInvalidSyntax},
+		{body: `{"Operations":[]}`, err: ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"move","path":"a"}]}`, err: ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"add","path":"a"}]}`, err: ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"remove"}]}`, err: ScimTypeNoTarget},
+		{body: `{"Operations":[{"op":"remove","path":"a[b eq"}]}`, err: ScimTypeInvalidPath},
+		{body: `{"Operations":[{"op":"add","path":"a","value":1,"extra":2}]}`, err: ScimTypeInvalidSyntax},
+	} {
+		_, err := Parse([]byte(tc.body))
+		if tc.err == "" {
+			if err != nil {
+				t.Errorf("Parse(%s): %v", tc.body, err)
+			}
+			continue
+		}
+		if pe, ok := err.(*Error); !ok || pe.ScimType != tc.err {
+			t.Errorf("Parse(%s) = %v, want a %s error", tc.body, err, tc.err)
+		}
+	}
+}
