@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
 )
 
 // Event reasons of the tenant controller.
@@ -217,7 +218,7 @@ func generateToken() []byte {
 // tenantsForSecret maps a token Secret to the tenants that reference it.
 func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
 	tenants := &v1alpha1.ScimTenantList{}
-	if err := r.List(ctx, tenants, client.InNamespace(o.GetNamespace()), client.MatchingFields{IndexTenantTokenSecret: o.GetName()}); err != nil {
+	if err := r.List(ctx, tenants, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.TenantTokenSecret: o.GetName()}); err != nil {
 		logf.FromContext(ctx).Error(err, "list tenants of token secret", "secret", o.GetName())
 		return nil
 	}

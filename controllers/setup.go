@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
 )
 
 // NewScheme knows the built-in kinds and this operator's own.
@@ -48,7 +49,7 @@ type Options struct {
 
 // SetupWithManager registers every reconciler with mgr.
 func SetupWithManager(ctx context.Context, mgr manager.Manager, opts Options) error {
-	if err := registerIndexes(ctx, mgr); err != nil {
+	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	tenants := &ScimTenantReconciler{

@@ -5,9 +5,16 @@ import (
 )
 
 const (
-	// MaxMembersPerSlice bounds one ScimGroupMemberSlice, keeping every
-	// membership write small however large the group grows.
-	MaxMembersPerSlice = 1000
+	// MaxMembersPerSlice bounds one ScimGroupMemberSlice (about 300 KiB at
+	// most), keeping every membership write small however large the group
+	// grows.
+	MaxMembersPerSlice = 5000
+
+	// MemberSliceBuckets is how many slices a group's members are spread
+	// over, by a hash of the member id: a member always lives in the same
+	// slice, so concurrent writers can never file it twice. A group holds up
+	// to MemberSliceBuckets * MaxMembersPerSlice (320,000) members.
+	MemberSliceBuckets = 64
 )
 
 // GroupMember is one member of a group.
@@ -32,7 +39,7 @@ type ScimGroupMemberSliceSpec struct {
 
 	// members of the group held by this slice. A user is a member of a group
 	// when any of the group's slices lists it.
-	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:MaxItems=5000
 	// +listType=map
 	// +listMapKey=value
 	// +optional
@@ -47,9 +54,9 @@ type GroupReference struct {
 	Name string `json:"name"`
 }
 
-// ScimGroupMemberSlice holds up to 1000 members of one ScimGroup. A group's
-// membership is the union of its slices, so that groups of any size are
-// stored in objects of bounded size and one member change rewrites one small
+// ScimGroupMemberSlice holds part of one ScimGroup's members. A group's
+// membership is the union of its slices, so that large groups are stored
+// in objects of bounded size and one member change rewrites one small
 // object, as EndpointSlices do for Services.
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=sgms,categories=scim

@@ -1,0 +1,205 @@
+// Package mapping converts between the ScimUser and ScimGroup custom
+// resources and their SCIM JSON form. It is the one place that knows how
+// SCIM attributes map to spec fields.
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// Ref is a reference to another resource: a group of a user, a member of
+// a group.
+type Ref struct {
+	Value   string
+	Display string
+	Ref     string
+}
+
+// Spec fields that are not SCIM attributes, and the SCIM containers of the
+// extension fields.
+const (
+	fieldTenantRef  = "tenantRef"
+	fieldManagedBy  = "managedBy"
+	fieldEnterprise = "enterprise"
+	fieldHoxhunt    = "hoxhunt"
+)
+
+// Version is the weak ETag of a resource version (RFC 7644 section 3.14).
+func Version(resourceVersion string) string { return `W/"` + resourceVersion + `"` }
+
+// User renders u in SCIM JSON form with canonical attribute names.
+func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
+	doc := toMap(u.Spec)
+	delete(doc, fieldTenantRef)
+	delete(doc, fieldManagedBy)
+	if ent, ok := doc[fieldEnterprise].(map[string]any); ok {
+		if m, ok := ent["manager"].(map[string]any); ok {
+			renameKey(m, "ref", "$ref")
+		}
+		doc[schema.EnterpriseUserURN] = ent
+	}
+	delete(doc, fieldEnterprise)
+	renameKey(doc, fieldHoxhunt, schema.HoxhuntUserURN)
+	if _, set := doc["active"]; !set {
+		doc["active"] = true
+	}
+	schemas := []string{schema.UserURN}
+	for _, urn := range []string{schema.EnterpriseUserURN, schema.HoxhuntUserURN} {
+		if _, ok := doc[urn]; ok {
+			schemas = append(schemas, urn)
+		}
+	}
+	doc["schemas"] = schemas
+	doc["id"] = u.Name
+	if len(groups) > 0 {
+		doc["groups"] = refs(groups, "direct")
+	}
+	doc["meta"] = meta(&u.ObjectMeta, schema.ResourceUser, location, Version(u.ResourceVersion))
+	return doc
+}
+
+// UserSpec sets every SCIM attribute of spec from doc, a user in
+// canonical form (see schema.Resource.Normalize); attributes absent from
+// doc are cleared. The tenant and management fields are kept.
+func UserSpec(doc map[string]any, spec *v1alpha1.ScimUserSpec) error {
+	m := copyMap(doc)
+	delete(m, "id")
+	delete(m, "meta")
+	delete(m, "schemas")
+	delete(m, "groups")
+	if ent, ok := m[schema.EnterpriseUserURN].(map[string]any); ok {
+		ent = copyMap(ent)
+		if mgr, ok := ent["manager"].(map[string]any); ok {
+			mgr = copyMap(mgr)
+			renameKey(mgr, "$ref", "ref")
+			ent["manager"] = mgr
+		}
+		m[fieldEnterprise] = ent
+	}
+	delete(m, schema.EnterpriseUserURN)
+	renameKey(m, schema.HoxhuntUserURN, fieldHoxhunt)
+	next := v1alpha1.ScimUserSpec{}
+	if err := fromMap(m, &next); err != nil {
+		return err
+	}
+	next.TenantRef, next.ManagedBy = spec.TenantRef, spec.ManagedBy
+	*spec = next
+	return nil
+}
+
+// Group renders g in SCIM JSON form. members is nil when they were not
+// asked for, which omits the attribute.
+func Group(g *v1alpha1.ScimGroup, location, version string, members []Ref) map[string]any {
+	doc := map[string]any{
+		"schemas":     []string{schema.GroupURN},
+		"id":          g.Name,
+		"displayName": g.Spec.DisplayName,
+		"meta":        meta(&g.ObjectMeta, schema.ResourceGroup, location, version),
+	}
+	if g.Spec.ExternalID != "" {
+		doc["externalId"] = g.Spec.ExternalID
+	}
+	if members != nil {
+		doc["members"] = refs(members, "")
+	}
+	return doc
+}
+
+// GroupSpec sets displayName and externalId from doc, a group in
+// canonical form, and returns the member ids it lists.
+func GroupSpec(doc map[string]any, spec *v1alpha1.ScimGroupSpec) (members []string) {
+	spec.DisplayName, _ = doc["displayName"].(string)
+	spec.ExternalID, _ = doc["externalId"].(string)
+	list, _ := doc["members"].([]any)
+	for _, el := range list {
+		if m, ok := el.(map[string]any); ok {
+			if v, ok := m["value"].(string); ok && v != "" {
+				members = append(members, v)
+			}
+		}
+	}
+	return members
+}
+
+func refs(rs []Ref, typ string) []any {
+	out := make([]any, 0, len(rs))
+	for _, r := range rs {
+		m := map[string]any{"value": r.Value}
+		if r.Display != "" {
+			m["display"] = r.Display
+		}
+		if r.Ref != "" {
+			m["$ref"] = r.Ref
+		}
+		if typ != "" {
+			m["type"] = typ
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func meta(om *metav1.ObjectMeta, resourceType, location, version string) map[string]any {
+	created := om.CreationTimestamp.Time
+	modified := created
+	for _, f := range om.ManagedFields {
+		if f.Time != nil && f.Time.After(modified) {
+			modified = f.Time.Time
+		}
+	}
+	return map[string]any{
+		"resourceType": resourceType,
+		"created":      created.UTC().Format(time.RFC3339),
+		"lastModified": modified.UTC().Format(time.RFC3339),
+		"location":     location,
+		"version":      version,
+	}
+}
+
+func toMap(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshal %T: %v", v, err)) // plain structs always marshal
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(fmt.Sprintf("unmarshal %T: %v", v, err))
+	}
+	return m
+}
+
+func fromMap(m map[string]any, into any) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode attributes: %w", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(into); err != nil {
+		return &schema.ValueError{ScimType: schema.ScimTypeInvalidValue, Detail: fmt.Sprintf("attributes do not fit a user: %v", err)}
+	}
+	return nil
+}
+
+func renameKey(m map[string]any, from, to string) {
+	if v, ok := m[from]; ok {
+		m[to] = v
+		delete(m, from)
+	}
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
