@@ -48,7 +48,7 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 		return nil, errUnauthorized
 	}
 	tenant := &v1alpha1.ScimTenant{}
-	if err := s.reader.Get(r.Context(), key, tenant); err != nil {
+	if err := s.client.Get(r.Context(), key, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errUnauthorized
 		}
@@ -56,7 +56,7 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 	}
 	secret := &corev1.Secret{}
 	secretKey := types.NamespacedName{Namespace: key.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
-	if err := s.reader.Get(r.Context(), secretKey, secret); err != nil {
+	if err := s.client.Get(r.Context(), secretKey, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errUnauthorized
 		}

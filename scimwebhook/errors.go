@@ -34,6 +34,8 @@ type Error struct {
 	// RetryAfter, when set, is sent as the Retry-After header in seconds so
 	// identity providers back off instead of quarantining the app.
 	RetryAfter int
+	// cause, when set, is logged but never sent to the client.
+	cause error
 }
 
 func (e *Error) Error() string {
@@ -62,6 +64,9 @@ func writeError(w http.ResponseWriter, log logr.Logger, err error) {
 	if !errors.As(err, &se) {
 		log.Error(err, "request failed")
 		se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+	}
+	if se.cause != nil {
+		log.Error(se.cause, "request failed", "status", se.Status)
 	}
 	if se.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(se.RetryAfter))

@@ -45,6 +45,25 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+tenantPrefix+"/Schemas/{id}", s.getSchema)
 	handle("GET "+tenantPrefix+"/ResourceTypes", s.listResourceTypes)
 	handle("GET "+tenantPrefix+"/ResourceTypes/{id}", s.getResourceType)
+	handle("GET "+tenantPrefix+"/Users", s.listUsers)
+	handle("POST "+tenantPrefix+"/Users", s.createUser)
+	handle("POST "+tenantPrefix+"/Users/.search", s.searchUsers)
+	handle("GET "+tenantPrefix+"/Users/{id}", s.getUser)
+	handle("PUT "+tenantPrefix+"/Users/{id}", s.replaceUser)
+	handle("PATCH "+tenantPrefix+"/Users/{id}", s.patchUser)
+	handle("DELETE "+tenantPrefix+"/Users/{id}", s.deleteUser)
+	handle("GET "+tenantPrefix+"/Groups", s.listGroups)
+	handle("POST "+tenantPrefix+"/Groups", s.createGroup)
+	handle("POST "+tenantPrefix+"/Groups/.search", s.searchGroups)
+	handle("GET "+tenantPrefix+"/Groups/{id}", s.getGroup)
+	handle("PUT "+tenantPrefix+"/Groups/{id}", s.replaceGroup)
+	handle("PATCH "+tenantPrefix+"/Groups/{id}", s.patchGroup)
+	handle("DELETE "+tenantPrefix+"/Groups/{id}", s.deleteGroup)
+	// RFC 7644 section 3.11: a server that cannot tell who the token
+	// belongs to answers /Me with 501.
+	handle(tenantPrefix+"/Me", func(_ http.ResponseWriter, _ *http.Request, _ *tenantRequest) error {
+		return errorf(http.StatusNotImplemented, "", "/Me is not supported: a tenant's token identifies the identity provider, not a user")
+	})
 	// Anything else under a tenant is authenticated first, so that an
 	// unauthenticated client learns nothing about which endpoints exist.
 	handle(tenantPrefix+"/", func(w http.ResponseWriter, r *http.Request, _ *tenantRequest) error {

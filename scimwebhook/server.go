@@ -68,9 +68,13 @@ func (o *Options) defaults() {
 // Server is the SCIM HTTP server. It is a manager Runnable that every
 // replica runs, leader or not.
 type Server struct {
-	opts    Options
-	reader  client.Reader
-	cache   cache.Cache
+	opts Options
+	// client reads from the manager's cache and writes to the API server.
+	client client.Client
+	// apiReader reads from the API server itself, for what the cache may
+	// not have seen yet (another replica's writes).
+	apiReader client.Reader
+	cache     cache.Cache
 	log     logr.Logger
 	handler http.Handler
 
@@ -78,18 +82,18 @@ type Server struct {
 	addr atomic.Pointer[string]
 }
 
-// New builds a server that reads tenants and token Secrets through reader,
-// which is expected to be backed by c.
-func New(opts Options, reader client.Reader, c cache.Cache, log logr.Logger) *Server {
+// New builds a server that reads through c, which is expected to be backed
+// by the cache ca, and reads what the cache may lack through apiReader.
+func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, reader: reader, cache: c, log: log}
+	s := &Server{opts: opts, client: c, apiReader: apiReader, cache: ca, log: log}
 	s.handler = s.routes()
 	return s
 }
 
 // AddToManager adds a server built from opts to mgr.
 func AddToManager(mgr manager.Manager, opts Options) (*Server, error) {
-	s := New(opts, mgr.GetClient(), mgr.GetCache(), mgr.GetLogger().WithName("scim"))
+	s := New(opts, mgr.GetClient(), mgr.GetAPIReader(), mgr.GetCache(), mgr.GetLogger().WithName("scim"))
 	if err := mgr.Add(s); err != nil {
 		return nil, fmt.Errorf("add SCIM server to manager: %w", err)
 	}
@@ -103,6 +107,9 @@ func AddToManager(mgr manager.Manager, opts Options) (*Server, error) {
 // ServiceProviderConfig advertises.
 func (s *Server) capabilities() schema.Capabilities {
 	return schema.Capabilities{
+		Patch:          true,
+		Filter:         true,
+		ETag:           true,
 		MaxResults:     s.opts.MaxResults,
 		MaxPayloadSize: s.opts.MaxPayloadSize,
 	}

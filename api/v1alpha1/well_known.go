@@ -11,6 +11,10 @@ const (
 	// operator caches only Secrets carrying it, never every Secret in the
 	// cluster, and adds it to the Secrets tenants reference.
 	LabelTokenSecret = "scim.provisioning.io/token-secret"
+
+	// LabelGroup names the ScimGroup a ScimGroupMemberSlice belongs to, so
+	// that all of a group's slices can be listed or deleted at once.
+	LabelGroup = "scim.provisioning.io/group"
 )
 
 const (

@@ -63,7 +63,7 @@ func Resolve(p Path, res *schema.Resource) (Resolved, error) {
 // checkElementFilter checks the paths inside a value filter, which name
 // sub-attributes of a.
 func checkElementFilter(e Expr, a *schema.Attribute) error {
-	return walkPaths(e, func(p Path) error {
+	return Walk(e, func(p Path) error {
 		if p.URN != "" || p.Sub != "" {
 			return fmt.Errorf("%q: inside %s[...] only sub-attribute names may appear", p.String(), a.Name)
 		}
@@ -76,21 +76,22 @@ func checkElementFilter(e Expr, a *schema.Attribute) error {
 
 // Validate checks every path in e against the resource's schema.
 func Validate(e Expr, res *schema.Resource) error {
-	return walkPaths(e, func(p Path) error {
+	return Walk(e, func(p Path) error {
 		_, err := Resolve(p, res)
 		return err
 	})
 }
 
-func walkPaths(e Expr, f func(Path) error) error {
+// Walk calls f with every path in e, stopping at the first error.
+func Walk(e Expr, f func(Path) error) error {
 	switch e := e.(type) {
 	case Logical:
-		if err := walkPaths(e.Left, f); err != nil {
+		if err := Walk(e.Left, f); err != nil {
 			return err
 		}
-		return walkPaths(e.Right, f)
+		return Walk(e.Right, f)
 	case Not:
-		return walkPaths(e.X, f)
+		return Walk(e.X, f)
 	case Compare:
 		return f(e.Path)
 	case Present:

@@ -1,0 +1,369 @@
+package scimwebhook
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
+	"github.com/scim-operator/scim-operator/scimwebhook/patch"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/validation"
+)
+
+const attrMembers = "members"
+
+func (t *tenantRequest) groupLocation(id string) string { return t.baseURL + "/Groups/" + id }
+
+// decodeGroup sets spec from a group as a client sent it and returns its
+// member ids.
+func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, error) {
+	doc, err := schema.GroupResource.Normalize(in)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	members := mapping.GroupSpec(doc, spec)
+	return members, inputError(validation.Group(spec))
+}
+
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	in, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	g := &v1alpha1.ScimGroup{
+		ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
+		Spec:       v1alpha1.ScimGroupSpec{TenantRef: v1alpha1.TenantReference{Name: t.tenant.Name}, ManagedBy: v1alpha1.ManagedBySCIM},
+	}
+	members, err := decodeGroup(in, &g.Spec)
+	if err != nil {
+		return err
+	}
+	change := newMemberChange()
+	change.replaceAll(members...)
+	ctx := r.Context()
+	if err := s.checkMembers(ctx, t, change); err != nil {
+		return err
+	}
+	if err := create(ctx, s, groupKind, t, g); err != nil {
+		return err
+	}
+	if len(members) > 0 {
+		if err := s.applyMembers(ctx, g, change); err != nil {
+			return err
+		}
+	}
+	w.Header().Set(headerLocation, t.groupLocation(g.Name))
+	return s.writeGroup(w, r, t, g, http.StatusCreated)
+}
+
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	g, err := find(r.Context(), s, groupKind, t, r.PathValue("id"), false)
+	if err != nil {
+		return err
+	}
+	slices, err := s.memberSlices(r.Context(), g)
+	if err != nil {
+		return err
+	}
+	if version := groupVersion(g, slices); notModified(r, version) {
+		w.Header().Set(headerETag, version)
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return s.writeGroup(w, r, t, g, http.StatusOK)
+}
+
+// writeGroup answers with a group as the request's attributes and
+// excludedAttributes ask.
+func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, g *v1alpha1.ScimGroup, status int) error {
+	q, err := parseQuery(r, schema.GroupResource)
+	if err != nil {
+		return err
+	}
+	p := newProjection(schema.GroupResource, q.attributes, q.excluded)
+	doc, version, err := s.renderGroup(r.Context(), t, g, p, false)
+	if err != nil {
+		return err
+	}
+	w.Header().Set(headerETag, version)
+	writeJSON(w, t.log, status, doc)
+	return nil
+}
+
+// renderGroup is g in SCIM form as p asks. Members are assembled only when
+// asked for, or when withMembers is set (a filter needs them); Entra and
+// Okta read groups with excludedAttributes=members.
+func (s *Server) renderGroup(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection, withMembers bool) (map[string]any, string, error) {
+	slices, err := s.memberSlices(ctx, g)
+	if err != nil {
+		return nil, "", err
+	}
+	version := groupVersion(g, slices)
+	var members []mapping.Ref
+	if withMembers || p.wants("", attrMembers) {
+		members = s.memberRefs(ctx, t, slices)
+	}
+	return p.apply(mapping.Group(g, t.groupLocation(g.Name), version, members)), version, nil
+}
+
+func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (string, error) {
+	return func(g *v1alpha1.ScimGroup) (string, error) {
+		slices, err := s.memberSlices(ctx, g)
+		if err != nil {
+			return "", err
+		}
+		return groupVersion(g, slices), nil
+	}
+}
+
+func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	in, err := readObject(r)
+	if err != nil {
+		return err
+	}
+	change := newMemberChange()
+	ctx := r.Context()
+	g, err := update(r, s, groupKind, t, s.groupVersionOf(ctx), func(_, next *v1alpha1.ScimGroup) error {
+		members, err := decodeGroup(in, &next.Spec)
+		change.replaceAll(members...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.checkMembers(ctx, t, change); err != nil {
+		return err
+	}
+	if err := s.applyMembers(ctx, g, change); err != nil {
+		return err
+	}
+	return s.writeGroup(w, r, t, g, http.StatusOK)
+}
+
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	ops, err := patch.Parse(body)
+	if err == nil {
+		ops, err = patch.Expand(ops, schema.GroupResource)
+	}
+	if err != nil {
+		return inputError(err)
+	}
+	var attrOps, memberOps []patch.Operation
+	for _, op := range ops {
+		if strings.EqualFold(op.Path.Attr, attrMembers) && (op.Path.URN == "" || strings.EqualFold(op.Path.URN, schema.GroupURN)) {
+			memberOps = append(memberOps, op)
+		} else {
+			attrOps = append(attrOps, op)
+		}
+	}
+	ctx := r.Context()
+	g, err := find(ctx, s, groupKind, t, r.PathValue("id"), false)
+	if err != nil {
+		return err
+	}
+	// Members are checked before anything is written, so that a request
+	// naming a user that does not exist changes nothing.
+	change, err := s.memberChanges(ctx, t, g, memberOps)
+	if err != nil {
+		return err
+	}
+	if err := s.checkMembers(ctx, t, change); err != nil {
+		return err
+	}
+	g, err = update(r, s, groupKind, t, s.groupVersionOf(ctx), func(cur, next *v1alpha1.ScimGroup) error {
+		if len(attrOps) == 0 {
+			return nil
+		}
+		doc := mapping.Group(cur, "", "", nil)
+		if err := patch.Apply(doc, attrOps, schema.GroupResource); err != nil {
+			return inputError(err)
+		}
+		mapping.GroupSpec(doc, &next.Spec)
+		return inputError(validation.Group(&next.Spec))
+	})
+	if err != nil {
+		return err
+	}
+	if !change.empty() {
+		if err := s.applyMembers(ctx, g, change); err != nil {
+			return err
+		}
+	}
+	return s.writeGroup(w, r, t, g, http.StatusOK)
+}
+
+// memberChanges turns PATCH operations on members into a member change:
+// add lists members to add; remove takes a value filter
+// (members[value eq "id"]) or, as Entra sends it, a list of members as the
+// value; replace sets the whole list. Only filters other than value
+// equalities need the current members read.
+func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, ops []patch.Operation) (*memberChange, error) {
+	change := newMemberChange()
+	membersAttr, _, _ := schema.GroupResource.Attribute("", attrMembers)
+	for _, op := range ops {
+		if op.Path.Sub != "" || (op.Path.Filter != nil && op.Op != patch.OpRemove) {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath,
+				"operation %d: members are added, replaced or removed whole; %q cannot be %sed", op.Index+1, op.Path.String(), op.Op)
+		}
+		ids, err := memberIDs(op.Value, membersAttr)
+		if err != nil {
+			return nil, inputError(err)
+		}
+		switch {
+		case op.Op == patch.OpAdd:
+			change.adds(ids...)
+		case op.Op == patch.OpReplace:
+			change.replaceAll(ids...)
+		case op.Path.Filter != nil:
+			matched, err := s.membersMatching(ctx, t, g, op.Path.Filter, membersAttr)
+			if err != nil {
+				return nil, err
+			}
+			change.removes(matched...)
+		case op.Value != nil:
+			change.removes(ids...)
+		default:
+			change.replaceAll()
+		}
+	}
+	return change, nil
+}
+
+// memberIDs reads the ids from a members value.
+func memberIDs(v any, membersAttr *schema.Attribute) ([]string, error) {
+	nv, err := membersAttr.NormalizeValue(v)
+	if err != nil {
+		return nil, err //nolint:wrapcheck // a schema.ValueError, rendered by inputError
+	}
+	list, _ := nv.([]any)
+	ids := make([]string, 0, len(list))
+	for _, el := range list {
+		if m, ok := el.(map[string]any); ok {
+			if id, ok := m["value"].(string); ok && id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// membersMatching lists the members a value filter selects. A filter that
+// only pins value is answered without reading the members.
+func (s *Server) membersMatching(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, f filter.Expr, membersAttr *schema.Attribute) ([]string, error) {
+	if eqs, ok := filter.Equalities(f); ok && len(eqs) == 1 {
+		for k, v := range eqs {
+			if id, isString := v.(string); isString && strings.EqualFold(k, "value") {
+				return []string{id}, nil
+			}
+		}
+	}
+	slices, err := s.memberSlices(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ref := range s.memberRefs(ctx, t, slices) {
+		el := map[string]any{"value": ref.Value, "display": ref.Display, "$ref": ref.Ref}
+		if filter.MatchesElement(f, el, membersAttr) {
+			ids = append(ids, ref.Value)
+		}
+	}
+	return ids, nil
+}
+
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	ctx := r.Context()
+	g, err := find(ctx, s, groupKind, t, r.PathValue("id"), false)
+	if err != nil {
+		return err
+	}
+	version, err := s.groupVersionOf(ctx)(g)
+	if err != nil {
+		return err
+	}
+	if err := checkIfMatch(r, version); err != nil {
+		return err
+	}
+	if err := remove(r, s, groupKind, t, g); err != nil {
+		return err
+	}
+	if err := s.deleteSlices(ctx, g); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	q, err := parseQuery(r, schema.GroupResource)
+	if err != nil {
+		return err
+	}
+	return s.queryGroups(w, r, t, q)
+}
+
+func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	q, err := parseSearch(r, schema.GroupResource)
+	if err != nil {
+		return err
+	}
+	return s.queryGroups(w, r, t, q)
+}
+
+func (s *Server) queryGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
+	ctx := r.Context()
+	groups, err := candidates(ctx, s, groupKind, t, q.filter)
+	if err != nil {
+		return err
+	}
+	needMembers := q.filter != nil && filterUses(q.filter, attrMembers)
+	matched := groups[:0:0]
+	for _, g := range groups {
+		if q.filter == nil {
+			matched = append(matched, g)
+			continue
+		}
+		doc, _, err := s.renderGroup(ctx, t, g, newProjection(schema.GroupResource, nil, []string{attrMembers}), needMembers)
+		if err != nil {
+			return err
+		}
+		if filter.Matches(q.filter, doc, schema.GroupResource) {
+			matched = append(matched, g)
+		}
+	}
+	sortByCreation(matched)
+	from, to := q.page(len(matched), s.opts.MaxResults)
+	p := newProjection(schema.GroupResource, q.attributes, q.excluded)
+	resources := make([]map[string]any, 0, to-from)
+	for _, g := range matched[from:to] {
+		doc, _, err := s.renderGroup(ctx, t, g, p, false)
+		if err != nil {
+			return err
+		}
+		resources = append(resources, doc)
+	}
+	writeJSON(w, t.log, http.StatusOK, newPage(resources, len(matched), from))
+	return nil
+}
+
+// filterUses reports whether a filter refers to the attribute name.
+func filterUses(f filter.Expr, name string) bool {
+	found := false
+	_ = filter.Walk(f, func(p filter.Path) error {
+		if strings.EqualFold(p.Attr, name) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}

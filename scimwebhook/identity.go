@@ -1,0 +1,246 @@
+package scimwebhook
+
+import (
+	"context"
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// maxUpdateAttempts bounds the optimistic-concurrency retries of one write.
+const maxUpdateAttempts = 5
+
+// kind is what the server's read and write paths need to know about one
+// identity kind (users or groups).
+type kind[O client.Object] struct {
+	noun    string
+	newObj  func() O
+	newList func() client.ObjectList
+	items   func(client.ObjectList) []O
+	tenant  func(O) string
+	claims  func(O) claimSet
+	// byTenant is the index of the kind by tenant; indexes those of the
+	// attributes "eq" filters are answered from.
+	byTenant string
+	indexes  []indexedAttr
+	res      *schema.Resource
+}
+
+var (
+	userKind = kind[*v1alpha1.ScimUser]{
+		noun:    "user",
+		newObj:  func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} },
+		newList: func() client.ObjectList { return &v1alpha1.ScimUserList{} },
+		items: func(l client.ObjectList) []*v1alpha1.ScimUser {
+			return pointers(l.(*v1alpha1.ScimUserList).Items)
+		},
+		tenant:   func(u *v1alpha1.ScimUser) string { return u.Spec.TenantRef.Name },
+		claims:   func(u *v1alpha1.ScimUser) claimSet { return userClaims(&u.Spec) },
+		byTenant: index.UserTenant,
+		indexes:  userIndexes,
+		res:      schema.UserResource,
+	}
+	groupKind = kind[*v1alpha1.ScimGroup]{
+		noun:    "group",
+		newObj:  func() *v1alpha1.ScimGroup { return &v1alpha1.ScimGroup{} },
+		newList: func() client.ObjectList { return &v1alpha1.ScimGroupList{} },
+		items: func(l client.ObjectList) []*v1alpha1.ScimGroup {
+			return pointers(l.(*v1alpha1.ScimGroupList).Items)
+		},
+		tenant:   func(g *v1alpha1.ScimGroup) string { return g.Spec.TenantRef.Name },
+		claims:   func(g *v1alpha1.ScimGroup) claimSet { return groupClaims(&g.Spec) },
+		byTenant: index.GroupTenant,
+		indexes:  groupIndexes,
+		res:      schema.GroupResource,
+	}
+)
+
+func (k kind[O]) notFound(id string) error {
+	return errorf(http.StatusNotFound, "", "no %s with id %q in this tenant", k.noun, id)
+}
+
+// find gets an identity of the tenant by id. The cache answers first; on a
+// miss the API server does, so an identity another replica just created is
+// never a false 404. live skips the cache.
+func find[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, id string, live bool) (O, error) {
+	key := types.NamespacedName{Namespace: t.tenant.Namespace, Name: id}
+	obj := k.newObj()
+	var zero O
+	var err error
+	if live {
+		err = s.apiReader.Get(ctx, key, obj)
+	} else if err = s.client.Get(ctx, key, obj); apierrors.IsNotFound(err) {
+		err = s.apiReader.Get(ctx, key, obj)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return zero, k.notFound(id)
+	case err != nil:
+		return zero, fromAPI(err, "get "+k.noun)
+	case k.tenant(obj) != t.tenant.Name || !obj.GetDeletionTimestamp().IsZero():
+		return zero, k.notFound(id)
+	}
+	return obj, nil
+}
+
+// existsIn is the holderExists of claims on identities of kind k.
+func existsIn[O client.Object](s *Server, k kind[O]) holderExists {
+	return func(ctx context.Context, key types.NamespacedName) (bool, error) {
+		err := s.apiReader.Get(ctx, key, k.newObj())
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, fromAPI(err, "get "+k.noun)
+	}
+}
+
+// create writes a new identity after claiming its unique values.
+func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, obj O) error {
+	claims := k.claims(obj)
+	if err := s.acquire(ctx, t.tenant, obj.GetName(), claims, existsIn(s, k)); err != nil {
+		return err
+	}
+	if err := s.client.Create(ctx, obj); err != nil {
+		s.release(ctx, t.tenant, obj.GetName(), claims)
+		return fromAPI(err, "create "+k.noun)
+	}
+	t.log.Info("created "+k.noun, "id", obj.GetName())
+	return nil
+}
+
+// update changes an identity with optimistic concurrency: change edits
+// next, a copy of the current object, and runs again on a fresh read when
+// another writer got in between. version is the current ETag, which
+// If-Match is checked against. The claims of new unique values are taken
+// before the write and those of old ones released after it.
+func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantRequest, version func(O) (string, error), change func(cur, next O) error) (O, error) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	var zero O
+	for attempt := 1; ; attempt++ {
+		cur, err := find(ctx, s, k, t, id, attempt > 1)
+		if err != nil {
+			return zero, err
+		}
+		v, err := version(cur)
+		if err != nil {
+			return zero, err
+		}
+		if err := checkIfMatch(r, v); err != nil {
+			return zero, err
+		}
+		next := cur.DeepCopyObject().(O)
+		if err := change(cur, next); err != nil {
+			return zero, err
+		}
+		if equality.Semantic.DeepEqual(cur, next) {
+			return cur, nil
+		}
+		oldClaims, newClaims := k.claims(cur), k.claims(next)
+		added := newClaims.minus(oldClaims)
+		if err := s.acquire(ctx, t.tenant, id, added, existsIn(s, k)); err != nil {
+			return zero, err
+		}
+		err = s.client.Update(ctx, next)
+		if err != nil {
+			s.release(ctx, t.tenant, id, added)
+		}
+		switch {
+		case apierrors.IsConflict(err) && attempt < maxUpdateAttempts:
+			continue
+		case apierrors.IsConflict(err):
+			return zero, &Error{Status: http.StatusServiceUnavailable, RetryAfter: 1,
+				Detail: "the " + k.noun + " is being changed by many requests at once; nothing was changed, retry"}
+		case apierrors.IsNotFound(err):
+			return zero, k.notFound(id)
+		case err != nil:
+			return zero, fromAPI(err, "update "+k.noun)
+		}
+		s.release(ctx, t.tenant, id, oldClaims.minus(newClaims))
+		t.log.Info("updated "+k.noun, "id", id)
+		return next, nil
+	}
+}
+
+// remove deletes an identity that passed If-Match, then releases its
+// claims.
+func remove[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantRequest, obj O) error {
+	ctx := r.Context()
+	uid := obj.GetUID()
+	err := s.client.Delete(ctx, obj, client.Preconditions{UID: &uid})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return k.notFound(obj.GetName())
+	}
+	if err != nil {
+		return fromAPI(err, "delete "+k.noun)
+	}
+	s.release(ctx, t.tenant, obj.GetName(), k.claims(obj))
+	t.log.Info("deleted "+k.noun, "id", obj.GetName())
+	return nil
+}
+
+func pointers[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
+// candidates narrows a filter to the identities that may match it: an
+// index lookup when the filter pins an indexed attribute with "eq", else
+// every identity of the tenant. Callers still evaluate the whole filter.
+func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
+	lookup, ok := indexedEquality(f, k.res, k.indexes)
+	if !ok {
+		return listBy(ctx, s, k, t, client.MatchingFields{k.byTenant: t.tenant.Name})
+	}
+	if lookup.index == "" {
+		obj, err := find(ctx, s, k, t, lookup.value, false)
+		if err != nil {
+			return nil, ignoreNotFound(err)
+		}
+		return []O{obj}, nil
+	}
+	found, err := listBy(ctx, s, k, t, client.MatchingFields{lookup.index: index.Key(t.tenant.Name, lookup.key())})
+	if err != nil || len(found) > 0 || lookup.claim == "" {
+		return found, err
+	}
+	// An identity another replica just wrote may not be cached yet; its
+	// claim in the API server says it exists.
+	holder, err := s.claimHolder(ctx, t.tenant, claim{kind: lookup.claim, value: lookup.value})
+	if err != nil || holder == "" {
+		return nil, err
+	}
+	obj, err := find(ctx, s, k, t, holder, true)
+	if err != nil {
+		return nil, ignoreNotFound(err)
+	}
+	return []O{obj}, nil
+}
+
+// listBy lists the tenant's identities from the cache by an index.
+func listBy[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, fields client.MatchingFields) ([]O, error) {
+	list := k.newList()
+	// The cache's objects are only read here, never changed, so copying
+	// each of up to 100,000 users would be waste.
+	if err := s.client.List(ctx, list, client.InNamespace(t.tenant.Namespace), fields, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fromAPI(err, "list "+k.noun+"s")
+	}
+	items := k.items(list)
+	out := items[:0]
+	for _, obj := range items {
+		if k.tenant(obj) == t.tenant.Name && obj.GetDeletionTimestamp().IsZero() {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,288 @@
+package scimwebhook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/patch"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// Headers of conditional requests (RFC 7644 section 3.14).
+const (
+	headerETag        = "ETag"
+	headerIfMatch     = "If-Match"
+	headerIfNoneMatch = "If-None-Match"
+	headerLocation    = "Location"
+)
+
+// readBody reads a request body of a JSON media type.
+func readBody(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != schema.MediaType && mt != "application/json") {
+			return nil, errorf(http.StatusUnsupportedMediaType, "",
+				"Content-Type %q is not supported; send %s or application/json", ct, schema.MediaType)
+		}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes", tooLarge.Limit)
+		}
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
+	}
+	return body, nil
+}
+
+// readObject reads a request body that must be one JSON object.
+func readObject(r *http.Request) (map[string]any, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body must be a JSON object: %v", jsonProblem(err))
+	}
+	return doc, nil
+}
+
+func jsonProblem(err error) string {
+	if err == nil {
+		return "found null"
+	}
+	return err.Error()
+}
+
+// inputError turns what the parsers and validators report into SCIM 400s.
+func inputError(err error) error {
+	var ve *schema.ValueError
+	var pe *patch.Error
+	var fe *filter.Error
+	switch {
+	case errors.As(err, &ve):
+		return errorf(http.StatusBadRequest, ve.ScimType, "%s", ve.Detail)
+	case errors.As(err, &pe):
+		return errorf(http.StatusBadRequest, pe.ScimType, "%s", pe.Detail)
+	case errors.As(err, &fe):
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "invalid filter: %s", fe.Error())
+	}
+	return err
+}
+
+// checkIfMatch enforces If-Match against the resource's current version.
+func checkIfMatch(r *http.Request, version string) error {
+	want := r.Header.Get(headerIfMatch)
+	if want == "" || etagListContains(want, version) {
+		return nil
+	}
+	return errorf(http.StatusPreconditionFailed, "",
+		"the resource's version is %s, not %s: it changed since it was read; read it again and retry", version, want)
+}
+
+// notModified reports whether If-None-Match lists the current version.
+func notModified(r *http.Request, version string) bool {
+	want := r.Header.Get(headerIfNoneMatch)
+	return want != "" && etagListContains(want, version)
+}
+
+// etagListContains compares weakly (RFC 9110 section 8.8.3.2): W/ prefixes
+// are ignored, and "*" matches any version.
+func etagListContains(list, version string) bool {
+	for _, tag := range strings.Split(list, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(version, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+// query is a list or search request (RFC 7644 section 3.4.2).
+type query struct {
+	filter     filter.Expr
+	startIndex int
+	// count is nil when the client asked for no particular page size.
+	count      *int
+	attributes []string
+	excluded   []string
+}
+
+// parseQuery reads a query from URL parameters. Parameter names are
+// matched case-insensitively and unknown ones are ignored: admins paste
+// base URLs with query strings of their own (Entra's ?aadOptscim062020).
+func parseQuery(r *http.Request, res *schema.Resource) (*query, error) {
+	q := &query{startIndex: 1}
+	for _, part := range strings.Split(r.URL.RawQuery, "&") {
+		rawKey, rawValue, _ := strings.Cut(part, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			continue
+		}
+		switch strings.ToLower(key) {
+		case "filter":
+			value, err := unescapeFilter(rawValue)
+			if err != nil {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not correctly URL-encoded: %v", err)
+			}
+			if err := q.setFilter(value, res); err != nil {
+				return nil, err
+			}
+		case "startindex", "count":
+			value, err := url.QueryUnescape(rawValue)
+			if err != nil {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is not correctly URL-encoded", key)
+			}
+			if err := q.setNumber(key, value); err != nil {
+				return nil, err
+			}
+		case "attributes", "excludedattributes":
+			value, _ := url.QueryUnescape(rawValue)
+			list := splitList(value)
+			if strings.EqualFold(key, "attributes") {
+				q.attributes = list
+			} else {
+				q.excluded = list
+			}
+		}
+	}
+	return q, nil
+}
+
+func (q *query) setFilter(s string, res *schema.Resource) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	e, err := filter.Parse(s)
+	if err != nil {
+		return inputError(err)
+	}
+	if err := filter.Validate(e, res); err != nil {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "invalid filter %q: %v", s, err)
+	}
+	q.filter = e
+	return nil
+}
+
+func (q *query) setNumber(name, value string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, not %q", name, value)
+	}
+	if strings.EqualFold(name, "count") {
+		q.count = &n
+		return nil
+	}
+	q.startIndex = n
+	return nil
+}
+
+// unescapeFilter decodes a filter from a query string. Form encoding
+// writes spaces as '+', and Entra and Okta send filters that way, with a
+// real '+' as %2B. Some clients send a literal '+' inside an email address
+// unencoded; since addresses hold no spaces, a '+' inside a quoted string
+// that contains '@' is kept as '+'.
+func unescapeFilter(raw string) (string, error) {
+	var b strings.Builder
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '%' && i+2 < len(raw) && raw[i+1:i+3] == "22":
+			inString = !inString
+			b.WriteString("%22")
+			i += 2
+		case c == '"':
+			inString = !inString
+			b.WriteByte(c)
+		case c == '+' && inString && literalLooksLikeEmail(raw[i:]):
+			b.WriteString("%2B")
+		case c == '+':
+			b.WriteString("%20")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	s, err := url.PathUnescape(b.String())
+	if err != nil {
+		return "", fmt.Errorf("unescape filter: %w", err)
+	}
+	return s, nil
+}
+
+// literalLooksLikeEmail reports whether the rest of the string literal
+// that rest is inside contains an '@'.
+func literalLooksLikeEmail(rest string) bool {
+	end := len(rest)
+	if i := strings.Index(rest, `"`); i >= 0 {
+		end = i
+	}
+	if i := strings.Index(rest, "%22"); i >= 0 && i < end {
+		end = i
+	}
+	return strings.Contains(rest[:end], "@") || strings.Contains(strings.ToUpper(rest[:end]), "%40")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// searchRequest is the body of POST /.search (RFC 7644 section 3.4.3).
+type searchRequest struct {
+	Schemas            []string `json:"schemas"`
+	Filter             string   `json:"filter"`
+	StartIndex         *int     `json:"startIndex"`
+	Count              *int     `json:"count"`
+	Attributes         []string `json:"attributes"`
+	ExcludedAttributes []string `json:"excludedAttributes"`
+	SortBy             string   `json:"sortBy"`
+	SortOrder          string   `json:"sortOrder"`
+}
+
+func parseSearch(r *http.Request, res *schema.Resource) (*query, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	var req searchRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the body must be a SearchRequest: %v", err)
+	}
+	q := &query{startIndex: 1, count: req.Count, attributes: req.Attributes, excluded: req.ExcludedAttributes}
+	if req.StartIndex != nil {
+		q.startIndex = *req.StartIndex
+	}
+	if err := q.setFilter(req.Filter, res); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// page applies startIndex and count (1-based; RFC 7644 section 3.4.2.4) to
+// total results, clamping count to max.
+func (q *query) page(total, maxResults int) (from, to int) {
+	start := max(q.startIndex, 1)
+	count := maxResults
+	if q.count != nil {
+		count = min(max(*q.count, 0), maxResults)
+	}
+	from = min(start-1, total)
+	to = min(from+count, total)
+	return from, to
+}
