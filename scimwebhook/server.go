@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
@@ -75,8 +76,8 @@ type Server struct {
 	// not have seen yet (another replica's writes).
 	apiReader client.Reader
 	cache     cache.Cache
-	log     logr.Logger
-	handler http.Handler
+	log       logr.Logger
+	handler   http.Handler
 
 	// addr is the bound listen address once serving; empty before.
 	addr atomic.Pointer[string]
@@ -138,8 +139,18 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 	return nil
 }
 
+// The server's reads and writes of identities.
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups;scimgroupmemberslices;scimclaims,verbs=get;list;watch;create;update;patch;delete;deletecollection
+
 // Start serves until ctx is cancelled, then drains in-flight requests.
 func (s *Server) Start(ctx context.Context) error {
+	// Informers start on first use; starting them here means a replica is
+	// ready only once it can answer from a synced cache.
+	for _, obj := range []client.Object{&v1alpha1.ScimUser{}, &v1alpha1.ScimGroup{}, &v1alpha1.ScimGroupMemberSlice{}} {
+		if _, err := s.cache.GetInformer(ctx, obj); err != nil {
+			return fmt.Errorf("SCIM server: start informer for %T: %w", obj, err)
+		}
+	}
 	if !s.cache.WaitForCacheSync(ctx) {
 		return errors.New("SCIM server: cache did not sync")
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,3 +174,43 @@ func rotateToken(t testTenant, token string) {
 	secret.Data[v1alpha1.DefaultTokenSecretKey] = []byte(token)
 	ExpectWithOffset(1, k8sClient.Patch(ctx, secret, patch)).To(Succeed())
 }
+
+// send sends a request with a JSON body to the tenant's endpoint p.
+func (t testTenant) send(method, p, body string, headers ...string) *response {
+	req, err := http.NewRequestWithContext(ctx, method, t.url(p), strings.NewReader(body))
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return send(req)
+}
+
+// url is the tenant's endpoint p on server srv (the suite's by default).
+func (t testTenant) url(p string, srv ...*scimwebhook.Server) string {
+	s := server
+	if len(srv) > 0 {
+		s = srv[0]
+	}
+	return "http://" + s.Addr() + t.path(p)
+}
+
+// created posts a resource and returns its SCIM document, failing unless
+// the server answers 201.
+func (t testTenant) created(p, body string) map[string]any {
+	r := t.send(http.MethodPost, p, body)
+	ExpectWithOffset(1, r.StatusCode).To(Equal(http.StatusCreated), "POST %s: %s", p, r.body)
+	return r.json()
+}
+
+// list gets a query's ListResponse.
+func (t testTenant) list(p string) map[string]any {
+	r := t.get(p)
+	ExpectWithOffset(1, r.StatusCode).To(Equal(http.StatusOK), "GET %s: %s", p, r.body)
+	return r.json()
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

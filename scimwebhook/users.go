@@ -134,7 +134,9 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	return s.writeUser(w, r, t, u, http.StatusOK)
 }
 
-func userVersion(u *v1alpha1.ScimUser) (string, error) { return mapping.Version(u.ResourceVersion), nil }
+func userVersion(u *v1alpha1.ScimUser) (string, error) {
+	return mapping.Version(u.ResourceVersion), nil
+}
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 	ctx := r.Context()

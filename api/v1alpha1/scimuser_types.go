@@ -305,7 +305,7 @@ type ScimUserSpec struct {
 
 	// emails are the user's email addresses, unique within the tenant.
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:XValidation:rule="self.filter(e, e.primary).size() <= 1",message="at most one email may be primary"
+	// +kubebuilder:validation:XValidation:rule="self.filter(e, has(e.primary) && e.primary).size() <= 1",message="at most one email may be primary"
 	// +listType=atomic
 	// +optional
 	Emails []MultiValuedAttribute `json:"emails,omitempty"`
@@ -313,7 +313,7 @@ type ScimUserSpec struct {
 	// phoneNumbers are the user's phone numbers (E.164, or the RFC 3966
 	// tel: form).
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:XValidation:rule="self.filter(e, e.primary).size() <= 1",message="at most one phone number may be primary"
+	// +kubebuilder:validation:XValidation:rule="self.filter(e, has(e.primary) && e.primary).size() <= 1",message="at most one phone number may be primary"
 	// +listType=atomic
 	// +optional
 	PhoneNumbers []MultiValuedAttribute `json:"phoneNumbers,omitempty"`
@@ -333,7 +333,7 @@ type ScimUserSpec struct {
 	// addresses are the user's physical addresses; the work address carries
 	// the user's country and city.
 	// +kubebuilder:validation:MaxItems=32
-	// +kubebuilder:validation:XValidation:rule="self.filter(e, e.primary).size() <= 1",message="at most one address may be primary"
+	// +kubebuilder:validation:XValidation:rule="self.filter(e, has(e.primary) && e.primary).size() <= 1",message="at most one address may be primary"
 	// +listType=atomic
 	// +optional
 	Addresses []Address `json:"addresses,omitempty"`

@@ -1,0 +1,341 @@
+package scimwebhook_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+const enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+const hoxhuntURN = "urn:ietf:params:scim:schemas:extension:hoxhunt:2.0:User"
+
+// fullUser has every attribute the CRD models.
+const fullUser = `{
+  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "` + enterpriseURN + `", "` + hoxhuntURN + `"],
+  "userName": "bjensen@example.com",
+  "externalId": "bjensen",
+  "active": true,
+  "name": {"formatted": "Ms. Barbara J Jensen, III", "familyName": "Jensen", "givenName": "Barbara",
+           "middleName": "Jane", "honorificPrefix": "Ms.", "honorificSuffix": "III"},
+  "displayName": "Babs Jensen",
+  "nickName": "Babs",
+  "profileUrl": "https://login.example.com/bjensen",
+  "title": "Tour Guide",
+  "userType": "Employee",
+  "preferredLanguage": "en-US",
+  "locale": "en-US",
+  "timezone": "America/Los_Angeles",
+  "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true},
+             {"value": "babs@jensen.org", "type": "home"}],
+  "phoneNumbers": [{"value": "+1 555 555 5555", "type": "work"}, {"value": "tel:+1-201-555-0123", "type": "mobile"}],
+  "ims": [{"value": "someaimhandle", "type": "aim"}],
+  "photos": [{"value": "https://photos.example.com/profilephoto/72930000000Ccne/F", "type": "photo"}],
+  "addresses": [{"type": "work", "streetAddress": "100 Universal City Plaza", "locality": "Hollywood",
+                 "region": "CA", "postalCode": "91608", "country": "USA", "formatted": "100 Universal City Plaza", "primary": true}],
+  "entitlements": [{"value": "access"}],
+  "roles": [{"value": "admin", "type": "app"}],
+  "x509Certificates": [{"value": "MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQA"}],
+  "` + enterpriseURN + `": {"employeeNumber": "701984", "costCenter": "4130", "organization": "Universal Studios",
+      "division": "Theme Park", "department": "Tour Operations", "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d"}},
+  "` + hoxhuntURN + `": {"microsoftEntraObjectId": "0d3a1c54-0000-4000-8000-000000000001", "disableThreatUpload": true,
+      "employmentStart": "2020-01-15", "customAttribute1": "c1", "customAttribute2": "c2", "customAttribute3": "c3",
+      "customAttribute4": "c4", "customAttribute5": "c5", "customAttribute6": "c6", "customAttribute7": "c7",
+      "customAttribute8": "c8", "customAttribute9": "c9", "customAttribute10": "c10"}
+}`
+
+// without removes the server-assigned attributes from a document.
+func without(doc map[string]any, keys ...string) map[string]any {
+	out := map[string]any{}
+	for k, v := range doc {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+func jsonDoc(s string) map[string]any {
+	r := &response{body: []byte(s)}
+	return r.json()
+}
+
+var _ = Describe("Users", func() {
+	var t testTenant
+	BeforeEach(func() { t = newTenant() })
+
+	It("round-trips every attribute the CRD models, and stores them in a ScimUser", func() {
+		r := t.send(http.MethodPost, "/Users", fullUser)
+		Expect(r.StatusCode).To(Equal(http.StatusCreated), "%s", r.body)
+		doc := r.json()
+		id := doc["id"].(string)
+		Expect(r.Header.Get("Location")).To(Equal("http://scim.test.example" + t.path("/Users/"+id)))
+		Expect(r.Header.Get("ETag")).To(HavePrefix(`W/"`))
+		meta := doc["meta"].(map[string]any)
+		Expect(meta).To(HaveKeyWithValue("resourceType", "User"))
+		Expect(meta).To(HaveKeyWithValue("location", r.Header.Get("Location")))
+		Expect(meta).To(HaveKeyWithValue("version", r.Header.Get("ETag")))
+		Expect(meta).To(HaveKey("created"))
+		Expect(meta).To(HaveKey("lastModified"))
+		Expect(without(doc, "id", "meta")).To(Equal(jsonDoc(fullUser)))
+
+		Expect(t.get("/Users/" + id).json()).To(Equal(doc))
+
+		u := &v1alpha1.ScimUser{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
+		Expect(u.Spec.TenantRef.Name).To(Equal(t.name))
+		Expect(u.Spec.ManagedBy).To(Equal(v1alpha1.ManagedBySCIM))
+		Expect(u.Spec.Hoxhunt.CustomAttribute10).To(Equal("c10"))
+		Expect(u.Spec.Enterprise.Manager.Value).To(Equal("26118915-6090-4610-87e4-49d8ca9f808d"))
+	})
+
+	It("accepts attribute names in any case, string booleans, read-only attributes and a password, keeping none of the latter", func() {
+		doc := t.created("/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+			"UserName":"Case@Example.com","ACTIVE":"True","Name":{"GivenName":"C"},
+			"id":"mine","meta":{"resourceType":"User"},"groups":[],"password":"secret","roles":[]}`)
+		Expect(doc["userName"]).To(Equal("Case@Example.com"))
+		Expect(doc["active"]).To(BeTrue())
+		Expect(doc["name"]).To(Equal(map[string]any{"givenName": "C"}))
+		Expect(doc["id"]).NotTo(Equal("mine"))
+		Expect(doc).NotTo(HaveKey("password"))
+	})
+
+	It("accepts application/json too", func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url("/Users"), stringsReader(`{"userName":"json"}`))
+		req.Header.Set("Authorization", "Bearer "+t.token)
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		Expect(send(req).StatusCode).To(Equal(http.StatusCreated))
+	})
+
+	DescribeTable("rejects bad input with a SCIM 400 that names the problem",
+		func(body, scimType, detail string) {
+			doc := expectSCIMError(t.send(http.MethodPost, "/Users", body), http.StatusBadRequest)
+			Expect(doc["scimType"]).To(Equal(scimType))
+			Expect(doc["detail"]).To(ContainSubstring(detail))
+		},
+		Entry("no userName", `{"displayName":"x"}`, "invalidValue", "userName"),
+		Entry("blank userName", `{"userName":"  "}`, "invalidValue", "userName"),
+		Entry("unknown attribute", `{"userName":"u","shoeSize":"42"}`, "invalidSyntax", "shoeSize"),
+		Entry("unknown sub-attribute", `{"userName":"u","name":{"nick":"x"}}`, "invalidSyntax", "nick"),
+		Entry("wrong type", `{"userName":"u","active":"maybe"}`, "invalidValue", "active"),
+		Entry("bad phone number", `{"userName":"u","phoneNumbers":[{"value":"call me"}]}`, "invalidValue", "phoneNumbers"),
+		Entry("bad language", `{"userName":"u","preferredLanguage":"klingon"}`, "invalidValue", "preferredLanguage"),
+		Entry("bad employmentStart", `{"userName":"u","`+hoxhuntURN+`":{"employmentStart":"15.1.2020"}}`, "invalidValue", "employmentStart"),
+		Entry("two primary emails", `{"userName":"u","emails":[{"value":"a@x.com","primary":true},{"value":"b@x.com","primary":true}]}`, "invalidValue", "primary"),
+		Entry("not JSON", `{"userName":`, "invalidSyntax", "JSON"),
+	)
+
+	It("rejects an unsupported content type", func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url("/Users"), stringsReader(`userName=x`))
+		req.Header.Set("Authorization", "Bearer "+t.token)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		expectSCIMError(send(req), http.StatusUnsupportedMediaType)
+	})
+
+	It("keeps userName and emails unique within the tenant, case-insensitively", func() {
+		t.created("/Users", `{"userName":"unique@example.com","emails":[{"value":"shared@example.com"}]}`)
+		doc := expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"UNIQUE@example.com"}`), http.StatusConflict)
+		Expect(doc["scimType"]).To(Equal("uniqueness"))
+		Expect(doc["detail"]).To(ContainSubstring("userName"))
+		doc = expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"other","emails":[{"value":"Shared@Example.com"}]}`), http.StatusConflict)
+		Expect(doc["detail"]).To(ContainSubstring("email"))
+
+		By("letting another tenant use the same userName")
+		newTenant().created("/Users", `{"userName":"unique@example.com"}`)
+	})
+
+	It("frees a userName when the user is renamed or deleted", func() {
+		id := t.created("/Users", `{"userName":"old"}`)["id"].(string)
+		Expect(t.send(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"replace","path":"userName","value":"new"}]}`).StatusCode).To(Equal(http.StatusOK))
+		other := t.created("/Users", `{"userName":"old"}`)["id"].(string)
+		expectSCIMError(t.send(http.MethodPatch, "/Users/"+other, `{"Operations":[{"op":"replace","path":"userName","value":"NEW"}]}`), http.StatusConflict)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		Expect(t.send(http.MethodPatch, "/Users/"+other, `{"Operations":[{"op":"replace","path":"userName","value":"NEW"}]}`).StatusCode).To(Equal(http.StatusOK))
+	})
+
+	It("replaces the whole user on PUT, clearing what the PUT leaves out", func() {
+		id := t.created("/Users", `{"userName":"okta","title":"Engineer","name":{"givenName":"O"}}`)["id"].(string)
+		r := t.send(http.MethodPut, "/Users/"+id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"`+id+`","userName":"okta","name":{"familyName":"K"},"active":false}`)
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		doc := r.json()
+		Expect(doc).NotTo(HaveKey("title"))
+		Expect(doc["name"]).To(Equal(map[string]any{"familyName": "K"}))
+		Expect(doc["active"]).To(BeFalse())
+	})
+
+	It("deletes a user: 204, then 404 on GET and on a repeated DELETE", func() {
+		id := t.created("/Users", `{"userName":"gone"}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		expectSCIMError(t.get("/Users/"+id), http.StatusNotFound)
+		expectSCIMError(t.send(http.MethodDelete, "/Users/"+id, ""), http.StatusNotFound)
+		Expect(t.list(`/Users?filter=userName+eq+"gone"`)["totalResults"]).To(BeNumerically("==", 0))
+	})
+
+	It("never shows one tenant's users to another", func() {
+		id := t.created("/Users", `{"userName":"private"}`)["id"].(string)
+		other := newTenant()
+		expectSCIMError(other.get("/Users/"+id), http.StatusNotFound)
+		expectSCIMError(other.send(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"replace","path":"title","value":"x"}]}`), http.StatusNotFound)
+		expectSCIMError(other.send(http.MethodDelete, "/Users/"+id, ""), http.StatusNotFound)
+		Expect(other.list("/Users")["totalResults"]).To(BeNumerically("==", 0))
+	})
+
+	Describe("ETags", func() {
+		It("answers If-None-Match with 304 and If-Match mismatches with 412", func() {
+			r := t.send(http.MethodPost, "/Users", `{"userName":"etag"}`)
+			id, etag := r.json()["id"].(string), r.Header.Get("ETag")
+			Expect(t.send(http.MethodGet, "/Users/"+id, "", "If-None-Match", etag).StatusCode).To(Equal(http.StatusNotModified))
+			Expect(t.send(http.MethodGet, "/Users/"+id, "", "If-None-Match", `W/"1"`).StatusCode).To(Equal(http.StatusOK))
+			patched := t.send(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"add","path":"title","value":"x"}]}`, "If-Match", etag)
+			Expect(patched.StatusCode).To(Equal(http.StatusOK))
+			Expect(patched.Header.Get("ETag")).NotTo(Equal(etag))
+			expectSCIMError(t.send(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"add","path":"title","value":"y"}]}`, "If-Match", etag), http.StatusPreconditionFailed)
+			expectSCIMError(t.send(http.MethodDelete, "/Users/"+id, "", "If-Match", etag), http.StatusPreconditionFailed)
+			Expect(t.send(http.MethodDelete, "/Users/"+id, "", "If-Match", "*").StatusCode).To(Equal(http.StatusNoContent))
+		})
+
+		It("are advertised", func() {
+			doc := t.get("/ServiceProviderConfig").json()
+			Expect(doc["etag"]).To(HaveKeyWithValue("supported", true))
+			Expect(doc["patch"]).To(HaveKeyWithValue("supported", true))
+			Expect(doc["filter"]).To(HaveKeyWithValue("supported", true))
+		})
+	})
+
+	Describe("queries", func() {
+		var ids []string
+		BeforeEach(func() {
+			ids = nil
+			for _, u := range []string{
+				`{"userName":"alice@example.com","externalId":"A1","title":"Engineer","emails":[{"value":"alice+work@example.com","type":"work"}]}`,
+				`{"userName":"bob@example.com","externalId":"B2","title":"Manager","active":false}`,
+				`{"userName":"carol@example.org","externalId":"C3","emails":[{"value":"carol@example.org","type":"home"}],"` + enterpriseURN + `":{"department":"Sales"}}`,
+			} {
+				ids = append(ids, t.created("/Users", u)["id"].(string))
+			}
+		})
+
+		DescribeTable("filter",
+			func(f string, want ...int) {
+				doc := t.list("/Users?filter=" + url.QueryEscape(f))
+				var got []string
+				for _, r := range doc["Resources"].([]any) {
+					got = append(got, r.(map[string]any)["id"].(string))
+				}
+				var expected []string
+				for _, i := range want {
+					expected = append(expected, ids[i])
+				}
+				Expect(got).To(ConsistOf(expected), "filter %s", f)
+				Expect(doc["totalResults"]).To(BeNumerically("==", len(want)))
+			},
+			Entry("userName eq, case-insensitive", `userName eq "ALICE@example.com"`, 0),
+			Entry("userName eq, no match (Entra's connection test)", `userName eq "d3e2b2b6-0000-4000-8000-000000000000"`),
+			Entry("externalId eq is case-exact", `externalId eq "a1"`),
+			Entry("externalId eq", `externalId eq "B2"`, 1),
+			Entry("emails.value eq", `emails.value eq "alice+work@example.com"`, 0),
+			Entry("Entra's work email lookup", `emails[type eq "work"].value eq "alice+work@example.com"`, 0),
+			Entry("work email lookup with the wrong type", `emails[type eq "work"].value eq "carol@example.org"`),
+			Entry("sw", `userName sw "b"`, 1),
+			Entry("ew", `userName ew "example.com"`, 0, 1),
+			Entry("co", `userName co "ARO"`, 2),
+			Entry("pr", `title pr`, 0, 1),
+			Entry("ne", `title ne "Engineer"`, 1, 2),
+			Entry("and/or/not", `(title eq "Engineer" or title eq "Manager") and not (active eq false)`, 0),
+			Entry("boolean", `active eq false`, 1),
+			Entry("extension attribute", enterpriseURN+`:department eq "sales"`, 2),
+			Entry("meta.created", `meta.created gt "2000-01-01T00:00:00Z"`, 0, 1, 2),
+			Entry("id eq", `id eq "nonexistent"`),
+		)
+
+		It("finds by id with a filter", func() {
+			doc := t.list("/Users?filter=" + url.QueryEscape(`id eq "`+ids[2]+`"`))
+			Expect(doc["totalResults"]).To(BeNumerically("==", 1))
+		})
+
+		It("decodes '+' in a filter both as a form-encoded space and as a literal in an email", func() {
+			Expect(t.list(`/Users?filter=userName+eq+"alice%40example.com"`)["totalResults"]).To(BeNumerically("==", 1))
+			Expect(t.list(`/Users?filter=emails.value+eq+"alice%2Bwork%40example.com"`)["totalResults"]).To(BeNumerically("==", 1))
+			Expect(t.list(`/Users?filter=emails.value%20eq%20"alice+work@example.com"`)["totalResults"]).To(BeNumerically("==", 1))
+		})
+
+		DescribeTable("rejects invalid filters with invalidFilter",
+			func(f string) {
+				doc := expectSCIMError(t.get("/Users?filter="+url.QueryEscape(f)), http.StatusBadRequest)
+				Expect(doc["scimType"]).To(Equal("invalidFilter"))
+			},
+			Entry("syntax", `userName eq`),
+			Entry("unknown operator", `userName like "x"`),
+			Entry("unknown attribute", `shoeSize eq "42"`),
+			Entry("unbalanced", `(userName eq "x"`),
+		)
+
+		It("pages with startIndex and count in a stable order", func() {
+			all := t.list("/Users")
+			Expect(all["totalResults"]).To(BeNumerically("==", 3))
+			var seen []string
+			for start := 1; start <= 3; start += 2 {
+				doc := t.list(fmt.Sprintf("/Users?startIndex=%d&count=2", start))
+				Expect(doc["startIndex"]).To(BeNumerically("==", start))
+				Expect(doc["totalResults"]).To(BeNumerically("==", 3))
+				for _, r := range doc["Resources"].([]any) {
+					seen = append(seen, r.(map[string]any)["id"].(string))
+				}
+			}
+			var whole []string
+			for _, r := range all["Resources"].([]any) {
+				whole = append(whole, r.(map[string]any)["id"].(string))
+			}
+			Expect(seen).To(Equal(whole))
+			Expect(seen).To(ConsistOf(ids))
+			zero := t.list("/Users?count=0")
+			Expect(zero["totalResults"]).To(BeNumerically("==", 3))
+			Expect(zero["Resources"]).To(BeEmpty())
+			Expect(zero).To(HaveKey("Resources"))
+			Expect(t.list("/Users?startIndex=10")["Resources"]).To(BeEmpty())
+			Expect(t.list("/Users?count=100000")["itemsPerPage"]).To(BeNumerically("==", 3))
+		})
+
+		It("ignores unknown query parameters such as Entra's flag", func() {
+			Expect(t.list("/Users?aadOptscim062020&filter=" + url.QueryEscape(`userName eq "bob@example.com"`))["totalResults"]).To(BeNumerically("==", 1))
+		})
+
+		It("projects attributes and excludedAttributes", func() {
+			doc := t.get("/Users/" + ids[2] + "?attributes=userName," + enterpriseURN + ":department").json()
+			Expect(doc).To(HaveKey("id"))
+			Expect(doc).To(HaveKey("userName"))
+			Expect(doc).NotTo(HaveKey("emails"))
+			Expect(doc[enterpriseURN]).To(Equal(map[string]any{"department": "Sales"}))
+			doc = t.list("/Users?excludedAttributes=emails,meta&filter=" + url.QueryEscape(`userName eq "carol@example.org"`))["Resources"].([]any)[0].(map[string]any)
+			Expect(doc).NotTo(HaveKey("emails"))
+			Expect(doc).NotTo(HaveKey("meta"))
+			Expect(doc).To(HaveKey("userName"))
+		})
+
+		It("searches with POST /.search", func() {
+			r := t.send(http.MethodPost, "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+				"filter":"title pr","attributes":["userName"],"startIndex":1,"count":1}`)
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			doc := r.json()
+			Expect(doc["totalResults"]).To(BeNumerically("==", 2))
+			Expect(doc["Resources"]).To(HaveLen(1))
+			Expect(doc["Resources"].([]any)[0]).NotTo(HaveKey("title"))
+		})
+	})
+
+	It("answers /Me with 501", func() {
+		expectSCIMError(t.get("/Me"), http.StatusNotImplemented)
+	})
+
+	It("lists the schemas a user uses", func() {
+		doc := t.created("/Users", `{"userName":"s","`+enterpriseURN+`":{"department":"d"}}`)
+		Expect(doc["schemas"]).To(ConsistOf(schema.UserURN, schema.EnterpriseUserURN))
+	})
+})
