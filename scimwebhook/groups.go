@@ -59,7 +59,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 		}
 	}
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
-	return s.writeGroup(w, r, t, g, http.StatusCreated)
+	return s.writeGroupAfter(w, r, t, g, http.StatusCreated)
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
@@ -94,6 +94,18 @@ func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	w.Header().Set(headerETag, version)
 	writeJSON(w, t.log, status, doc)
 	return nil
+}
+
+// writeGroupAfter answers a write to a group. The member list is not sent
+// back unless asked for with attributes: identity providers do not read it
+// there, and for a large group it would be most of the work of the request.
+func (s *Server) writeGroupAfter(w http.ResponseWriter, r *http.Request, t *tenantRequest, g *v1alpha1.ScimGroup, status int) error {
+	q := r.URL.Query()
+	if q.Get("attributes") == "" {
+		q.Set("excludedAttributes", strings.Join(append(splitList(q.Get("excludedAttributes")), attrMembers), ","))
+		r.URL.RawQuery = q.Encode()
+	}
+	return s.writeGroup(w, r, t, g, status)
 }
 
 // renderGroup is g in SCIM form as p asks. Members are assembled only when
@@ -143,7 +155,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err := s.applyMembers(ctx, g, change); err != nil {
 		return err
 	}
-	return s.writeGroup(w, r, t, g, http.StatusOK)
+	return s.writeGroupAfter(w, r, t, g, http.StatusOK)
 }
 
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
@@ -199,7 +211,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 			return err
 		}
 	}
-	return s.writeGroup(w, r, t, g, http.StatusOK)
+	return s.writeGroupAfter(w, r, t, g, http.StatusOK)
 }
 
 // memberChanges turns PATCH operations on members into a member change:
@@ -327,13 +339,17 @@ func (s *Server) queryGroups(w http.ResponseWriter, r *http.Request, t *tenantRe
 		return err
 	}
 	needMembers := q.filter != nil && filterUses(q.filter, attrMembers)
+	filterView := newProjection(schema.GroupResource, nil, []string{attrMembers})
+	if needMembers {
+		filterView = newProjection(schema.GroupResource, nil, nil)
+	}
 	matched := groups[:0:0]
 	for _, g := range groups {
 		if q.filter == nil {
 			matched = append(matched, g)
 			continue
 		}
-		doc, _, err := s.renderGroup(ctx, t, g, newProjection(schema.GroupResource, nil, []string{attrMembers}), needMembers)
+		doc, _, err := s.renderGroup(ctx, t, g, filterView, needMembers)
 		if err != nil {
 			return err
 		}

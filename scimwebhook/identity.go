@@ -3,10 +3,13 @@ package scimwebhook
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -17,6 +20,30 @@ import (
 
 // maxUpdateAttempts bounds the optimistic-concurrency retries of one write.
 const maxUpdateAttempts = 5
+
+// cacheWaitTimeout bounds how long a write waits for the cache to see it.
+const cacheWaitTimeout = 2 * time.Second
+
+// awaitCache waits until this replica's cache has seen a write (or, with
+// deleted, a delete), so that the client's next read through this replica
+// sees its own write. Resource versions are compared as numbers, as etcd
+// issues them. A cache that lags longer only delays the response.
+func (s *Server) awaitCache(ctx context.Context, obj client.Object, deleted bool) {
+	want, err := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+	if err != nil && !deleted {
+		return
+	}
+	key := client.ObjectKeyFromObject(obj)
+	_ = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
+		cur := obj.DeepCopyObject().(client.Object)
+		err := s.client.Get(ctx, key, cur)
+		if deleted || apierrors.IsNotFound(err) {
+			return deleted && apierrors.IsNotFound(err), nil
+		}
+		got, _ := strconv.ParseUint(cur.GetResourceVersion(), 10, 64)
+		return err == nil && got >= want, nil
+	})
+}
 
 // kind is what the server's read and write paths need to know about one
 // identity kind (users or groups).
@@ -112,6 +139,7 @@ func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 		s.release(ctx, t.tenant, obj.GetName(), claims)
 		return fromAPI(err, "create "+k.noun)
 	}
+	s.awaitCache(ctx, obj, false)
 	t.log.Info("created "+k.noun, "id", obj.GetName())
 	return nil
 }
@@ -165,6 +193,7 @@ func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 			return zero, fromAPI(err, "update "+k.noun)
 		}
 		s.release(ctx, t.tenant, id, oldClaims.minus(newClaims))
+		s.awaitCache(ctx, next, false)
 		t.log.Info("updated "+k.noun, "id", id)
 		return next, nil
 	}
@@ -183,6 +212,7 @@ func remove[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 		return fromAPI(err, "delete "+k.noun)
 	}
 	s.release(ctx, t.tenant, obj.GetName(), k.claims(obj))
+	s.awaitCache(ctx, obj, true)
 	t.log.Info("deleted "+k.noun, "id", obj.GetName())
 	return nil
 }

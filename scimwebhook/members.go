@@ -241,10 +241,12 @@ func (s *Server) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket 
 		if len(set) == before && sameMembers(sl.Spec.Members, members) {
 			return nil
 		}
+		deleted := exists && len(members) == 0
 		switch {
 		case !exists:
-			err = s.client.Create(ctx, newSlice(g, key.Name, members))
-		case len(members) == 0:
+			sl = s.newSlice(g, key.Name, members)
+			err = s.client.Create(ctx, sl)
+		case deleted:
 			err = s.client.Delete(ctx, sl, client.Preconditions{ResourceVersion: &sl.ResourceVersion})
 		default:
 			sl.Spec.Members = members
@@ -252,6 +254,7 @@ func (s *Server) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket 
 		}
 		switch {
 		case err == nil:
+			s.awaitCache(ctx, sl, deleted)
 			return nil
 		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
 			continue
@@ -277,7 +280,7 @@ func sameMembers(a, b []v1alpha1.GroupMember) bool {
 	return true
 }
 
-func newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1.GroupMember) *v1alpha1.ScimGroupMemberSlice {
+func (s *Server) newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1.GroupMember) *v1alpha1.ScimGroupMemberSlice {
 	sl := &v1alpha1.ScimGroupMemberSlice{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: g.Namespace,
@@ -292,7 +295,9 @@ func newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1.GroupMember
 	}
 	// The group owns its slices, so the garbage collector removes any a
 	// failed delete left behind.
-	_ = controllerutil.SetOwnerReference(g, sl, nil)
+	if err := controllerutil.SetOwnerReference(g, sl, s.client.Scheme()); err != nil {
+		s.log.Error(err, "set member slice owner", "slice", name)
+	}
 	return sl
 }
 

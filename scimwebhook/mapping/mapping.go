@@ -107,7 +107,7 @@ func Group(g *v1alpha1.ScimGroup, location, version string, members []Ref) map[s
 	if g.Spec.ExternalID != "" {
 		doc["externalId"] = g.Spec.ExternalID
 	}
-	if members != nil {
+	if len(members) > 0 {
 		doc["members"] = refs(members, "")
 	}
 	return doc

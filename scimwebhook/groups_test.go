@@ -1,0 +1,158 @@
+package scimwebhook_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// memberIDs reads a group's members over SCIM.
+func memberIDs(t testTenant, id string) []string {
+	r := t.get("/Groups/" + id)
+	ExpectWithOffset(1, r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+	var ids []string
+	members, _ := r.json()["members"].([]any)
+	for _, m := range members {
+		ids = append(ids, m.(map[string]any)["value"].(string))
+	}
+	return ids
+}
+
+func patchOps(ops string) string {
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + ops + `}`
+}
+
+var _ = Describe("Groups", func() {
+	var (
+		t     testTenant
+		users []string
+	)
+	BeforeEach(func() {
+		t = newTenant()
+		users = nil
+		for i := range 3 {
+			users = append(users, t.created("/Users", fmt.Sprintf(`{"userName":"member%d","displayName":"Member %d"}`, i, i))["id"].(string))
+		}
+	})
+
+	It("creates a group as Entra does, tolerating unknown schema URNs, then adds and removes members", func() {
+		doc := t.created("/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group",
+			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+			"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"Group1DisplayName","meta":{"resourceType":"Group"}}`)
+		id := doc["id"].(string)
+		Expect(doc["displayName"]).To(Equal("Group1DisplayName"))
+		Expect(doc["meta"]).To(HaveKeyWithValue("resourceType", "Group"))
+
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+users[0]+`"},{"$ref":null,"value":"`+users[1]+`"}]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.json()).NotTo(HaveKey("members"), "PATCH answers without the member list")
+		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]))
+
+		By("removing a member the default Entra way, by value list")
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"Remove","path":"members","value":[{"value":"`+users[0]+`"}]}]`)).StatusCode).To(Equal(http.StatusOK))
+		Expect(memberIDs(t, id)).To(ConsistOf(users[1]))
+
+		By("removing a member the compliant way, by value filter")
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"members[value eq \"`+users[1]+`\"]"}]`)).StatusCode).To(Equal(http.StatusOK))
+		Expect(memberIDs(t, id)).To(BeEmpty())
+	})
+
+	It("applies Okta's add and remove in one request, and its rename that repeats the id", func() {
+		id := t.created("/Groups", `{"displayName":"Okta","members":[{"value":"`+users[0]+`"}]}`)["id"].(string)
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
+			{"op":"add","path":"members","value":[{"value":"`+users[1]+`","display":"member1"}]},
+			{"op":"remove","path":"members[value eq \"`+users[0]+`\"]"}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(memberIDs(t, id)).To(ConsistOf(users[1]))
+
+		r = t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"replace","value":{"id":"`+id+`","displayName":"Okta renamed"}}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.json()["displayName"]).To(Equal("Okta renamed"))
+		Expect(memberIDs(t, id)).To(ConsistOf(users[1]), "renames keep membership")
+	})
+
+	It("replaces members with an old-style PUT", func() {
+		id := t.created("/Groups", `{"displayName":"Put","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
+		r := t.send(http.MethodPut, "/Groups/"+id, `{"displayName":"Put","members":[{"value":"`+users[1]+`"},{"value":"`+users[2]+`"}]}`)
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(memberIDs(t, id)).To(ConsistOf(users[1], users[2]))
+	})
+
+	It("rejects a member that is not a user of the tenant, changing nothing", func() {
+		id := t.created("/Groups", `{"displayName":"Strict"}`)["id"].(string)
+		other := newTenant().created("/Users", `{"userName":"stranger"}`)["id"].(string)
+		for _, bad := range []string{"no-such-user", other} {
+			doc := expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
+				{"op":"replace","path":"displayName","value":"Changed"},
+				{"op":"add","path":"members","value":[{"value":"`+users[0]+`"},{"value":"`+bad+`"}]}]`)), http.StatusBadRequest)
+			Expect(doc["scimType"]).To(Equal("invalidValue"))
+			Expect(doc["detail"]).To(ContainSubstring(bad))
+		}
+		doc := t.get("/Groups/" + id).json()
+		Expect(doc["displayName"]).To(Equal("Strict"))
+		Expect(doc).NotTo(HaveKey("members"))
+		expectSCIMError(t.send(http.MethodPost, "/Groups", `{"displayName":"Bad","members":[{"value":"no-such-user"}]}`), http.StatusBadRequest)
+	})
+
+	It("computes a user's groups", func() {
+		a := t.created("/Groups", `{"displayName":"A","members":[{"value":"`+users[0]+`"}]}`)["id"].(string)
+		Eventually(func() []any {
+			groups, _ := t.get("/Users/" + users[0]).json()["groups"].([]any)
+			return groups
+		}).Should(ConsistOf(HaveKeyWithValue("value", a)))
+		Expect(t.get("/Users/" + users[0]).json()["groups"].([]any)[0]).To(HaveKeyWithValue("display", "A"))
+	})
+
+	It("finds groups by displayName and externalId, excluding members as Entra asks", func() {
+		id := t.created("/Groups", `{"displayName":"Finance","externalId":"fin","members":[{"value":"`+users[0]+`"}]}`)["id"].(string)
+		doc := t.list("/Groups?excludedAttributes=members&filter=" + url.QueryEscape(`displayName eq "finance"`))
+		Expect(doc["totalResults"]).To(BeNumerically("==", 1))
+		found := doc["Resources"].([]any)[0].(map[string]any)
+		Expect(found["id"]).To(Equal(id))
+		Expect(found).NotTo(HaveKey("members"))
+		Expect(t.list("/Groups?filter=" + url.QueryEscape(`externalId eq "fin"`))["totalResults"]).To(BeNumerically("==", 1))
+		Expect(t.list("/Groups?excludedAttributes=members&filter=" + url.QueryEscape(`displayName eq "9a7e0f36-random"`))["totalResults"]).To(BeNumerically("==", 0))
+		Eventually(func() any {
+			return t.list("/Groups?filter=" + url.QueryEscape(`members[value eq "`+users[0]+`"]`))["totalResults"]
+		}).Should(BeNumerically("==", 1))
+	})
+
+	It("keeps displayName unique within the tenant", func() {
+		t.created("/Groups", `{"displayName":"Unique"}`)
+		doc := expectSCIMError(t.send(http.MethodPost, "/Groups", `{"displayName":"UNIQUE"}`), http.StatusConflict)
+		Expect(doc["scimType"]).To(Equal("uniqueness"))
+	})
+
+	It("deletes a group and its member slices, never its users", func() {
+		id := t.created("/Groups", `{"displayName":"Doomed","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Groups/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		expectSCIMError(t.get("/Groups/"+id), http.StatusNotFound)
+		Expect(t.get("/Users/" + users[0]).StatusCode).To(Equal(http.StatusOK))
+		Eventually(func() []v1alpha1.ScimGroupMemberSlice {
+			list := &v1alpha1.ScimGroupMemberSliceList{}
+			Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace), client.MatchingLabels{v1alpha1.LabelGroup: id})).To(Succeed())
+			return list.Items
+		}).Should(BeEmpty())
+	})
+
+	It("removes a deleted user from its groups", func() {
+		id := t.created("/Groups", `{"displayName":"Team","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
+		Eventually(func() int { return len(memberIDs(t, id)) }).Should(Equal(2))
+		Expect(t.send(http.MethodDelete, "/Users/"+users[0], "").StatusCode).To(Equal(http.StatusNoContent))
+		Eventually(func() []string { return memberIDs(t, id) }).Should(ConsistOf(users[1]))
+	})
+
+	It("changes its ETag when members change", func() {
+		r := t.send(http.MethodPost, "/Groups", `{"displayName":"Versioned"}`)
+		id, etag := r.json()["id"].(string), r.Header.Get("ETag")
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`), "If-Match", etag).StatusCode).To(Equal(http.StatusOK))
+		Eventually(func() string { return t.get("/Groups/" + id).Header.Get("ETag") }).ShouldNot(Equal(etag))
+		expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[1]+`"}]}]`), "If-Match", etag), http.StatusPreconditionFailed)
+	})
+})
