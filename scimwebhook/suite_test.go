@@ -17,7 +17,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -35,6 +37,9 @@ var (
 	ctx       context.Context
 	cancel    context.CancelFunc
 	server    *scimwebhook.Server
+	// replica is a second operator against the same API server, as a
+	// two-replica deployment runs.
+	replica *scimwebhook.Server
 )
 
 func TestSCIMServer(t *testing.T) {
@@ -60,6 +65,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 
 	server = startOperator()
+	replica = startOperator()
 })
 
 var _ = AfterSuite(func() {
@@ -69,12 +75,16 @@ var _ = AfterSuite(func() {
 
 // startOperator runs a whole operator (reconcilers and SCIM server) against
 // the test API server, as one replica of the deployment would, and returns
-// its SCIM server once it serves.
+// its SCIM server once it serves. Replicas elect one leader to reconcile;
+// all serve SCIM.
 func startOperator() *scimwebhook.Server {
 	mgr, srv, err := operator.New(ctx, cfg, operator.Options{
-		MetricsAddr: "0",
-		ProbeAddr:   "0",
-		SCIM:        scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://scim.test.example"},
+		MetricsAddr:             "0",
+		ProbeAddr:               "0",
+		LeaderElection:          true,
+		LeaderElectionNamespace: "default",
+		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
+		SCIM:                    scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://scim.test.example"},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	go func() {
@@ -177,7 +187,12 @@ func rotateToken(t testTenant, token string) {
 
 // send sends a request with a JSON body to the tenant's endpoint p.
 func (t testTenant) send(method, p, body string, headers ...string) *response {
-	req, err := http.NewRequestWithContext(ctx, method, t.url(p), strings.NewReader(body))
+	return t.sendVia(server, method, p, body, headers...)
+}
+
+// sendVia sends a request to the tenant's endpoint p on replica srv.
+func (t testTenant) sendVia(srv *scimwebhook.Server, method, p, body string, headers ...string) *response {
+	req, err := http.NewRequestWithContext(ctx, method, t.url(p, srv), strings.NewReader(body))
 	ExpectWithOffset(1, err).NotTo(HaveOccurred())
 	req.Header.Set("Authorization", "Bearer "+t.token)
 	if body != "" {

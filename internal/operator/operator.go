@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -27,7 +28,10 @@ type Options struct {
 	// LeaderElectionNamespace is where the lease lives; empty means the
 	// namespace the manager runs in.
 	LeaderElectionNamespace string
-	SCIM                    scimwebhook.Options
+	// Controller configures every controller; tests running several
+	// operators in one process set SkipNameValidation.
+	Controller config.Controller
+	SCIM       scimwebhook.Options
 }
 
 // New builds a manager running every reconciler and the SCIM server.
@@ -45,6 +49,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
+		Controller:                    opts.Controller,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("create manager: %w", err)
