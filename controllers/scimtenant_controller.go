@@ -143,6 +143,15 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 				key.Name, tokenKey, len(token), v1alpha1.MinTokenLength),
 		}, nil
 	}
+	if metav1.IsControlledBy(secret, tenant) {
+		// The reason stays the same on every later reconcile, so that the
+		// condition says where the token came from.
+		return metav1.Condition{
+			Status:  metav1.ConditionTrue,
+			Reason:  v1alpha1.ReasonTokenGenerated,
+			Message: fmt.Sprintf("Secret %s key %q holds the bearer token the operator generated", key.Name, tokenKey),
+		}, nil
+	}
 	return metav1.Condition{
 		Status:  metav1.ConditionTrue,
 		Reason:  v1alpha1.ReasonTokenFound,

@@ -12,7 +12,8 @@ const (
 
 	// ReasonTokenGenerated: the operator created the token Secret.
 	ReasonTokenGenerated = "TokenGenerated"
-	// ReasonTokenFound: the referenced Secret holds a token.
+	// ReasonTokenFound: the referenced Secret, provided by its owner, holds
+	// a token.
 	ReasonTokenFound = "TokenFound"
 	// ReasonTokenKeyMissing: the referenced Secret exists but lacks the key.
 	ReasonTokenKeyMissing = "TokenKeyMissing"
