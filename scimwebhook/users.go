@@ -2,6 +2,7 @@ package scimwebhook
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 
@@ -201,7 +202,8 @@ func (s *Server) queryUsers(w http.ResponseWriter, r *http.Request, t *tenantReq
 }
 
 func ignoreNotFound(err error) error {
-	if se, ok := err.(*Error); ok && se.Status == http.StatusNotFound {
+	var se *Error
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil
 	}
 	return err

@@ -339,25 +339,19 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func lex(s string) ([]token, error) {
 	var tokens []token
+	brackets := map[byte]tokenKind{'(': tokLParen, ')': tokRParen, '[': tokLBracket, ']': tokRBracket}
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		if kind, ok := brackets[c]; ok {
+			tokens = append(tokens, token{kind: kind, text: string(c), pos: i})
 			i++
-		case c == '(':
-			tokens = append(tokens, token{kind: tokLParen, text: "(", pos: i})
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
 			i++
-		case c == ')':
-			tokens = append(tokens, token{kind: tokRParen, text: ")", pos: i})
-			i++
-		case c == '[':
-			tokens = append(tokens, token{kind: tokLBracket, text: "[", pos: i})
-			i++
-		case c == ']':
-			tokens = append(tokens, token{kind: tokRBracket, text: "]", pos: i})
-			i++
-		case c == '"':
+		case '"':
 			end, err := stringEnd(s, i)
 			if err != nil {
 				return nil, err

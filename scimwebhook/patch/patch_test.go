@@ -2,6 +2,7 @@ package patch
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -160,8 +161,8 @@ func TestApply(t *testing.T) {
 				err = Apply(doc, ops, schema.UserResource)
 			}
 			if tc.err != "" {
-				pe, ok := err.(*Error)
-				if !ok || pe.ScimType != tc.err {
+				var pe *Error
+				if !errors.As(err, &pe) || pe.ScimType != tc.err {
 					t.Fatalf("err = %v, want a %s error", err, tc.err)
 				}
 				return
@@ -209,7 +210,8 @@ func TestParse(t *testing.T) {
 			}
 			continue
 		}
-		if pe, ok := err.(*Error); !ok || pe.ScimType != tc.err {
+		var pe *Error
+		if !errors.As(err, &pe) || pe.ScimType != tc.err {
 			t.Errorf("Parse(%s) = %v, want a %s error", tc.body, err, tc.err)
 		}
 	}

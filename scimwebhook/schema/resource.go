@@ -35,15 +35,6 @@ var (
 	GroupResource = &Resource{Name: ResourceGroup, Endpoint: "/Groups", Core: Group}
 )
 
-// SchemaURNs lists the resource's core schema and extensions.
-func (r *Resource) SchemaURNs() []string {
-	urns := []string{r.Core.ID}
-	for _, e := range r.Extensions {
-		urns = append(urns, e.ID)
-	}
-	return urns
-}
-
 // Extension is the extension schema whose URN is urn, compared
 // case-insensitively.
 func (r *Resource) Extension(urn string) (*Schema, bool) {
