@@ -316,60 +316,24 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	return nil
 }
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	q, err := parseQuery(r, schema.GroupResource)
-	if err != nil {
-		return err
-	}
-	return s.queryGroups(w, r, t, q)
-}
-
-func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	q, err := parseSearch(r, schema.GroupResource)
-	if err != nil {
-		return err
-	}
-	return s.queryGroups(w, r, t, q)
-}
-
-func (s *Server) queryGroups(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	ctx := r.Context()
-	groups, err := candidates(ctx, s, groupKind, t, q.filter)
-	if err != nil {
-		return err
-	}
-	needMembers := q.filter != nil && filterUses(q.filter, attrMembers)
-	filterView := newProjection(schema.GroupResource, nil, []string{attrMembers})
-	if needMembers {
-		filterView = newProjection(schema.GroupResource, nil, nil)
-	}
-	matched := groups[:0:0]
-	for _, g := range groups {
-		if q.filter == nil {
-			matched = append(matched, g)
-			continue
-		}
-		doc, _, err := s.renderGroup(ctx, t, g, filterView, needMembers)
-		if err != nil {
-			return err
-		}
-		if filter.Matches(q.filter, doc, schema.GroupResource) {
-			matched = append(matched, g)
-		}
-	}
-	sortByCreation(matched)
-	from, to := q.page(len(matched), s.opts.MaxResults)
-	p := newProjection(schema.GroupResource, q.attributes, q.excluded)
-	resources := make([]map[string]any, 0, to-from)
-	for _, g := range matched[from:to] {
-		doc, _, err := s.renderGroup(ctx, t, g, p, false)
-		if err != nil {
-			return err
-		}
-		resources = append(resources, doc)
-	}
-	writeJSON(w, t.log, http.StatusOK, newPage(resources, len(matched), from))
-	return nil
+// queryGroups answers GET /Groups and POST /Groups/.search. Members are
+// assembled only for filters that test them.
+func (s *Server) queryGroups() (list, search endpoint) {
+	withoutMembers := newProjection(schema.GroupResource, nil, []string{attrMembers})
+	whole := newProjection(schema.GroupResource, nil, nil)
+	return queryEndpoints(s, groupKind,
+		func(ctx context.Context, t *tenantRequest, f filter.Expr, g *v1alpha1.ScimGroup) (bool, error) {
+			view := withoutMembers
+			if filterUses(f, attrMembers) {
+				view = whole
+			}
+			doc, _, err := s.renderGroup(ctx, t, g, view, false)
+			return err == nil && filter.Matches(f, doc, schema.GroupResource), err
+		},
+		func(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {
+			doc, _, err := s.renderGroup(ctx, t, g, p, false)
+			return doc, err
+		})
 }
 
 // filterUses reports whether a filter refers to the attribute name.

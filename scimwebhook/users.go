@@ -158,47 +158,13 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	return nil
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	q, err := parseQuery(r, schema.UserResource)
-	if err != nil {
-		return err
-	}
-	return s.queryUsers(w, r, t, q)
-}
-
-func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	q, err := parseSearch(r, schema.UserResource)
-	if err != nil {
-		return err
-	}
-	return s.queryUsers(w, r, t, q)
-}
-
-func (s *Server) queryUsers(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	ctx := r.Context()
-	users, err := candidates(ctx, s, userKind, t, q.filter)
-	if err != nil {
-		return err
-	}
-	matched := users[:0:0]
-	for _, u := range users {
-		if q.filter == nil || filter.Matches(q.filter, mapping.User(u, "", nil), schema.UserResource) {
-			matched = append(matched, u)
-		}
-	}
-	sortByCreation(matched)
-	from, to := q.page(len(matched), s.opts.MaxResults)
-	p := newProjection(schema.UserResource, q.attributes, q.excluded)
-	resources := make([]map[string]any, 0, to-from)
-	for _, u := range matched[from:to] {
-		doc, err := s.renderUser(ctx, t, u, p)
-		if err != nil {
-			return err
-		}
-		resources = append(resources, doc)
-	}
-	writeJSON(w, t.log, http.StatusOK, newPage(resources, len(matched), from))
-	return nil
+// queryUsers answers GET /Users and POST /Users/.search.
+func (s *Server) queryUsers() (list, search endpoint) {
+	return queryEndpoints(s, userKind,
+		func(_ context.Context, _ *tenantRequest, f filter.Expr, u *v1alpha1.ScimUser) (bool, error) {
+			return filter.Matches(f, mapping.User(u, "", nil), schema.UserResource), nil
+		},
+		s.renderUser)
 }
 
 func ignoreNotFound(err error) error {
