@@ -4,6 +4,7 @@
 package filter
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -102,7 +103,9 @@ func (e Compare) String() string {
 func formatValue(v any) string {
 	switch v := v.(type) {
 	case string:
-		return strconv.Quote(v)
+		// JSON, not Go, escapes: the grammar's strings are JSON strings.
+		b, _ := json.Marshal(v)
+		return string(b)
 	case bool:
 		return strconv.FormatBool(v)
 	case float64:

@@ -1,0 +1,60 @@
+package scimwebhook
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"syscall"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+func TestFromAPI(t *testing.T) {
+	gr := schema.GroupResource{Group: "scim.provisioning.io", Resource: "scimusers"}
+	for _, tc := range []struct {
+		name       string
+		err        error
+		status     int
+		retryAfter bool
+	}{
+		{"nil", nil, 0, false},
+		{"connection refused", &netError{syscall.ECONNREFUSED}, http.StatusServiceUnavailable, true},
+		{"deadline", context.DeadlineExceeded, http.StatusServiceUnavailable, true},
+		{"throttled", apierrors.NewTooManyRequests("slow down", 1), http.StatusServiceUnavailable, true},
+		{"unavailable", apierrors.NewServiceUnavailable("etcd"), http.StatusServiceUnavailable, true},
+		{"timeout", apierrors.NewTimeoutError("slow", 1), http.StatusServiceUnavailable, true},
+		{"invalid", apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "ScimUser"}, "u",
+			field.ErrorList{field.Invalid(field.NewPath("spec", "userName"), "", "must not be empty")}), http.StatusBadRequest, false},
+		{"forbidden is the operator's fault", apierrors.NewForbidden(gr, "u", errors.New("rbac")), http.StatusInternalServerError, false},
+	} {
+		got := fromAPI(tc.err, "test")
+		if tc.err == nil {
+			if got != nil {
+				t.Errorf("%s: fromAPI(nil) = %v", tc.name, got)
+			}
+			continue
+		}
+		var se *Error
+		status := http.StatusInternalServerError
+		if errors.As(got, &se) {
+			status = se.Status
+		}
+		if status != tc.status || (se != nil && se.RetryAfter > 0) != tc.retryAfter {
+			t.Errorf("%s: fromAPI = %v (status %d), want status %d, Retry-After %v", tc.name, got, status, tc.status, tc.retryAfter)
+		}
+	}
+	invalid := fromAPI(apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "ScimUser"}, "u",
+		field.ErrorList{field.Invalid(field.NewPath("spec", "emails"), "", "at most one email may be primary")}), "test")
+	if se := (*Error)(nil); !errors.As(invalid, &se) || se.Detail != "emails: Invalid value: \"\": at most one email may be primary" {
+		t.Errorf("invalid detail = %v", invalid)
+	}
+}
+
+// netError is a transport failure, as client-go returns when the API
+// server cannot be reached.
+type netError struct{ errno syscall.Errno }
+
+func (e *netError) Error() string { return "dial tcp 127.0.0.1:6443: " + e.errno.Error() }
