@@ -49,6 +49,7 @@ type ScimTenantReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=get;list;watch
 
 // Reconcile brings one tenant's token and status up to date.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -77,6 +78,9 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	tokenReady.ObservedGeneration = tenant.Generation
 	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
 
+	if err := r.count(ctx, tenant); err != nil {
+		return err
+	}
 	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
 	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
 	tenant.Status.ObservedGeneration = tenant.Generation
@@ -88,6 +92,44 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 		return fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
 	return nil
+}
+
+// count tallies the tenant's users by phase and its groups.
+func (r *ScimTenantReconciler) count(ctx context.Context, tenant *v1alpha1.ScimTenant) error {
+	users := &v1alpha1.ScimUserList{}
+	if err := r.List(ctx, users, client.InNamespace(tenant.Namespace), client.MatchingFields{index.UserTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("list users of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
+	}
+	counts := v1alpha1.UserCounts{}
+	for i := range users.Items {
+		switch users.Items[i].Status.Phase {
+		case v1alpha1.UserPhaseActive:
+			counts.Active++
+		case v1alpha1.UserPhaseInactive:
+			counts.Inactive++
+		case v1alpha1.UserPhaseDeleted:
+			counts.PendingPurge++
+		}
+	}
+	groups := &v1alpha1.ScimGroupList{}
+	if err := r.List(ctx, groups, client.InNamespace(tenant.Namespace), client.MatchingFields{index.GroupTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("list groups of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
+	}
+	tenant.Status.Users, tenant.Status.Groups = counts, int32(len(groups.Items))
+	return nil
+}
+
+// tenantOfIdentity maps a user or group to its tenant, whose counts it
+// changes.
+func tenantOfIdentity(_ context.Context, o client.Object) []reconcile.Request {
+	var tenant string
+	switch o := o.(type) {
+	case *v1alpha1.ScimUser:
+		tenant = o.Spec.TenantRef.Name
+	case *v1alpha1.ScimGroup:
+		tenant = o.Spec.TenantRef.Name
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: tenant}}}
 }
 
 func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) metav1.Condition {
@@ -245,6 +287,8 @@ func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The cache holds only labelled Secrets, so this sees token Secrets
 		// and nothing else.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity)).
+		Watches(&v1alpha1.ScimGroup{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity)).
 		Named("scimtenant").
 		Complete(r)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -60,6 +61,15 @@ func SetupWithManager(ctx context.Context, mgr manager.Manager, opts Options) er
 	}
 	if err := tenants.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up tenant controller: %w", err)
+	}
+	users := &ScimUserReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("scimuser-controller"),
+		Clock:     clock.RealClock{},
+	}
+	if err := users.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up user controller: %w", err)
 	}
 	return nil
 }

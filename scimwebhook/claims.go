@@ -2,8 +2,6 @@ package scimwebhook
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -27,13 +25,7 @@ type claim struct {
 	value string
 }
 
-// claimName derives a claim's object name from the tenant and the
-// case-folded value, so that every replica computes the same name and the
-// API server's atomic create decides who gets it.
-func claimName(tenant string, c claim) string {
-	sum := sha256.Sum256([]byte(tenant + "\x00" + string(c.kind) + "\x00" + index.Fold(c.value)))
-	return "claim-" + hex.EncodeToString(sum[:20])
-}
+func claimName(tenant string, c claim) string { return v1alpha1.ClaimName(tenant, c.kind, c.value) }
 
 // claimSet lists a set of claims without duplicates.
 type claimSet []claim
@@ -88,20 +80,24 @@ func groupClaims(spec *v1alpha1.ScimGroupSpec) claimSet {
 type holderExists func(ctx context.Context, key types.NamespacedName) (bool, error)
 
 // acquire takes every claim for holder, or none: on a conflict it releases
-// what it took and returns a 409 naming the value.
-func (s *Server) acquire(ctx context.Context, tenant *v1alpha1.ScimTenant, holder string, cs claimSet, exists holderExists) error {
+// what it took and returns a 409 naming the value. It returns the claims
+// it took, leaving out those holder held already.
+func (s *Server) acquire(ctx context.Context, tenant *v1alpha1.ScimTenant, holder string, cs claimSet, exists holderExists) (claimSet, error) {
 	var taken claimSet
 	for _, cl := range cs {
-		if err := s.acquireOne(ctx, tenant, holder, cl, exists); err != nil {
+		took, err := s.acquireOne(ctx, tenant, holder, cl, exists)
+		if err != nil {
 			s.release(ctx, tenant, holder, taken)
-			return err
+			return nil, err
 		}
-		taken = append(taken, cl)
+		if took {
+			taken = append(taken, cl)
+		}
 	}
-	return nil
+	return taken, nil
 }
 
-func (s *Server) acquireOne(ctx context.Context, tenant *v1alpha1.ScimTenant, holder string, cl claim, exists holderExists) error {
+func (s *Server) acquireOne(ctx context.Context, tenant *v1alpha1.ScimTenant, holder string, cl claim, exists holderExists) (took bool, err error) {
 	obj := &v1alpha1.ScimClaim{
 		ObjectMeta: metav1.ObjectMeta{Namespace: tenant.Namespace, Name: claimName(tenant.Name, cl)},
 		Spec: v1alpha1.ScimClaimSpec{
@@ -111,25 +107,25 @@ func (s *Server) acquireOne(ctx context.Context, tenant *v1alpha1.ScimTenant, ho
 			Holder:    holder,
 		},
 	}
-	err := s.client.Create(ctx, obj)
+	err = s.client.Create(ctx, obj)
 	if err == nil || !apierrors.IsAlreadyExists(err) {
-		return fromAPI(err, "create claim")
+		return err == nil, fromAPI(err, "create claim")
 	}
 	current := &v1alpha1.ScimClaim{}
 	if err := s.apiReader.Get(ctx, client.ObjectKeyFromObject(obj), current); err != nil {
-		return fromAPI(err, "get claim")
+		return false, fromAPI(err, "get claim")
 	}
 	if current.Spec.Holder == holder {
-		return nil
+		return false, nil
 	}
 	taken := errorf(http.StatusConflict, ScimTypeUniqueness, "%s %q is already in use in this tenant (by id %s)",
 		claimAttribute(cl.kind), cl.value, current.Spec.Holder)
 	ok, err := exists(ctx, types.NamespacedName{Namespace: tenant.Namespace, Name: current.Spec.Holder})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if ok || time.Since(current.CreationTimestamp.Time) < claimGrace {
-		return taken
+		return false, taken
 	}
 	// The holder is gone: the claim outlived a failed write. Take it over;
 	// the update fails if another replica got there first.
@@ -137,11 +133,11 @@ func (s *Server) acquireOne(ctx context.Context, tenant *v1alpha1.ScimTenant, ho
 	current.Spec.Value = cl.value
 	if err := s.client.Update(ctx, current); err != nil {
 		if apierrors.IsConflict(err) {
-			return taken
+			return false, taken
 		}
-		return fromAPI(err, "take over claim")
+		return false, fromAPI(err, "take over claim")
 	}
-	return nil
+	return true, nil
 }
 
 // release gives up holder's claims. Failures are logged, not returned:

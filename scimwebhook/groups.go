@@ -141,7 +141,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	}
 	change := newMemberChange()
 	ctx := r.Context()
-	g, err := update(r, s, groupKind, t, s.groupVersionOf(ctx), func(_, next *v1alpha1.ScimGroup) error {
+	g, err := update(r, s, groupKind, t, r.PathValue("id"), false, s.groupVersionOf(ctx), func(_, next *v1alpha1.ScimGroup) error {
 		members, err := decodeGroup(in, &next.Spec)
 		change.replaceAll(members...)
 		return err
@@ -192,7 +192,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := s.checkMembers(ctx, t, change); err != nil {
 		return err
 	}
-	g, err = update(r, s, groupKind, t, s.groupVersionOf(ctx), func(cur, next *v1alpha1.ScimGroup) error {
+	g, err = update(r, s, groupKind, t, r.PathValue("id"), false, s.groupVersionOf(ctx), func(cur, next *v1alpha1.ScimGroup) error {
 		if len(attrOps) == 0 {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -59,7 +60,27 @@ type kind[O client.Object] struct {
 	byTenant string
 	indexes  []indexedAttr
 	res      *schema.Resource
+	// hidden identities exist in the cluster but not for SCIM.
+	hidden func(O) bool
+	// created, updated and deleted are the Event reasons of writes; updated
+	// may look at what changed.
+	created, deleted string
+	updated          func(cur, next O) string
 }
+
+// Event reasons of provisioning actions, stable for alerting and audit.
+const (
+	EventUserCreated     = "UserCreated"
+	EventUserUpdated     = "UserUpdated"
+	EventUserDeactivated = "UserDeactivated"
+	EventUserReactivated = "UserReactivated"
+	EventUserDeleted     = "UserDeleted"
+	EventUserRestored    = "UserRestored"
+	EventUserAdopted     = "UserAdopted"
+	EventGroupCreated    = "GroupCreated"
+	EventGroupUpdated    = "GroupUpdated"
+	EventGroupDeleted    = "GroupDeleted"
+)
 
 var (
 	userKind = kind[*v1alpha1.ScimUser]{
@@ -74,6 +95,29 @@ var (
 		byTenant: index.UserTenant,
 		indexes:  userIndexes,
 		res:      schema.UserResource,
+		// Users deleted over SCIM are retained but gone for SCIM; users
+		// created by hand are out of its control until it adopts them.
+		hidden: func(u *v1alpha1.ScimUser) bool {
+			return u.Annotations[v1alpha1.AnnotationDeletedAt] != "" || u.Spec.ManagedBy != v1alpha1.ManagedBySCIM
+		},
+		created: EventUserCreated,
+		deleted: EventUserDeleted,
+		updated: func(cur, next *v1alpha1.ScimUser) string {
+			wasDeleted, isDeleted := cur.Annotations[v1alpha1.AnnotationDeletedAt] != "", next.Annotations[v1alpha1.AnnotationDeletedAt] != ""
+			switch was, is := cur.IsActive(), next.IsActive(); {
+			case !wasDeleted && isDeleted:
+				return EventUserDeleted
+			case wasDeleted && !isDeleted:
+				return EventUserRestored
+			case cur.Spec.ManagedBy != next.Spec.ManagedBy:
+				return EventUserAdopted
+			case was && !is:
+				return EventUserDeactivated
+			case !was && is:
+				return EventUserReactivated
+			}
+			return EventUserUpdated
+		},
 	}
 	groupKind = kind[*v1alpha1.ScimGroup]{
 		noun:    "group",
@@ -87,6 +131,10 @@ var (
 		byTenant: index.GroupTenant,
 		indexes:  groupIndexes,
 		res:      schema.GroupResource,
+		hidden:   func(*v1alpha1.ScimGroup) bool { return false },
+		created:  EventGroupCreated,
+		deleted:  EventGroupDeleted,
+		updated:  func(_, _ *v1alpha1.ScimGroup) string { return EventGroupUpdated },
 	}
 )
 
@@ -94,10 +142,21 @@ func (k kind[O]) notFound(id string) error {
 	return errorf(http.StatusNotFound, "", "no %s with id %q in this tenant", k.noun, id)
 }
 
-// find gets an identity of the tenant by id. The cache answers first; on a
-// miss the API server does, so an identity another replica just created is
-// never a false 404. live skips the cache.
+// find gets an identity of the tenant by id, as SCIM sees it: hidden
+// identities are not found.
 func find[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, id string, live bool) (O, error) {
+	obj, err := fetch(ctx, s, k, t, id, live)
+	if err == nil && k.hidden(obj) {
+		var zero O
+		return zero, k.notFound(id)
+	}
+	return obj, err
+}
+
+// fetch gets an identity of the tenant by id, hidden or not. The cache
+// answers first; on a miss the API server does, so an identity another
+// replica just created is never a false 404. live skips the cache.
+func fetch[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, id string, live bool) (O, error) {
 	key := types.NamespacedName{Namespace: t.tenant.Namespace, Name: id}
 	obj := k.newObj()
 	var zero O
@@ -131,8 +190,9 @@ func existsIn[O client.Object](s *Server, k kind[O]) holderExists {
 
 // create writes a new identity after claiming its unique values.
 func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, obj O) error {
-	claims := k.claims(obj)
-	if err := s.acquire(ctx, t.tenant, obj.GetName(), claims, existsIn(s, k)); err != nil {
+	touch(obj)
+	claims, err := s.acquire(ctx, t.tenant, obj.GetName(), k.claims(obj), existsIn(s, k))
+	if err != nil {
 		return err
 	}
 	if err := s.client.Create(ctx, obj); err != nil {
@@ -140,7 +200,7 @@ func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 		return fromAPI(err, "create "+k.noun)
 	}
 	s.awaitCache(ctx, obj, false)
-	t.log.Info("created "+k.noun, "id", obj.GetName())
+	s.record(t, obj, k.created, "created by the identity provider")
 	return nil
 }
 
@@ -148,13 +208,17 @@ func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 // next, a copy of the current object, and runs again on a fresh read when
 // another writer got in between. version is the current ETag, which
 // If-Match is checked against. The claims of new unique values are taken
-// before the write and those of old ones released after it.
-func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantRequest, version func(O) (string, error), change func(cur, next O) error) (O, error) {
+// before the write and those of old ones released after it. With hidden,
+// identities SCIM does not see may be changed (to restore or adopt them).
+func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantRequest, id string, hidden bool, version func(O) (string, error), change func(cur, next O) error) (O, error) {
 	ctx := r.Context()
-	id := r.PathValue("id")
 	var zero O
+	get := find[O]
+	if hidden {
+		get = fetch[O]
+	}
 	for attempt := 1; ; attempt++ {
-		cur, err := find(ctx, s, k, t, id, attempt > 1)
+		cur, err := get(ctx, s, k, t, id, attempt > 1)
 		if err != nil {
 			return zero, err
 		}
@@ -173,10 +237,16 @@ func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 			return cur, nil
 		}
 		oldClaims, newClaims := k.claims(cur), k.claims(next)
-		added := newClaims.minus(oldClaims)
-		if err := s.acquire(ctx, t.tenant, id, added, existsIn(s, k)); err != nil {
+		wanted := newClaims.minus(oldClaims)
+		if hidden {
+			// A user created by hand holds no claims yet.
+			wanted = newClaims
+		}
+		added, err := s.acquire(ctx, t.tenant, id, wanted, existsIn(s, k))
+		if err != nil {
 			return zero, err
 		}
+		touch(next)
 		err = s.client.Update(ctx, next)
 		if err != nil {
 			s.release(ctx, t.tenant, id, added)
@@ -194,7 +264,7 @@ func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 		}
 		s.release(ctx, t.tenant, id, oldClaims.minus(newClaims))
 		s.awaitCache(ctx, next, false)
-		t.log.Info("updated "+k.noun, "id", id)
+		s.record(t, next, k.updated(cur, next), "updated by the identity provider")
 		return next, nil
 	}
 }
@@ -213,7 +283,7 @@ func remove[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 	}
 	s.release(ctx, t.tenant, obj.GetName(), k.claims(obj))
 	s.awaitCache(ctx, obj, true)
-	t.log.Info("deleted "+k.noun, "id", obj.GetName())
+	s.record(t, obj, k.deleted, "deleted by the identity provider")
 	return nil
 }
 
@@ -231,7 +301,7 @@ func pointers[T any](items []T) []*T {
 func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
 	lookup, ok := indexedEquality(f, k.res, k.indexes)
 	if !ok {
-		return listBy(ctx, s, k, t, client.MatchingFields{k.byTenant: t.tenant.Name})
+		return listBy(ctx, s, k, t, client.MatchingFields{k.byTenant: t.tenant.Name}, false)
 	}
 	if lookup.index == "" {
 		obj, err := find(ctx, s, k, t, lookup.value, false)
@@ -240,7 +310,7 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 		}
 		return []O{obj}, nil
 	}
-	found, err := listBy(ctx, s, k, t, client.MatchingFields{lookup.index: index.Key(t.tenant.Name, lookup.key())})
+	found, err := listBy(ctx, s, k, t, client.MatchingFields{lookup.index: index.Key(t.tenant.Name, lookup.key())}, false)
 	if err != nil || len(found) > 0 || lookup.claim == "" {
 		return found, err
 	}
@@ -257,8 +327,9 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 	return []O{obj}, nil
 }
 
-// listBy lists the tenant's identities from the cache by an index.
-func listBy[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, fields client.MatchingFields) ([]O, error) {
+// listBy lists the tenant's identities from the cache by an index, the
+// hidden ones too if asked.
+func listBy[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, fields client.MatchingFields, hidden bool) ([]O, error) {
 	list := k.newList()
 	// The cache's objects are only read here, never changed, so copying
 	// each of up to 100,000 users would be waste.
@@ -268,9 +339,29 @@ func listBy[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 	items := k.items(list)
 	out := items[:0]
 	for _, obj := range items {
-		if k.tenant(obj) == t.tenant.Name && obj.GetDeletionTimestamp().IsZero() {
+		if k.tenant(obj) == t.tenant.Name && obj.GetDeletionTimestamp().IsZero() && (hidden || !k.hidden(obj)) {
 			out = append(out, obj)
 		}
 	}
 	return out, nil
+}
+
+// record emits an Event on an identity and logs the action. Neither
+// carries attribute values: events and logs are not the place for
+// personal data.
+func (s *Server) record(t *tenantRequest, obj client.Object, reason, note string) {
+	t.log.Info(note, "reason", reason, "id", obj.GetName())
+	if s.recorder != nil {
+		s.recorder.Eventf(obj, nil, corev1.EventTypeNormal, reason, "Provision", "%s (request %s)", note, t.requestID)
+	}
+}
+
+// touch records the time of a change the identity provider made.
+func touch(obj client.Object) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[v1alpha1.AnnotationLastModified] = time.Now().UTC().Format(time.RFC3339)
+	obj.SetAnnotations(ann)
 }

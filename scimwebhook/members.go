@@ -47,7 +47,7 @@ func (s *Server) memberSlices(ctx context.Context, g *v1alpha1.ScimGroup) ([]v1a
 // of its member slices.
 func groupVersion(g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice) string {
 	if len(slices) == 0 {
-		return mapping.Version(g.ResourceVersion)
+		return mapping.Version(g)
 	}
 	parts := make([]string, 0, len(slices))
 	for _, sl := range slices {
@@ -56,7 +56,7 @@ func groupVersion(g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice)
 	sort.Strings(parts)
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(strings.Join(parts, ",")))
-	return mapping.Version(g.ResourceVersion + "-" + strconv.FormatUint(h.Sum64(), 36))
+	return mapping.Version(g, strconv.FormatUint(h.Sum64(), 36))
 }
 
 // memberRefs lists the members of slices, sorted, with their display
@@ -68,6 +68,12 @@ func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1al
 			ref := mapping.Ref{Value: m.Value, Ref: t.userLocation(m.Value)}
 			u := &v1alpha1.ScimUser{}
 			if err := s.client.Get(ctx, types.NamespacedName{Namespace: t.tenant.Namespace, Name: m.Value}, u); err == nil {
+				if userKind.hidden(u) {
+					// Deleted users keep their memberships until the
+					// purge, in case they are restored, but SCIM does
+					// not see them.
+					continue
+				}
 				ref.Display = u.Spec.DisplayName
 				if ref.Display == "" {
 					ref.Display = u.Spec.UserName
@@ -299,22 +305,6 @@ func (s *Server) newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1
 		s.log.Error(err, "set member slice owner", "slice", name)
 	}
 	return sl
-}
-
-// removeFromAllGroups removes a deleted user from every group.
-func (s *Server) removeFromAllGroups(ctx context.Context, t *tenantRequest, user string) error {
-	list := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := s.client.List(ctx, list, client.InNamespace(t.tenant.Namespace), client.MatchingFields{index.SliceMember: user}); err != nil {
-		return fromAPI(err, "list the user's member slices")
-	}
-	for i := range list.Items {
-		g := &v1alpha1.ScimGroup{ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: list.Items[i].Spec.GroupRef.Name}}
-		err := s.updateSlice(ctx, g, bucketOf(user), func(set map[string]bool) { delete(set, user) })
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // deleteSlices removes all of a deleted group's slices.

@@ -33,6 +33,8 @@ type tenantRequest struct {
 	// baseURL is the tenant's SCIM base URL, the root of every location.
 	baseURL string
 	log     logr.Logger
+	// requestID is the identity provider's request id, or one made up.
+	requestID string
 }
 
 func (s *Server) routes() http.Handler {

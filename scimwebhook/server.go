@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -76,8 +77,10 @@ type Server struct {
 	// not have seen yet (another replica's writes).
 	apiReader client.Reader
 	cache     cache.Cache
-	log       logr.Logger
-	handler   http.Handler
+	// recorder records provisioning actions as Events; nil records none.
+	recorder events.EventRecorder
+	log      logr.Logger
+	handler  http.Handler
 
 	// addr is the bound listen address once serving; empty before.
 	addr atomic.Pointer[string]
@@ -95,6 +98,7 @@ func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache,
 // AddToManager adds a server built from opts to mgr.
 func AddToManager(mgr manager.Manager, opts Options) (*Server, error) {
 	s := New(opts, mgr.GetClient(), mgr.GetAPIReader(), mgr.GetCache(), mgr.GetLogger().WithName("scim"))
+	s.recorder = mgr.GetEventRecorder("scim-server")
 	if err := mgr.Add(s); err != nil {
 		return nil, fmt.Errorf("add SCIM server to manager: %w", err)
 	}

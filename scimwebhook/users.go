@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
@@ -29,16 +31,90 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := decodeUser(in, &spec); err != nil {
 		return err
 	}
-	u := &v1alpha1.ScimUser{
-		ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
-		Spec:       spec,
+	ctx := r.Context()
+	prior, err := s.priorUser(ctx, t, &spec)
+	if err != nil {
+		return err
 	}
-	if err := create(r.Context(), s, userKind, t, u); err != nil {
+	var u *v1alpha1.ScimUser
+	if prior != nil {
+		// Restore a user deleted over SCIM, or adopt one created by hand,
+		// keeping its id and data rather than creating a stranger.
+		u, err = update(r, s, userKind, t, prior.Name, true, userVersion, func(_, next *v1alpha1.ScimUser) error {
+			delete(next.Annotations, v1alpha1.AnnotationDeletedAt)
+			if err := decodeUser(in, &next.Spec); err != nil {
+				return err
+			}
+			next.Spec.ManagedBy = v1alpha1.ManagedBySCIM
+			return nil
+		})
+	} else {
+		u = &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
+			Spec:       spec,
+		}
+		err = create(ctx, s, userKind, t, u)
+	}
+	if err != nil {
 		return err
 	}
 	w.Header().Set(headerLocation, t.userLocation(u.Name))
 	return s.writeUser(w, r, t, u, http.StatusCreated)
 }
+
+// priorUser finds the user a create should bring back instead of making a
+// new one: one deleted over SCIM with the same userName or externalId
+// (still within its retention), or one created by hand with the same
+// userName or email of record, which SCIM then adopts.
+func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
+	holder, err := s.claimHolder(ctx, t.tenant, claim{kind: v1alpha1.ClaimUserName, value: spec.UserName})
+	if err != nil {
+		return nil, err
+	}
+	if holder != "" {
+		u, err := fetch(ctx, s, userKind, t, holder, true)
+		if err == nil && isRetained(u) {
+			return u, nil
+		}
+		// A live user holds the userName: the create fails on the claim.
+		return nil, ignoreNotFound(err)
+	}
+	// A deleted user with the same externalId is restored.
+	if spec.ExternalID != "" {
+		found, err := listBy(ctx, s, userKind, t, client.MatchingFields{index.UserExternalID: index.Key(t.tenant.Name, spec.ExternalID)}, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range found {
+			if isRetained(u) {
+				return u, nil
+			}
+		}
+	}
+	// A user created by hand with the same userName or email is adopted.
+	for _, key := range []struct{ index, value string }{
+		{index.UserName, spec.UserName},
+		{index.UserEmail, spec.EmailOfRecord()},
+	} {
+		if key.value == "" {
+			continue
+		}
+		found, err := listBy(ctx, s, userKind, t, client.MatchingFields{key.index: index.Key(t.tenant.Name, index.Fold(key.value))}, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range found {
+			if u.Spec.ManagedBy == v1alpha1.ManagedByManual && !isRetained(u) {
+				return u, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// isRetained reports whether a user was deleted over SCIM and awaits its
+// purge.
+func isRetained(u *v1alpha1.ScimUser) bool { return u.Annotations[v1alpha1.AnnotationDeletedAt] != "" }
 
 // decodeUser sets spec from a user as a client sent it.
 func decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
@@ -57,7 +133,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantReques
 	if err != nil {
 		return err
 	}
-	version := mapping.Version(u.ResourceVersion)
+	version := mapping.Version(u)
 	if notModified(r, version) {
 		w.Header().Set(headerETag, version)
 		w.WriteHeader(http.StatusNotModified)
@@ -76,7 +152,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	if err != nil {
 		return err
 	}
-	w.Header().Set(headerETag, mapping.Version(u.ResourceVersion))
+	w.Header().Set(headerETag, mapping.Version(u))
 	writeJSON(w, t.log, status, doc)
 	return nil
 }
@@ -98,7 +174,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	u, err := update(r, s, userKind, t, userVersion, func(_, next *v1alpha1.ScimUser) error {
+	u, err := update(r, s, userKind, t, r.PathValue("id"), false, userVersion, func(_, next *v1alpha1.ScimUser) error {
 		return decodeUser(in, &next.Spec)
 	})
 	if err != nil {
@@ -119,7 +195,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	if err != nil {
 		return inputError(err)
 	}
-	u, err := update(r, s, userKind, t, userVersion, func(cur, next *v1alpha1.ScimUser) error {
+	u, err := update(r, s, userKind, t, r.PathValue("id"), false, userVersion, func(cur, next *v1alpha1.ScimUser) error {
 		doc := mapping.User(cur, "", nil)
 		if err := patch.Apply(doc, ops, schema.UserResource); err != nil {
 			return inputError(err)
@@ -136,7 +212,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 }
 
 func userVersion(u *v1alpha1.ScimUser) (string, error) {
-	return mapping.Version(u.ResourceVersion), nil
+	return mapping.Version(u), nil
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
@@ -145,13 +221,20 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, mapping.Version(u.ResourceVersion)); err != nil {
+	if err := checkIfMatch(r, mapping.Version(u)); err != nil {
 		return err
 	}
-	if err := remove(r, s, userKind, t, u); err != nil {
-		return err
-	}
-	if err := s.removeFromAllGroups(ctx, t, u.Name); err != nil {
+	// A SCIM delete is a soft delete: the user is gone for SCIM at once, and
+	// its data, group memberships and unique values are retained until the
+	// purge time, when the user controller removes them.
+	_, err = update(r, s, userKind, t, u.Name, false, userVersion, func(_, next *v1alpha1.ScimUser) error {
+		if next.Annotations == nil {
+			next.Annotations = map[string]string{}
+		}
+		next.Annotations[v1alpha1.AnnotationDeletedAt] = time.Now().UTC().Format(time.RFC3339)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -105,14 +105,14 @@ type ScimTenantStatus struct {
 type UserCounts struct {
 	// active users.
 	// +optional
-	Active int32 `json:"active,omitempty"`
+	Active int32 `json:"active"`
 	// inactive (soft-deleted) users, still visible over SCIM.
 	// +optional
-	Inactive int32 `json:"inactive,omitempty"`
-	// pendingPurge counts users deleted over SCIM whose data is retained
-	// until their purge time.
+	Inactive int32 `json:"inactive"`
+	// pendingPurge counts deleted users (over SCIM or with kubectl) whose
+	// data is retained until their purge time.
 	// +optional
-	PendingPurge int32 `json:"pendingPurge,omitempty"`
+	PendingPurge int32 `json:"pendingPurge"`
 }
 
 // ScimTenant is one organisation's SCIM provisioning endpoint: where its

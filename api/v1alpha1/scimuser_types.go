@@ -387,6 +387,16 @@ type ScimUserStatus struct {
 	// +optional
 	PurgeAt *metav1.Time `json:"purgeAt,omitempty"`
 
+	// email is the user's email of record: the primary email, else the
+	// first work email, else the first email.
+	// +optional
+	Email string `json:"email,omitempty"`
+
+	// roles are the user's effective roles: its own, or the tenant's default
+	// role when it has none.
+	// +optional
+	Roles []string `json:"roles,omitempty"`
+
 	// conditions report on the user's reconciliation.
 	// +listType=map
 	// +listMapKey=type

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -15,7 +17,32 @@ const (
 	// LabelGroup names the ScimGroup a ScimGroupMemberSlice belongs to, so
 	// that all of a group's slices can be listed or deleted at once.
 	LabelGroup = "scim.provisioning.io/group"
+
+	// AnnotationDeletedAt marks a user deleted over SCIM, with the time
+	// (RFC 3339). The user is gone for SCIM but its data is retained until
+	// the purge time; a create of the same userName restores it.
+	AnnotationDeletedAt = "scim.provisioning.io/deleted-at"
+
+	// AnnotationPurgeNow, set to "true" on a deactivated or deleted user,
+	// purges it at once instead of at the end of the retention.
+	AnnotationPurgeNow = "scim.provisioning.io/purge-now"
+
+	// AnnotationLastModified is when the identity provider last changed
+	// an identity (RFC 3339), SCIM's meta.lastModified.
+	AnnotationLastModified = "scim.provisioning.io/last-modified"
+
+	// FinalizerRetention holds a deleted user's data until its purge time.
+	FinalizerRetention = "scim.provisioning.io/retention"
 )
+
+// ClaimName is the name of the ScimClaim on a value of kind within tenant.
+// It derives from the tenant and the case-folded value, so that every
+// replica computes the same name and the API server's atomic create
+// decides who gets the value.
+func ClaimName(tenant string, kind ClaimKind, value string) string {
+	sum := sha256.Sum256([]byte(tenant + "\x00" + string(kind) + "\x00" + strings.ToLower(value)))
+	return "claim-" + hex.EncodeToString(sum[:20])
+}
 
 const (
 	// DefaultSoftDeleteRetention is how long deactivated and deleted users
@@ -60,4 +87,28 @@ func (t *ScimTenant) EndpointURL(serverBaseURL string) string {
 		base = serverBaseURL
 	}
 	return strings.TrimRight(base, "/") + t.EndpointPath()
+}
+
+// IsActive reports whether the identity provider has the user active; an
+// unset active means active (RFC 7643 leaves it to the provider).
+func (u *ScimUser) IsActive() bool { return u.Spec.Active == nil || *u.Spec.Active }
+
+// EmailOfRecord is the user's primary email, else its first work email,
+// else its first email: the address status shows and adoption and manager
+// resolution match on.
+func (s *ScimUserSpec) EmailOfRecord() string {
+	for _, e := range s.Emails {
+		if e.Primary {
+			return e.Value
+		}
+	}
+	for _, e := range s.Emails {
+		if strings.EqualFold(e.Type, "work") {
+			return e.Value
+		}
+	}
+	if len(s.Emails) > 0 {
+		return s.Emails[0].Value
+	}
+	return ""
 }

@@ -659,6 +659,11 @@ func (in *ScimUserStatus) DeepCopyInto(out *ScimUserStatus) {
 		in, out := &in.PurgeAt, &out.PurgeAt
 		*out = (*in).DeepCopy()
 	}
+	if in.Roles != nil {
+		in, out := &in.Roles, &out.Roles
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,8 +33,17 @@ const (
 	fieldHoxhunt    = "hoxhunt"
 )
 
-// Version is the weak ETag of a resource version (RFC 7644 section 3.14).
-func Version(resourceVersion string) string { return `W/"` + resourceVersion + `"` }
+// Version is the weak ETag (RFC 7644 section 3.14) of an object, and of
+// whatever else parts name. It follows the object's generation, which
+// changes with its spec only: a controller updating status or finalizers
+// does not change what SCIM shows, so it must not fail an If-Match.
+func Version(obj metav1.Object, parts ...string) string {
+	v := strconv.FormatInt(obj.GetGeneration(), 10)
+	for _, p := range parts {
+		v += "-" + p
+	}
+	return `W/"` + v + `"`
+}
 
 // User renders u in SCIM JSON form with canonical attribute names.
 func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
@@ -62,7 +72,7 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 	if len(groups) > 0 {
 		doc["groups"] = refs(groups, "direct")
 	}
-	doc["meta"] = meta(&u.ObjectMeta, schema.ResourceUser, location, Version(u.ResourceVersion))
+	doc["meta"] = meta(&u.ObjectMeta, schema.ResourceUser, location, Version(u))
 	return doc
 }
 
@@ -150,10 +160,8 @@ func refs(rs []Ref, typ string) []any {
 func meta(om *metav1.ObjectMeta, resourceType, location, version string) map[string]any {
 	created := om.CreationTimestamp.Time
 	modified := created
-	for _, f := range om.ManagedFields {
-		if f.Time != nil && f.Time.After(modified) {
-			modified = f.Time.Time
-		}
+	if t, err := time.Parse(time.RFC3339, om.Annotations[v1alpha1.AnnotationLastModified]); err == nil {
+		modified = t
 	}
 	return map[string]any{
 		"resourceType": resourceType,

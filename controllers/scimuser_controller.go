@@ -1,0 +1,317 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
+)
+
+// EventUserPurged is recorded when a user's data is removed for good.
+const EventUserPurged = "UserPurged"
+
+// ScimUserReconciler runs a user's lifecycle: it keeps deactivated and
+// deleted users for their tenant's retention, purges them when it ends, and
+// reports phase, timestamps, email of record and effective roles in status.
+// Every timer is computed from timestamps stored on the object, so purges
+// survive restarts and leader changes.
+type ScimUserReconciler struct {
+	client.Client
+	// APIReader reads claims, which the cache does not hold.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Clock     clock.PassiveClock
+}
+
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;delete
+
+// Reconcile advances one user's lifecycle.
+func (r *ScimUserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	user := &v1alpha1.ScimUser{}
+	if err := r.Get(ctx, req.NamespacedName, user); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("get user %s: %w", req.NamespacedName, err)
+	}
+	tenant, err := r.tenantOf(ctx, user)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if !user.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, user, tenant)
+	}
+	return r.reconcileNormal(ctx, user, tenant)
+}
+
+// tenantOf is the user's tenant, or nil if it is gone; its retention then
+// is the default.
+func (r *ScimUserReconciler) tenantOf(ctx context.Context, user *v1alpha1.ScimUser) (*v1alpha1.ScimTenant, error) {
+	tenant := &v1alpha1.ScimTenant{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: user.Namespace, Name: user.Spec.TenantRef.Name}, tenant)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get tenant of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	return tenant, nil
+}
+
+func retention(tenant *v1alpha1.ScimTenant) time.Duration {
+	if tenant == nil {
+		return v1alpha1.DefaultSoftDeleteRetention
+	}
+	return tenant.Retention()
+}
+
+// reconcileDelete holds a user deleted with kubectl until its purge time:
+// the same soft delete as over SCIM.
+func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(user, v1alpha1.FinalizerRetention) {
+		return ctrl.Result{}, nil
+	}
+	before := user.DeepCopy()
+	deletedAt := user.DeletionTimestamp
+	if at := deletedAtAnnotation(user); at != nil {
+		deletedAt = at
+	}
+	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
+	if wait := r.untilPurge(user); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, r.patchStatus(ctx, before, user)
+	}
+	if err := r.purge(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
+	patch := client.MergeFrom(user.DeepCopy())
+	controllerutil.RemoveFinalizer(user, v1alpha1.FinalizerRetention)
+	if err := r.Patch(ctx, user, patch); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("remove finalizer of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(user, v1alpha1.FinalizerRetention) {
+		patch := client.MergeFrom(user.DeepCopy())
+		controllerutil.AddFinalizer(user, v1alpha1.FinalizerRetention)
+		if err := r.Patch(ctx, user, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer to user %s/%s: %w", user.Namespace, user.Name, err)
+		}
+	}
+	before := user.DeepCopy()
+	switch deletedAt := deletedAtAnnotation(user); {
+	case deletedAt != nil:
+		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
+	case !user.IsActive() && user.Spec.ManagedBy == v1alpha1.ManagedBySCIM:
+		deactivatedAt := user.Status.DeactivatedAt
+		if deactivatedAt == nil {
+			now := metav1.NewTime(r.Clock.Now())
+			deactivatedAt = &now
+		}
+		r.setStatus(user, tenant, v1alpha1.UserPhaseInactive, deactivatedAt, nil)
+	case !user.IsActive():
+		// Users created by hand are deactivated by hand and never purged
+		// on their own.
+		r.setStatus(user, tenant, v1alpha1.UserPhaseInactive, nil, nil)
+	default:
+		r.setStatus(user, tenant, v1alpha1.UserPhaseActive, nil, nil)
+	}
+	wait := r.untilPurge(user)
+	if user.Status.PurgeAt == nil || wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, r.patchStatus(ctx, before, user)
+	}
+	if err := r.purge(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
+	patch := client.MergeFrom(user.DeepCopy())
+	controllerutil.RemoveFinalizer(user, v1alpha1.FinalizerRetention)
+	if err := r.Patch(ctx, user, patch); err != nil {
+		return ctrl.Result{}, fmt.Errorf("remove finalizer of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	if err := r.Delete(ctx, user, client.Preconditions{UID: &user.UID}); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("delete purged user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// setStatus records the phase, when the user was deactivated or deleted,
+// the purge time that follows, and the derived attributes.
+func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant, phase v1alpha1.UserPhase, deactivatedAt, deletedAt *metav1.Time) {
+	st := &user.Status
+	st.Phase, st.DeactivatedAt, st.DeletedAt, st.PurgeAt = phase, deactivatedAt, deletedAt, nil
+	if since := deletedAt; since != nil || deactivatedAt != nil {
+		if since == nil {
+			since = deactivatedAt
+		}
+		purgeAt := metav1.NewTime(since.Add(retention(tenant)))
+		if user.Annotations[v1alpha1.AnnotationPurgeNow] == "true" {
+			purgeAt = *since
+		}
+		st.PurgeAt = &purgeAt
+	}
+	st.Email = user.Spec.EmailOfRecord()
+	st.Roles = nil
+	for _, role := range user.Spec.Roles {
+		st.Roles = append(st.Roles, role.Value)
+	}
+	if len(st.Roles) == 0 && tenant != nil && tenant.Spec.DefaultRole != "" {
+		st.Roles = []string{tenant.Spec.DefaultRole}
+	}
+	st.ObservedGeneration = user.Generation
+}
+
+// untilPurge is how long until the user's purge time; zero or less when
+// it is due, or zero when the user is not to be purged.
+func (r *ScimUserReconciler) untilPurge(user *v1alpha1.ScimUser) time.Duration {
+	if user.Status.PurgeAt == nil {
+		return 0
+	}
+	return user.Status.PurgeAt.Sub(r.Clock.Now())
+}
+
+func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1alpha1.ScimUser) error {
+	if equality.Semantic.DeepEqual(before.Status, user.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, user, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("patch status of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	return nil
+}
+
+// purge removes what the user leaves elsewhere: its group memberships and
+// its claims on unique values. Each step is idempotent, so a purge cut
+// short is finished by the next reconcile.
+func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) error {
+	if err := r.removeFromGroups(ctx, user); err != nil {
+		return err
+	}
+	if err := r.releaseClaims(ctx, user); err != nil {
+		return err
+	}
+	logf.FromContext(ctx).Info("purged user", "user", user.Name)
+	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
+		"the retention of the deactivated or deleted user ended; its data is removed")
+	return nil
+}
+
+func (r *ScimUserReconciler) removeFromGroups(ctx context.Context, user *v1alpha1.ScimUser) error {
+	slices := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := r.List(ctx, slices, client.InNamespace(user.Namespace), client.MatchingFields{index.SliceMember: user.Name}); err != nil {
+		return fmt.Errorf("list member slices of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	for i := range slices.Items {
+		sl := &slices.Items[i]
+		before := sl.DeepCopy()
+		kept := sl.Spec.Members[:0]
+		for _, m := range sl.Spec.Members {
+			if m.Value != user.Name {
+				kept = append(kept, m)
+			}
+		}
+		sl.Spec.Members = kept
+		// The optimistic lock makes a concurrent member change fail this
+		// patch rather than be overwritten; the reconcile then runs again.
+		err := r.Patch(ctx, sl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("remove user %s from member slice %s: %w", user.Name, sl.Name, err)
+		}
+	}
+	return nil
+}
+
+func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
+	values := map[v1alpha1.ClaimKind][]string{v1alpha1.ClaimUserName: {user.Spec.UserName}}
+	for _, e := range user.Spec.Emails {
+		values[v1alpha1.ClaimEmail] = append(values[v1alpha1.ClaimEmail], e.Value)
+	}
+	for kind, vs := range values {
+		for _, v := range vs {
+			c := &v1alpha1.ScimClaim{}
+			key := types.NamespacedName{Namespace: user.Namespace, Name: v1alpha1.ClaimName(user.Spec.TenantRef.Name, kind, v)}
+			if err := r.APIReader.Get(ctx, key, c); err != nil {
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				return fmt.Errorf("get claim %s: %w", key, err)
+			}
+			if c.Spec.Holder != user.Name {
+				continue
+			}
+			err := r.Delete(ctx, c, client.Preconditions{ResourceVersion: &c.ResourceVersion})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("release claim %s: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+func deletedAtAnnotation(user *v1alpha1.ScimUser) *metav1.Time {
+	v := user.Annotations[v1alpha1.AnnotationDeletedAt]
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		// An unreadable time is taken as the deletion's; the purge is then
+		// a whole retention away.
+		t = user.CreationTimestamp.Time
+	}
+	at := metav1.NewTime(t)
+	return &at
+}
+
+// usersOfTenant lists the users of a tenant, for a tenant whose retention
+// or default role changed.
+func (r *ScimUserReconciler) usersOfTenant(ctx context.Context, o client.Object) []reconcile.Request {
+	users := &v1alpha1.ScimUserList{}
+	if err := r.List(ctx, users, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.UserTenant: o.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "list users of tenant", "tenant", o.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(users.Items))
+	for i := range users.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&users.Items[i])})
+	}
+	return reqs
+}
+
+// SetupWithManager registers the controller.
+func (r *ScimUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	err := ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.ScimUser{}).
+		// Only a spec change (retention, default role) concerns users; the
+		// tenant's status changes with every user.
+		Watches(&v1alpha1.ScimTenant{}, handler.EnqueueRequestsFromMapFunc(r.usersOfTenant),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("scimuser").
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("build user controller: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package scimwebhook_test
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+func getUser(t testTenant, id string) *v1alpha1.ScimUser {
+	u := &v1alpha1.ScimUser{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
+	return u
+}
+
+var _ = Describe("User lifecycle over SCIM", func() {
+	var t testTenant
+	BeforeEach(func() { t = newTenant() })
+
+	It("keeps a deactivated user findable, with active false, and reports when it will be purged", func() {
+		id := t.created("/Users", `{"userName":"leaver@example.com"}`)["id"].(string)
+		Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"Replace","path":"active","value":"False"}]`)).StatusCode).To(Equal(http.StatusOK))
+		Expect(t.get("/Users/" + id).json()["active"]).To(BeFalse())
+		Expect(t.list("/Users?filter=" + url.QueryEscape(`userName eq "leaver@example.com"`))["totalResults"]).To(BeNumerically("==", 1))
+		Eventually(func(g Gomega) {
+			u := getUser(t, id)
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseInactive))
+			g.Expect(u.Status.DeactivatedAt).NotTo(BeNil())
+			g.Expect(u.Status.PurgeAt.Time).To(Equal(u.Status.DeactivatedAt.Add(v1alpha1.DefaultSoftDeleteRetention)))
+		}).Should(Succeed())
+
+		By("reactivating it, which cancels the purge")
+		Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","value":{"active":true}}]`)).StatusCode).To(Equal(http.StatusOK))
+		Eventually(func(g Gomega) {
+			u := getUser(t, id)
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseActive))
+			g.Expect(u.Status.PurgeAt).To(BeNil())
+		}).Should(Succeed())
+	})
+
+	It("hides a deleted user from SCIM, retains it, and restores it with its id, data and groups on a create of the same userName", func() {
+		id := t.created("/Users", `{"userName":"again@example.com","title":"Keeper","emails":[{"value":"again@example.com","primary":true}]}`)["id"].(string)
+		group := t.created("/Groups", `{"displayName":"Kept","members":[{"value":"`+id+`"}]}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+
+		expectSCIMError(t.get("/Users/"+id), http.StatusNotFound)
+		expectSCIMError(t.send(http.MethodDelete, "/Users/"+id, ""), http.StatusNotFound)
+		Expect(t.list("/Users?filter=" + url.QueryEscape(`userName eq "again@example.com"`))["totalResults"]).To(BeNumerically("==", 0))
+		Expect(memberIDs(t, group)).To(BeEmpty())
+		Eventually(func(g Gomega) {
+			u := getUser(t, id)
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseDeleted))
+			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+			g.Expect(u.Spec.Title).To(Equal("Keeper"), "the data is retained")
+		}).Should(Succeed())
+
+		r := t.send(http.MethodPost, "/Users", `{"userName":"Again@example.com","displayName":"Back"}`)
+		Expect(r.StatusCode).To(Equal(http.StatusCreated), "%s", r.body)
+		doc := r.json()
+		Expect(doc["id"]).To(Equal(id), "the retained user is restored, not a stranger created")
+		Expect(doc["displayName"]).To(Equal("Back"))
+		Expect(memberIDs(t, group)).To(ConsistOf(id))
+		Eventually(func(g Gomega) {
+			u := getUser(t, id)
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseActive))
+			g.Expect(u.Status.PurgeAt).To(BeNil())
+		}).Should(Succeed())
+	})
+
+	It("restores a deleted user matched by externalId", func() {
+		id := t.created("/Users", `{"userName":"before@example.com","externalId":"obj-1"}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		Eventually(func() string {
+			return t.created("/Users", `{"userName":"after@example.com","externalId":"obj-1"}`)["id"].(string)
+		}).
+			WithTimeout(5 * time.Second).Should(Equal(id))
+	})
+
+	It("adopts a user created by hand with the same userName instead of answering 409", func() {
+		manual := &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "barbara"},
+			Spec: v1alpha1.ScimUserSpec{
+				TenantRef: v1alpha1.TenantReference{Name: t.name},
+				ManagedBy: v1alpha1.ManagedByManual,
+				UserName:  "bjensen@example.com",
+				Active:    ptr.To(true),
+				Title:     "Set by hand",
+			},
+		}
+		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		expectSCIMError(t.get("/Users/barbara"), http.StatusNotFound)
+		Eventually(func() any { return t.list("/Users")["totalResults"] }).Should(BeNumerically("==", 0), "SCIM does not see users created by hand")
+
+		r := t.send(http.MethodPost, "/Users", `{"userName":"BJensen@example.com","name":{"givenName":"Barbara"}}`)
+		Expect(r.StatusCode).To(Equal(http.StatusCreated), "%s", r.body)
+		Expect(r.json()["id"]).To(Equal("barbara"))
+		u := getUser(t, "barbara")
+		Expect(u.Spec.ManagedBy).To(Equal(v1alpha1.ManagedBySCIM))
+		Expect(u.Spec.Name.GivenName).To(Equal("Barbara"))
+
+		By("holding its userName from then on")
+		expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"bjensen@example.com"}`), http.StatusConflict)
+	})
+
+	It("adopts a user created by hand whose email matches the email of record", func() {
+		manual := &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "mail-match"},
+			Spec: v1alpha1.ScimUserSpec{
+				TenantRef: v1alpha1.TenantReference{Name: t.name},
+				ManagedBy: v1alpha1.ManagedByManual,
+				UserName:  "legacy-login",
+				Emails:    []v1alpha1.MultiValuedAttribute{{Value: "pat@example.com", Type: "work"}},
+			},
+		}
+		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		Eventually(func() any {
+			return t.send(http.MethodPost, "/Users", `{"userName":"pat@example.com","emails":[{"value":"Pat@Example.com","primary":true}]}`).json()["id"]
+		}).Should(Equal("mail-match"))
+	})
+
+	It("counts users by phase and groups in the tenant's status", func() {
+		t.created("/Users", `{"userName":"a"}`)
+		t.created("/Users", `{"userName":"b","active":false}`)
+		deleted := t.created("/Users", `{"userName":"c"}`)["id"].(string)
+		t.created("/Groups", `{"displayName":"g"}`)
+		Expect(t.send(http.MethodDelete, "/Users/"+deleted, "").StatusCode).To(Equal(http.StatusNoContent))
+		Eventually(func(g Gomega) {
+			tenant := &v1alpha1.ScimTenant{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1}))
+			g.Expect(tenant.Status.Groups).To(BeNumerically("==", 1))
+		}).Should(Succeed())
+	})
+})
