@@ -87,8 +87,9 @@ func retention(tenant *v1alpha1.ScimTenant) time.Duration {
 	return tenant.Retention()
 }
 
-// reconcileDelete holds a user deleted with kubectl until its purge time:
-// the same soft delete as over SCIM.
+// reconcileDelete holds a terminating user (deleted with kubectl, or by
+// this controller when its purge came due) until its purge time, then
+// removes what it leaves elsewhere and lets it go.
 func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(user, v1alpha1.FinalizerRetention) {
 		return ctrl.Result{}, nil
@@ -98,7 +99,12 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	if at := deletedAtAnnotation(user); at != nil {
 		deletedAt = at
 	}
+	scheduled := user.Status.PurgeAt
 	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
+	if scheduled != nil && scheduled.Before(user.Status.PurgeAt) {
+		// A purge already scheduled, by deactivation, is not postponed.
+		user.Status.PurgeAt = scheduled
+	}
 	if wait := r.untilPurge(user); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, r.patchStatus(ctx, before, user)
 	}
@@ -139,20 +145,21 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	default:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseActive, nil, nil)
 	}
-	wait := r.untilPurge(user)
-	if user.Status.PurgeAt == nil || wait > 0 {
-		return ctrl.Result{RequeueAfter: wait}, r.patchStatus(ctx, before, user)
-	}
-	if err := r.purge(ctx, user); err != nil {
+	if err := r.patchStatus(ctx, before, user); err != nil {
 		return ctrl.Result{}, err
 	}
-	patch := client.MergeFrom(user.DeepCopy())
-	controllerutil.RemoveFinalizer(user, v1alpha1.FinalizerRetention)
-	if err := r.Patch(ctx, user, patch); err != nil {
-		return ctrl.Result{}, fmt.Errorf("remove finalizer of user %s/%s: %w", user.Namespace, user.Name, err)
+	if wait := r.untilPurge(user); user.Status.PurgeAt == nil || wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	if err := r.Delete(ctx, user, client.Preconditions{UID: &user.UID}); err != nil && !apierrors.IsNotFound(err) {
-		return ctrl.Result{}, fmt.Errorf("delete purged user %s/%s: %w", user.Namespace, user.Name, err)
+	// The purge is due. Deleting with the version just read is the point
+	// of no return: a reactivation or restore that got in first changed
+	// the version, so the delete fails and the next reconcile sees it.
+	err := r.Delete(ctx, user, client.Preconditions{UID: &user.UID, ResourceVersion: &user.ResourceVersion})
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("delete user %s/%s for its purge: %w", user.Namespace, user.Name, err)
 	}
 	return ctrl.Result{}, nil
 }
@@ -196,7 +203,9 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 	if equality.Semantic.DeepEqual(before.Status, user.Status) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, user, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+	// The optimistic lock keeps a status computed from a stale read from
+	// landing; the reconcile then runs again on the newer object.
+	if err := r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patch status of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
 	return nil

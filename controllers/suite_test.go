@@ -9,7 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -43,25 +45,43 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	testEnv, cfg, k8sClient = env.Environment, env.Config, env.Client
 
+	startManager()
+})
+
+var _ = AfterSuite(func() {
+	stopManager()
+	cancel()
+	Expect(testEnv.Stop()).To(Succeed())
+})
+
+// stopManager stops the running manager, as an operator restart or a
+// leader change would, and waits until it has stopped.
+var stopManager func()
+
+// startManager runs the reconcilers in a manager of their own.
+func startManager() {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 k8sClient.Scheme(),
 		Cache:                  controllers.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// A restarted manager registers the same controllers again.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(controllers.SetupWithManager(ctx, mgr, controllers.Options{SCIMBaseURL: testBaseURL})).To(Succeed())
-
+	mgrCtx, mgrCancel := context.WithCancel(ctx)
+	Expect(controllers.SetupWithManager(mgrCtx, mgr, controllers.Options{SCIMBaseURL: testBaseURL})).To(Succeed())
+	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
-		Expect(mgr.Start(ctx)).To(Succeed())
+		defer close(done)
+		Expect(mgr.Start(mgrCtx)).To(Succeed())
 	}()
-})
-
-var _ = AfterSuite(func() {
-	cancel()
-	Expect(testEnv.Stop()).To(Succeed())
-})
+	stopManager = func() {
+		mgrCancel()
+		<-done
+	}
+}
 
 // newNamespace gives each test a namespace of its own.
 func newNamespace() string {

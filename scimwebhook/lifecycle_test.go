@@ -7,9 +7,11 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
@@ -137,5 +139,40 @@ var _ = Describe("User lifecycle over SCIM", func() {
 			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1}))
 			g.Expect(tenant.Status.Groups).To(BeNumerically("==", 1))
 		}).Should(Succeed())
+	})
+})
+
+var _ = Describe("Purge over SCIM", func() {
+	It("frees the userName and the group memberships of a user whose retention ended", func() {
+		t := newTenant()
+		tenant := &v1alpha1.ScimTenant{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+		tenant.Spec.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second}
+		Expect(k8sClient.Update(ctx, tenant)).To(Succeed())
+
+		id := t.created("/Users", `{"userName":"short@example.com"}`)["id"].(string)
+		stays := t.created("/Users", `{"userName":"stays@example.com"}`)["id"].(string)
+		group := t.created("/Groups", `{"displayName":"Short","members":[{"value":"`+id+`"},{"value":"`+stays+`"}]}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+
+		Eventually(func() bool {
+			err := k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, &v1alpha1.ScimUser{})
+			return apierrors.IsNotFound(err)
+		}).WithTimeout(15 * time.Second).Should(BeTrue())
+		Eventually(func() []string {
+			list := &v1alpha1.ScimGroupMemberSliceList{}
+			Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace))).To(Succeed())
+			var members []string
+			for _, sl := range list.Items {
+				for _, m := range sl.Spec.Members {
+					members = append(members, m.Value)
+				}
+			}
+			return members
+		}).Should(ConsistOf(stays))
+		Expect(memberIDs(t, group)).To(ConsistOf(stays))
+		Eventually(func() int {
+			return t.send(http.MethodPost, "/Users", `{"userName":"short@example.com"}`).StatusCode
+		}).Should(Equal(http.StatusCreated), "the purged user's userName is free again")
 	})
 })

@@ -1,0 +1,183 @@
+package controllers_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/controllers"
+)
+
+var _ = Describe("ScimUser controller", func() {
+	var (
+		ns     string
+		tenant *v1alpha1.ScimTenant
+	)
+	// withRetention gives the test's tenant a retention in seconds.
+	withRetention := func(d time.Duration) {
+		patch := client.MergeFrom(tenant.DeepCopy())
+		tenant.Spec.SoftDeleteRetention = &metav1.Duration{Duration: d}
+		Expect(k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+	}
+	newUser := func(name string, active bool, mutate ...func(*v1alpha1.ScimUser)) *v1alpha1.ScimUser {
+		u := &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+			Spec: v1alpha1.ScimUserSpec{
+				TenantRef: v1alpha1.TenantReference{Name: tenant.Name},
+				ManagedBy: v1alpha1.ManagedBySCIM,
+				UserName:  name + "@example.com",
+				Active:    ptr.To(active),
+				Emails:    []v1alpha1.MultiValuedAttribute{{Value: name + "@example.com", Type: "work"}},
+			},
+		}
+		for _, m := range mutate {
+			m(u)
+		}
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+		return u
+	}
+	get := func(name string) (*v1alpha1.ScimUser, error) {
+		u := &v1alpha1.ScimUser{}
+		return u, k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, u)
+	}
+	gone := func(name string) func() bool {
+		return func() bool {
+			_, err := get(name)
+			return apierrors.IsNotFound(err)
+		}
+	}
+	setActive := func(name string, active bool) {
+		u, err := get(name)
+		Expect(err).NotTo(HaveOccurred())
+		patch := client.MergeFrom(u.DeepCopy())
+		u.Spec.Active = ptr.To(active)
+		Expect(k8sClient.Patch(ctx, u, patch)).To(Succeed())
+	}
+
+	BeforeEach(func() {
+		ns = newNamespace()
+		tenant = newTenant(ns, "acme", "acme-token")
+		tenant.Spec.DefaultRole = "member"
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+	})
+
+	It("reports an active user's phase, email of record and the tenant's default role", func() {
+		newUser("alice", true, func(u *v1alpha1.ScimUser) {
+			u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "home@example.org", Type: "home"}, {Value: "alice@example.com", Type: "work"}}
+		})
+		newUser("admin", true, func(u *v1alpha1.ScimUser) {
+			u.Spec.Roles = []v1alpha1.MultiValuedAttribute{{Value: "owner"}}
+			u.Spec.Emails[0].Primary = true
+		})
+		Eventually(func(g Gomega) {
+			u, err := get("alice")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseActive))
+			g.Expect(u.Status.Email).To(Equal("alice@example.com"), "the work email when none is primary")
+			g.Expect(u.Status.Roles).To(Equal([]string{"member"}))
+			g.Expect(u.Finalizers).To(ContainElement(v1alpha1.FinalizerRetention))
+			a, err := get("admin")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(a.Status.Roles).To(Equal([]string{"owner"}))
+		}).Should(Succeed())
+	})
+
+	It("purges a deactivated user when its tenant's retention ends, with an Event", func() {
+		withRetention(2 * time.Second)
+		newUser("leaver", false)
+		Eventually(func(g Gomega) {
+			u, err := get("leaver")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseInactive))
+			g.Expect(u.Status.PurgeAt.Time).To(Equal(u.Status.DeactivatedAt.Add(2 * time.Second)))
+		}).Should(Succeed())
+		Eventually(gone("leaver")).WithTimeout(10 * time.Second).Should(BeTrue())
+		Eventually(func() []string {
+			list := &eventsv1.EventList{}
+			Expect(k8sClient.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			var reasons []string
+			for _, e := range list.Items {
+				if e.Regarding.Name == "leaver" {
+					reasons = append(reasons, e.Reason)
+				}
+			}
+			return reasons
+		}).Should(ContainElement(controllers.EventUserPurged))
+	})
+
+	It("cancels the purge when the user is reactivated in time", func() {
+		withRetention(3 * time.Second)
+		newUser("returner", false)
+		Eventually(func() *metav1.Time {
+			u, _ := get("returner")
+			return u.Status.PurgeAt
+		}).ShouldNot(BeNil())
+		setActive("returner", true)
+		Eventually(func() *metav1.Time {
+			u, _ := get("returner")
+			return u.Status.PurgeAt
+		}).Should(BeNil())
+		Consistently(gone("returner"), 4*time.Second, 500*time.Millisecond).Should(BeFalse())
+	})
+
+	It("holds a user deleted with kubectl for the retention, then purges it", func() {
+		withRetention(3 * time.Second)
+		u := newUser("kubectl", true)
+		Eventually(func() []string { u, _ := get("kubectl"); return u.Finalizers }).Should(ContainElement(v1alpha1.FinalizerRetention))
+		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
+		Eventually(func(g Gomega) {
+			u, err := get("kubectl")
+			g.Expect(err).NotTo(HaveOccurred(), "the finalizer holds the data")
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseDeleted))
+			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+		}).Should(Succeed())
+		Eventually(gone("kubectl")).WithTimeout(10 * time.Second).Should(BeTrue())
+	})
+
+	It("purges at once a user annotated to be purged now", func() {
+		newUser("now", false)
+		Eventually(func() string { u, _ := get("now"); return string(u.Status.Phase) }).Should(Equal(string(v1alpha1.UserPhaseInactive)))
+		u, err := get("now")
+		Expect(err).NotTo(HaveOccurred())
+		patch := client.MergeFrom(u.DeepCopy())
+		u.Annotations = map[string]string{v1alpha1.AnnotationPurgeNow: "true"}
+		Expect(k8sClient.Patch(ctx, u, patch)).To(Succeed())
+		Eventually(gone("now")).Should(BeTrue())
+	})
+
+	It("never purges a deactivated user created by hand", func() {
+		withRetention(time.Second)
+		newUser("manual", false, func(u *v1alpha1.ScimUser) { u.Spec.ManagedBy = v1alpha1.ManagedByManual })
+		Eventually(func() string { u, _ := get("manual"); return string(u.Status.Phase) }).Should(Equal(string(v1alpha1.UserPhaseInactive)))
+		Consistently(gone("manual"), 3*time.Second, 500*time.Millisecond).Should(BeFalse())
+	})
+
+	It("purges on time after a restart, from the timestamps stored on the user", func() {
+		withRetention(4 * time.Second)
+		newUser("restart", false)
+		var purgeAt time.Time
+		Eventually(func(g Gomega) {
+			u, err := get("restart")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+			purgeAt = u.Status.PurgeAt.Time
+		}).Should(Succeed())
+
+		By("stopping the operator until after the purge time")
+		stopManager()
+		Consistently(gone("restart")).WithTimeout(time.Until(purgeAt)+time.Second).WithPolling(500*time.Millisecond).
+			Should(BeFalse(), "nothing purges while the operator is down")
+
+		By("starting it again")
+		startManager()
+		Eventually(gone("restart")).WithTimeout(10 * time.Second).Should(BeTrue())
+	})
+})
