@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -145,6 +146,9 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	default:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseActive, nil, nil)
 	}
+	if err := r.resolveManager(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := r.patchStatus(ctx, before, user); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -187,7 +191,114 @@ func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1
 	if len(st.Roles) == 0 && tenant != nil && tenant.Spec.DefaultRole != "" {
 		st.Roles = []string{tenant.Spec.DefaultRole}
 	}
+	setLanguage(user)
 	st.ObservedGeneration = user.Generation
+}
+
+// setLanguage decides the effective language: the identity provider's
+// value when it is new or changed, a language chosen by hand when that
+// changed since; otherwise whichever decided it last.
+func setLanguage(user *v1alpha1.ScimUser) {
+	st, idp, hand := &user.Status, user.Spec.PreferredLanguage, user.Spec.LanguageOverride
+	switch {
+	case idp != st.ObservedPreferredLanguage && idp != "":
+		st.LanguageSource = v1alpha1.LanguageFromIdentityProvider
+	case hand != st.ObservedLanguageOverride && hand != "":
+		st.LanguageSource = v1alpha1.LanguageFromOverride
+	case hand == "" || st.LanguageSource == "":
+		st.LanguageSource = v1alpha1.LanguageFromIdentityProvider
+	}
+	st.Language = idp
+	if st.LanguageSource == v1alpha1.LanguageFromOverride {
+		st.Language = hand
+	}
+	st.ObservedPreferredLanguage, st.ObservedLanguageOverride = idp, hand
+}
+
+// resolveManager finds the user enterprise.manager.value names: by SCIM
+// id, else by email address, among the tenant's live users.
+func (r *ScimUserReconciler) resolveManager(ctx context.Context, user *v1alpha1.ScimUser) error {
+	st := &user.Status
+	value := ""
+	if e := user.Spec.Enterprise; e != nil && e.Manager != nil {
+		value = e.Manager.Value
+	}
+	if value == "" {
+		st.Manager = ""
+		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionManagerResolved)
+		return nil
+	}
+	manager, err := r.findManager(ctx, user, value)
+	if err != nil {
+		return err
+	}
+	c := metav1.Condition{
+		Type:               v1alpha1.ConditionManagerResolved,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonManagerFound,
+		Message:            "the manager is user " + manager,
+		ObservedGeneration: user.Generation,
+	}
+	if manager == "" {
+		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonManagerNotFound
+		c.Message = fmt.Sprintf("no user of tenant %s has the id or email %q yet; it resolves when one appears", user.Spec.TenantRef.Name, value)
+	}
+	st.Manager = manager
+	meta.SetStatusCondition(&st.Conditions, c)
+	return nil
+}
+
+func (r *ScimUserReconciler) findManager(ctx context.Context, user *v1alpha1.ScimUser, value string) (string, error) {
+	byID := &v1alpha1.ScimUser{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: user.Namespace, Name: value}, byID)
+	switch {
+	case err == nil && isLive(byID) && byID.Spec.TenantRef == user.Spec.TenantRef:
+		return byID.Name, nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return "", fmt.Errorf("get manager %s of user %s/%s: %w", value, user.Namespace, user.Name, err)
+	}
+	byEmail := &v1alpha1.ScimUserList{}
+	if err := r.List(ctx, byEmail, client.InNamespace(user.Namespace),
+		client.MatchingFields{index.UserEmail: index.Key(user.Spec.TenantRef.Name, index.Fold(value))}); err != nil {
+		return "", fmt.Errorf("find manager %s of user %s/%s by email: %w", value, user.Namespace, user.Name, err)
+	}
+	for i := range byEmail.Items {
+		if m := &byEmail.Items[i]; isLive(m) && m.Name != user.Name {
+			return m.Name, nil
+		}
+	}
+	return "", nil
+}
+
+// isLive reports whether a user is neither deleted nor awaiting its purge.
+func isLive(u *v1alpha1.ScimUser) bool {
+	return u.DeletionTimestamp.IsZero() && u.Annotations[v1alpha1.AnnotationDeletedAt] == ""
+}
+
+// reportsOf maps a user to the users whose manager value names it, by id
+// or by one of its emails, so they resolve their manager again when it
+// appears, changes or goes.
+func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []reconcile.Request {
+	u, ok := o.(*v1alpha1.ScimUser)
+	if !ok {
+		return nil
+	}
+	keys := []string{u.Name}
+	for _, e := range u.Spec.Emails {
+		keys = append(keys, index.Fold(e.Value))
+	}
+	var reqs []reconcile.Request
+	for _, key := range keys {
+		reports := &v1alpha1.ScimUserList{}
+		if err := r.List(ctx, reports, client.InNamespace(u.Namespace), client.MatchingFields{index.UserManager: index.Key(u.Spec.TenantRef.Name, key)}); err != nil {
+			logf.FromContext(ctx).Error(err, "list reports of user", "user", u.Name)
+			continue
+		}
+		for i := range reports.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&reports.Items[i])})
+		}
+	}
+	return reqs
 }
 
 // untilPurge is how long until the user's purge time; zero or less when
@@ -317,6 +428,7 @@ func (r *ScimUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// tenant's status changes with every user.
 		Watches(&v1alpha1.ScimTenant{}, handler.EnqueueRequestsFromMapFunc(r.usersOfTenant),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.reportsOf)).
 		Named("scimuser").
 		Complete(r)
 	if err != nil {

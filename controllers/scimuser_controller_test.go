@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -179,5 +180,82 @@ var _ = Describe("ScimUser controller", func() {
 		By("starting it again")
 		startManager()
 		Eventually(gone("restart")).WithTimeout(10 * time.Second).Should(BeTrue())
+	})
+
+	Describe("manager", func() {
+		managerOf := func(name string) func(g Gomega) (string, metav1.ConditionStatus) {
+			return func(g Gomega) (string, metav1.ConditionStatus) {
+				u, err := get(name)
+				g.Expect(err).NotTo(HaveOccurred())
+				c := meta.FindStatusCondition(u.Status.Conditions, v1alpha1.ConditionManagerResolved)
+				g.Expect(c).NotTo(BeNil())
+				return u.Status.Manager, c.Status
+			}
+		}
+		withManager := func(value string) func(*v1alpha1.ScimUser) {
+			return func(u *v1alpha1.ScimUser) {
+				u.Spec.Enterprise = &v1alpha1.EnterpriseUser{Manager: &v1alpha1.Manager{Value: value}}
+			}
+		}
+
+		It("resolves by id once the manager appears, and again when it goes", func() {
+			newUser("report", true, withManager("boss"))
+			Eventually(func(g Gomega) metav1.ConditionStatus { _, s := managerOf("report")(g); return s }).Should(Equal(metav1.ConditionFalse))
+			boss := newUser("boss", true)
+			Eventually(func(g Gomega) string { m, _ := managerOf("report")(g); return m }).Should(Equal("boss"))
+
+			By("purging the manager")
+			patch := client.MergeFrom(boss.DeepCopy())
+			boss.Annotations = map[string]string{v1alpha1.AnnotationPurgeNow: "true"}
+			boss.Spec.Active = ptr.To(false)
+			Expect(k8sClient.Patch(ctx, boss, patch)).To(Succeed())
+			Eventually(gone("boss")).Should(BeTrue())
+			Eventually(func(g Gomega) string { m, _ := managerOf("report")(g); return m }).Should(BeEmpty())
+		})
+
+		It("resolves by email address", func() {
+			newUser("chief", true)
+			newUser("worker", true, withManager("CHIEF@example.com"))
+			Eventually(func(g Gomega) string { m, _ := managerOf("worker")(g); return m }).Should(Equal("chief"))
+		})
+	})
+
+	Describe("language", func() {
+		language := func(name string) func(g Gomega) string {
+			return func(g Gomega) string {
+				u, err := get(name)
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(u.Status.ObservedGeneration).To(Equal(u.Generation))
+				return u.Status.Language
+			}
+		}
+		edit := func(name string, f func(*v1alpha1.ScimUser)) {
+			u, err := get(name)
+			Expect(err).NotTo(HaveOccurred())
+			patch := client.MergeFrom(u.DeepCopy())
+			f(u)
+			Expect(k8sClient.Patch(ctx, u, patch)).To(Succeed())
+		}
+
+		It("takes the identity provider's language, keeps one chosen by hand until the provider sends a different one", func() {
+			newUser("polyglot", true, func(u *v1alpha1.ScimUser) { u.Spec.PreferredLanguage = "en-US" })
+			Eventually(language("polyglot")).Should(Equal("en-US"))
+
+			edit("polyglot", func(u *v1alpha1.ScimUser) { u.Spec.LanguageOverride = "fi" })
+			Eventually(language("polyglot")).Should(Equal("fi"))
+
+			By("the provider sending the same value again")
+			edit("polyglot", func(u *v1alpha1.ScimUser) { u.Spec.Title = "touched"; u.Spec.PreferredLanguage = "en-US" })
+			Eventually(language("polyglot")).Should(Equal("fi"))
+			Consistently(language("polyglot"), time.Second).Should(Equal("fi"))
+
+			By("the provider sending a different value")
+			edit("polyglot", func(u *v1alpha1.ScimUser) { u.Spec.PreferredLanguage = "sv" })
+			Eventually(language("polyglot")).Should(Equal("sv"))
+
+			By("choosing by hand again")
+			edit("polyglot", func(u *v1alpha1.ScimUser) { u.Spec.LanguageOverride = "de" })
+			Eventually(language("polyglot")).Should(Equal("de"))
+		})
 	})
 })

@@ -21,6 +21,28 @@ const (
 // +kubebuilder:validation:Enum=Active;Inactive;Deleted
 type UserPhase string
 
+// LanguageSource is where a user's effective language comes from.
+// +kubebuilder:validation:Enum=IdentityProvider;Override
+type LanguageSource string
+
+// Language sources.
+const (
+	LanguageFromIdentityProvider LanguageSource = "IdentityProvider"
+	LanguageFromOverride         LanguageSource = "Override"
+)
+
+// User condition types and reasons.
+const (
+	// ConditionManagerResolved reports whether the user's manager, when it
+	// has one, was found.
+	ConditionManagerResolved = "ManagerResolved"
+	// ReasonManagerFound: the manager value names a user of the tenant.
+	ReasonManagerFound = "ManagerFound"
+	// ReasonManagerNotFound: no user of the tenant has that id or email
+	// yet; it resolves when one appears.
+	ReasonManagerNotFound = "ManagerNotFound"
+)
+
 const (
 	// UserPhaseActive users are active in the identity provider.
 	UserPhaseActive UserPhase = "Active"
@@ -293,6 +315,14 @@ type ScimUserSpec struct {
 	// +optional
 	PreferredLanguage string `json:"preferredLanguage,omitempty"`
 
+	// languageOverride is a language chosen by hand, by a platform team or
+	// an application. It is the user's effective language until the
+	// identity provider sends a preferredLanguage different from the one it
+	// sent before. Not a SCIM attribute.
+	// +kubebuilder:validation:MaxLength=64
+	// +optional
+	LanguageOverride string `json:"languageOverride,omitempty"`
+
 	// locale is the user's locale for formatting, e.g. "en-US".
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
@@ -396,6 +426,29 @@ type ScimUserStatus struct {
 	// role when it has none.
 	// +optional
 	Roles []string `json:"roles,omitempty"`
+
+	// language is the user's effective language: the identity provider's
+	// preferredLanguage, or spec.languageOverride when that was chosen
+	// after the identity provider last changed its value.
+	// +optional
+	Language string `json:"language,omitempty"`
+
+	// languageSource says where the effective language comes from.
+	// +optional
+	LanguageSource LanguageSource `json:"languageSource,omitempty"`
+
+	// observedPreferredLanguage and observedLanguageOverride are the values
+	// the effective language was last decided from, to tell which changed.
+	// +optional
+	ObservedPreferredLanguage string `json:"observedPreferredLanguage,omitempty"`
+	// +optional
+	ObservedLanguageOverride string `json:"observedLanguageOverride,omitempty"`
+
+	// manager is the ScimUser that spec.enterprise.manager.value resolves
+	// to, by SCIM id or by email address; see the ManagerResolved
+	// condition when it does not resolve.
+	// +optional
+	Manager string `json:"manager,omitempty"`
 
 	// conditions report on the user's reconciliation.
 	// +listType=map

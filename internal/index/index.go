@@ -26,6 +26,9 @@ const (
 	UserExternalID = "user.externalId"
 	// UserEmail indexes ScimUsers by tenant and each lower-cased email.
 	UserEmail = "user.emails.value"
+	// UserManager indexes ScimUsers by tenant and lower-cased manager
+	// value (an id or an email address), to find a manager's reports.
+	UserManager = "user.manager"
 	// GroupTenant indexes ScimGroups by tenant name.
 	GroupTenant = "group.tenant"
 	// GroupDisplayName indexes ScimGroups by tenant and lower-cased
@@ -80,6 +83,12 @@ func definitions() []definition {
 				}
 			}
 			return keys
+		})},
+		{&v1alpha1.ScimUser{}, UserManager, user(func(u *v1alpha1.ScimUser) []string {
+			if u.Spec.Enterprise == nil || u.Spec.Enterprise.Manager == nil {
+				return nil
+			}
+			return optional(u.Spec.TenantRef.Name, Fold(u.Spec.Enterprise.Manager.Value))
 		})},
 		{&v1alpha1.ScimGroup{}, GroupTenant, group(func(g *v1alpha1.ScimGroup) []string {
 			return []string{g.Spec.TenantRef.Name}

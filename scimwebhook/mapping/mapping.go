@@ -27,10 +27,11 @@ type Ref struct {
 // Spec fields that are not SCIM attributes, and the SCIM containers of the
 // extension fields.
 const (
-	fieldTenantRef  = "tenantRef"
-	fieldManagedBy  = "managedBy"
-	fieldEnterprise = "enterprise"
-	fieldHoxhunt    = "hoxhunt"
+	fieldTenantRef        = "tenantRef"
+	fieldManagedBy        = "managedBy"
+	fieldLanguageOverride = "languageOverride"
+	fieldEnterprise       = "enterprise"
+	fieldHoxhunt          = "hoxhunt"
 )
 
 // Version is the weak ETag (RFC 7644 section 3.14) of an object, and of
@@ -50,6 +51,7 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 	doc := toMap(u.Spec)
 	delete(doc, fieldTenantRef)
 	delete(doc, fieldManagedBy)
+	delete(doc, fieldLanguageOverride)
 	if ent, ok := doc[fieldEnterprise].(map[string]any); ok {
 		if m, ok := ent["manager"].(map[string]any); ok {
 			renameKey(m, "ref", "$ref")
@@ -78,7 +80,7 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 
 // UserSpec sets every SCIM attribute of spec from doc, a user in
 // canonical form (see schema.Resource.Normalize); attributes absent from
-// doc are cleared. The tenant and management fields are kept.
+// doc are cleared. The fields that are not SCIM attributes are kept.
 func UserSpec(doc map[string]any, spec *v1alpha1.ScimUserSpec) error {
 	m := copyMap(doc)
 	delete(m, "id")
@@ -100,7 +102,7 @@ func UserSpec(doc map[string]any, spec *v1alpha1.ScimUserSpec) error {
 	if err := fromMap(m, &next); err != nil {
 		return err
 	}
-	next.TenantRef, next.ManagedBy = spec.TenantRef, spec.ManagedBy
+	next.TenantRef, next.ManagedBy, next.LanguageOverride = spec.TenantRef, spec.ManagedBy, spec.LanguageOverride
 	*spec = next
 	return nil
 }
