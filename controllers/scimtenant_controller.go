@@ -1,10 +1,12 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,6 +32,8 @@ import (
 // Event reasons of the tenant controller.
 const (
 	EventTokenGenerated = "TokenGenerated"
+	// EventTokenRotated is recorded when the tenant's token changes.
+	EventTokenRotated = "TokenRotated"
 )
 
 // generatedTokenBytes is the entropy of a generated token: 256 bits.
@@ -42,6 +47,7 @@ type ScimTenantReconciler struct {
 	// team created without the token label.
 	APIReader   client.Reader
 	Recorder    events.EventRecorder
+	Clock       clock.PassiveClock
 	SCIMBaseURL string
 }
 
@@ -64,34 +70,99 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		// The generated token Secret is owned by the tenant and goes with it.
 		return ctrl.Result{}, nil
 	}
-	return ctrl.Result{}, r.reconcileNormal(ctx, tenant)
+	return r.reconcileNormal(ctx, tenant)
 }
 
-func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1alpha1.ScimTenant) error {
+func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
 	before := tenant.DeepCopy()
 
 	tokenReady, err := r.reconcileToken(ctx, tenant)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
+	}
+	var result ctrl.Result
+	if tokenReady.Status == metav1.ConditionTrue {
+		if result, err = r.reconcileRotation(ctx, tenant); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	tokenReady.Type = v1alpha1.ConditionTokenReady
 	tokenReady.ObservedGeneration = tenant.Generation
 	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
 
 	if err := r.count(ctx, tenant); err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
 	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
 	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
 	tenant.Status.ObservedGeneration = tenant.Generation
 
 	if equality.Semantic.DeepEqual(before.Status, tenant.Status) {
-		return nil
+		return result, nil
 	}
-	if err := r.Status().Patch(ctx, tenant, client.MergeFrom(before)); err != nil {
-		return fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
+	// A merge patch sends only the fields that differ from before; if
+	// before came from a stale cache, fields that look unchanged would keep
+	// the API server's values. The optimistic lock turns that into a
+	// conflict, and the reconcile runs again on the newer tenant.
+	if err := r.Status().Patch(ctx, tenant, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return ctrl.Result{}, fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
-	return nil
+	return result, nil
+}
+
+// reconcileRotation keeps a replaced token working for the tenant's grace
+// period. The operator keeps a copy of the token it last saw in the Secret
+// (never in a resource); when the token differs from it, the copy becomes
+// the previous token, accepted until the grace period ends, and is then
+// removed.
+func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
+	secret := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
+	if err := r.APIReader.Get(ctx, key, secret); err != nil {
+		return ctrl.Result{}, fmt.Errorf("get token secret %s: %w", key, err)
+	}
+	before := secret.DeepCopy()
+	now := r.Clock.Now()
+	token, observed := secret.Data[tenant.TokenKey()], secret.Data[tenant.ObservedTokenKey()]
+	rotated := observed != nil && !bytes.Equal(token, observed)
+	if rotated && tenant.TokenRotationGracePeriod() > 0 {
+		secret.Data[tenant.PreviousTokenKey()] = observed
+		setAnnotation(secret, v1alpha1.AnnotationPreviousTokenExpiresAt, now.Add(tenant.TokenRotationGracePeriod()).UTC().Format(time.RFC3339))
+	}
+	secret.Data[tenant.ObservedTokenKey()] = token
+
+	expires, parseErr := time.Parse(time.RFC3339, secret.Annotations[v1alpha1.AnnotationPreviousTokenExpiresAt])
+	if secret.Data[tenant.PreviousTokenKey()] != nil && (parseErr != nil || !now.Before(expires)) {
+		delete(secret.Data, tenant.PreviousTokenKey())
+		delete(secret.Annotations, v1alpha1.AnnotationPreviousTokenExpiresAt)
+	}
+	if !equality.Semantic.DeepEqual(before, secret) {
+		// The optimistic lock keeps a token written meanwhile from being
+		// taken for the observed one.
+		if err := r.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			return ctrl.Result{}, fmt.Errorf("record token rotation in secret %s: %w", key, err)
+		}
+	}
+	if rotated {
+		r.Recorder.Eventf(tenant, nil, corev1.EventTypeNormal, EventTokenRotated, "RotateToken",
+			"the token in Secret %s changed; the previous one is accepted for %s more", key.Name, tenant.TokenRotationGracePeriod())
+	}
+	tenant.Status.PreviousTokenExpiresAt = nil
+	if secret.Data[tenant.PreviousTokenKey()] == nil {
+		return ctrl.Result{}, nil
+	}
+	at := metav1.NewTime(expires)
+	tenant.Status.PreviousTokenExpiresAt = &at
+	return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
+}
+
+func setAnnotation(obj metav1.Object, key, value string) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[key] = value
+	obj.SetAnnotations(ann)
 }
 
 // count tallies the tenant's users by phase and its groups.

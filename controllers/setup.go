@@ -57,6 +57,7 @@ func SetupWithManager(ctx context.Context, mgr manager.Manager, opts Options) er
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("scimtenant-controller"),
+		Clock:       clock.RealClock{},
 		SCIMBaseURL: opts.SCIMBaseURL,
 	}
 	if err := tenants.SetupWithManager(mgr); err != nil {

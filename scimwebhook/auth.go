@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,10 +63,21 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 		}
 		return nil, fmt.Errorf("get token secret of tenant %s: %w", key, err)
 	}
-	if !tokenMatches(secret.Data[tenant.TokenKey()], presented) {
-		return nil, errUnauthorized
+	if tokenMatches(secret.Data[tenant.TokenKey()], presented) || previousTokenMatches(tenant, secret, presented) {
+		return tenant, nil
 	}
-	return tenant, nil
+	return nil, errUnauthorized
+}
+
+// previousTokenMatches accepts the token replaced last until its grace
+// period ends.
+func previousTokenMatches(tenant *v1alpha1.ScimTenant, secret *corev1.Secret, presented string) bool {
+	previous := secret.Data[tenant.PreviousTokenKey()]
+	if previous == nil {
+		return false
+	}
+	expires, err := time.Parse(time.RFC3339, secret.Annotations[v1alpha1.AnnotationPreviousTokenExpiresAt])
+	return err == nil && time.Now().Before(expires) && tokenMatches(previous, presented)
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header. The

@@ -4,10 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
@@ -82,13 +87,37 @@ var _ = Describe("Authentication", func() {
 		Expect(t.get("/ServiceProviderConfig").Header.Get("X-Request-Id")).To(HaveLen(32))
 	})
 
-	It("stops accepting the token when the Secret changes", func() {
+	It("accepts the new token at once when the Secret changes, and the previous one for the grace period", func() {
 		old := t.token
 		rotateToken(t, strings.Repeat("n", 40))
 		Eventually(func() int {
+			return do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("n", 40), nil).StatusCode
+		}).Should(Equal(http.StatusOK))
+		Eventually(func(g Gomega) {
+			tenant := &v1alpha1.ScimTenant{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+			g.Expect(tenant.Status.PreviousTokenExpiresAt).NotTo(BeNil())
+		}).Should(Succeed())
+		Consistently(func() int {
 			return do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode
-		}).Should(Equal(http.StatusUnauthorized))
-		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("n", 40), nil).StatusCode).To(Equal(http.StatusOK))
+		}, 2*time.Second).Should(Equal(http.StatusOK), "a straggler with the previous token still gets through")
+	})
+
+	It("stops accepting the previous token when the grace period ends", func() {
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.TokenRotationGracePeriod = &metav1.Duration{Duration: 2 * time.Second}
+		})
+		old := t.token
+		rotateToken(t, strings.Repeat("m", 40))
+		Eventually(func() int {
+			return do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode
+		}).WithTimeout(10 * time.Second).Should(Equal(http.StatusUnauthorized))
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("m", 40), nil).StatusCode).To(Equal(http.StatusOK))
+		Eventually(func(g Gomega) {
+			secret := &corev1.Secret{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
+			g.Expect(secret.Data).NotTo(HaveKey("token.previous"), "the previous token is removed when it expires")
+		}).WithTimeout(10 * time.Second).Should(Succeed())
 	})
 })
 

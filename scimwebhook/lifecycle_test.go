@@ -136,7 +136,13 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		Eventually(func(g Gomega) {
 			tenant := &v1alpha1.ScimTenant{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
-			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1}))
+			users := &v1alpha1.ScimUserList{}
+			g.Expect(k8sClient.List(ctx, users, client.InNamespace(t.namespace))).To(Succeed())
+			var phases []string
+			for _, u := range users.Items {
+				phases = append(phases, u.Spec.UserName+"="+string(u.Status.Phase))
+			}
+			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1}), "users: %v", phases)
 			g.Expect(tenant.Status.Groups).To(BeNumerically("==", 1))
 		}).Should(Succeed())
 	})
@@ -145,10 +151,7 @@ var _ = Describe("User lifecycle over SCIM", func() {
 var _ = Describe("Purge over SCIM", func() {
 	It("frees the userName and the group memberships of a user whose retention ended", func() {
 		t := newTenant()
-		tenant := &v1alpha1.ScimTenant{}
-		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
-		tenant.Spec.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second}
-		Expect(k8sClient.Update(ctx, tenant)).To(Succeed())
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) { s.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second} })
 
 		id := t.created("/Users", `{"userName":"short@example.com"}`)["id"].(string)
 		stays := t.created("/Users", `{"userName":"stays@example.com"}`)["id"].(string)

@@ -48,6 +48,8 @@ func TestSCIMServer(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	// Two cores run the control plane, the operators and the tests.
+	SetDefaultEventuallyTimeout(10 * time.Second)
 	ctx, cancel = context.WithCancel(context.TODO())
 
 	env, err := testenv.Start()
@@ -219,3 +221,12 @@ func (t testTenant) list(p string) map[string]any {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// editTenant patches the tenant's spec.
+func (t testTenant) editTenant(edit func(*v1alpha1.ScimTenantSpec)) {
+	tenant := &v1alpha1.ScimTenant{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+	patch := client.MergeFrom(tenant.DeepCopy())
+	edit(&tenant.Spec)
+	ExpectWithOffset(1, k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+}

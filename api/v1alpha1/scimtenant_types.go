@@ -61,6 +61,14 @@ type ScimTenantSpec struct {
 	// +optional
 	SoftDeleteRetention *metav1.Duration `json:"softDeleteRetention,omitempty"`
 
+	// tokenRotationGracePeriod is how long the previous token keeps working
+	// after the token in the Secret changes, so that an identity provider's
+	// requests in flight during a rotation still succeed.
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="tokenRotationGracePeriod must not be negative"
+	// +optional
+	TokenRotationGracePeriod *metav1.Duration `json:"tokenRotationGracePeriod,omitempty"`
+
 	// defaultRole is given to users the identity provider sends without any
 	// role.
 	// +kubebuilder:validation:MaxLength=256
@@ -95,6 +103,11 @@ type ScimTenantStatus struct {
 	// groups is the number of the tenant's groups.
 	// +optional
 	Groups int32 `json:"groups,omitempty"`
+
+	// previousTokenExpiresAt is when the token that was replaced last stops
+	// being accepted.
+	// +optional
+	PreviousTokenExpiresAt *metav1.Time `json:"previousTokenExpiresAt,omitempty"`
 
 	// observedGeneration is the spec generation this status describes.
 	// +optional

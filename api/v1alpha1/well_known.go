@@ -31,6 +31,10 @@ const (
 	// an identity (RFC 3339), SCIM's meta.lastModified.
 	AnnotationLastModified = "scim.provisioning.io/last-modified"
 
+	// AnnotationPreviousTokenExpiresAt, on a token Secret, is when the
+	// token kept under PreviousTokenKey stops being accepted (RFC 3339).
+	AnnotationPreviousTokenExpiresAt = "scim.provisioning.io/previous-token-expires-at"
+
 	// FinalizerRetention holds a deleted user's data until its purge time.
 	FinalizerRetention = "scim.provisioning.io/retention"
 )
@@ -57,6 +61,26 @@ const (
 	// <base URL>/scim/v2/<namespace>/<tenant>.
 	SCIMPathPrefix = "/scim/v2"
 )
+
+// DefaultTokenRotationGracePeriod is how long a replaced token keeps
+// working when the tenant sets no grace period.
+const DefaultTokenRotationGracePeriod = 5 * time.Minute
+
+// TokenRotationGracePeriod is how long a replaced token keeps working.
+func (t *ScimTenant) TokenRotationGracePeriod() time.Duration {
+	if t.Spec.TokenRotationGracePeriod == nil {
+		return DefaultTokenRotationGracePeriod
+	}
+	return t.Spec.TokenRotationGracePeriod.Duration
+}
+
+// PreviousTokenKey is the Secret key that keeps the replaced token during
+// its grace period.
+func (t *ScimTenant) PreviousTokenKey() string { return t.TokenKey() + ".previous" }
+
+// ObservedTokenKey is the Secret key where the operator keeps the token it
+// last saw, to notice when the token is replaced.
+func (t *ScimTenant) ObservedTokenKey() string { return t.TokenKey() + ".observed" }
 
 // TokenKey is the Secret key that holds the tenant's bearer token.
 func (t *ScimTenant) TokenKey() string {
