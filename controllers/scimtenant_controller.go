@@ -27,6 +27,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // Event reasons of the tenant controller.
@@ -62,6 +63,7 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	tenant := &v1alpha1.ScimTenant{}
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
+			metrics.ForgetTenant(req.String())
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
@@ -172,7 +174,11 @@ func (r *ScimTenantReconciler) count(ctx context.Context, tenant *v1alpha1.ScimT
 		return fmt.Errorf("list users of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
 	counts := v1alpha1.UserCounts{}
+	backlog, now := 0, r.Clock.Now()
 	for i := range users.Items {
+		if at := users.Items[i].Status.PurgeAt; at != nil && !at.After(now) {
+			backlog++
+		}
 		switch users.Items[i].Status.Phase {
 		case v1alpha1.UserPhaseActive:
 			counts.Active++
@@ -187,6 +193,11 @@ func (r *ScimTenantReconciler) count(ctx context.Context, tenant *v1alpha1.ScimT
 		return fmt.Errorf("list groups of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
 	tenant.Status.Users, tenant.Status.Groups = counts, int32(len(groups.Items))
+	label := tenant.Namespace + "/" + tenant.Name
+	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseActive)).Set(float64(counts.Active))
+	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseInactive)).Set(float64(counts.Inactive))
+	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseDeleted)).Set(float64(counts.PendingPurge))
+	metrics.PurgeBacklog.WithLabelValues(label).Set(float64(backlog))
 	return nil
 }
 

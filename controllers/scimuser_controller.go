@@ -24,6 +24,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // EventUserPurged is recorded when a user's data is removed for good.
@@ -333,6 +334,7 @@ func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser)
 		return err
 	}
 	logf.FromContext(ctx).Info("purged user", "user", user.Name)
+	metrics.Purges.WithLabelValues(user.Namespace + "/" + user.Spec.TenantRef.Name).Inc()
 	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
 		"the retention of the deactivated or deleted user ended; its data is removed")
 	return nil

@@ -34,6 +34,7 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			writeError(w, log, err)
 			return
 		}
+		noteTenant(r.Context(), key.String())
 		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID)}
 		if err := e(w, r, t); err != nil {
 			writeError(w, log, err)

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-logr/logr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // Request headers the server reads or writes.
@@ -81,6 +84,7 @@ func (s *Server) routes() http.Handler {
 
 	h := scimFallback(mux, s.log)
 	h = s.withDeadline(h)
+	h = withMetrics(h)
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
 	h = s.withRequestID(h)
@@ -202,4 +206,57 @@ func (s *Server) withDeadline(next http.Handler) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// requestInfo is what the metrics middleware learns from the handlers.
+type requestInfo struct {
+	tenant string
+}
+
+type requestInfoKey struct{}
+
+// noteTenant records the authenticated tenant for the request's metrics.
+func noteTenant(ctx context.Context, tenant string) {
+	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		info.tenant = tenant
+	}
+}
+
+// knownResources bounds the resource label to the endpoints that exist.
+var knownResources = map[string]bool{
+	"Users": true, "Groups": true, "ServiceProviderConfig": true, "Schemas": true, "ResourceTypes": true, "Me": true,
+}
+
+// withMetrics counts requests and times them.
+func withMetrics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{}
+		rec := &codeRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		resource := resourceOf(r.URL.Path)
+		metrics.Requests.WithLabelValues(info.tenant, resource, r.Method, strconv.Itoa(rec.code)).Inc()
+		metrics.RequestDuration.WithLabelValues(resource, r.Method).Observe(time.Since(start).Seconds())
+	})
+}
+
+// resourceOf is the endpoint a path addresses:
+// /scim/v2/<namespace>/<tenant>/<resource>/...
+func resourceOf(path string) string {
+	parts := strings.SplitN(strings.TrimPrefix(path, v1alpha1.SCIMPathPrefix+"/"), "/", 4)
+	if len(parts) >= 3 && knownResources[parts[2]] {
+		return parts[2]
+	}
+	return "other"
+}
+
+// codeRecorder remembers the status code a handler sent.
+type codeRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (c *codeRecorder) WriteHeader(code int) {
+	c.code = code
+	c.ResponseWriter.WriteHeader(code)
 }

@@ -1,0 +1,54 @@
+// Package metrics defines the operator's Prometheus metrics, served on the
+// manager's metrics endpoint with controller-runtime's own.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	// Requests counts SCIM requests. tenant is "namespace/name" for
+	// authenticated requests and empty otherwise, so that unauthenticated
+	// clients cannot grow the label set.
+	Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_requests_total",
+		Help: "SCIM requests by tenant, resource, method and status code.",
+	}, []string{"tenant", "resource", "method", "code"})
+
+	// RequestDuration is the time SCIM requests take.
+	RequestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "scim_request_duration_seconds",
+		Help:    "Time taken to answer SCIM requests, by resource and method.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"resource", "method"})
+
+	// Users is the number of users of each tenant by phase.
+	Users = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_users",
+		Help: "Users of each tenant by lifecycle phase.",
+	}, []string{"tenant", "phase"})
+
+	// Purges counts users purged at the end of their retention.
+	Purges = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_user_purges_total",
+		Help: "Users whose data was removed at the end of their retention.",
+	}, []string{"tenant"})
+
+	// PurgeBacklog is the number of users whose purge time has passed and
+	// who are not purged yet; it should stay near zero.
+	PurgeBacklog = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_user_purge_backlog",
+		Help: "Users of each tenant whose purge is due but not done.",
+	}, []string{"tenant"})
+)
+
+func init() {
+	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog)
+}
+
+// ForgetTenant drops the gauges of a deleted tenant ("namespace/name").
+func ForgetTenant(tenant string) {
+	Users.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
+	PurgeBacklog.DeleteLabelValues(tenant)
+}
