@@ -1,6 +1,7 @@
 package scimwebhook_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -177,5 +178,32 @@ var _ = Describe("Purge over SCIM", func() {
 		Eventually(func() int {
 			return t.send(http.MethodPost, "/Users", `{"userName":"short@example.com"}`).StatusCode
 		}).Should(Equal(http.StatusCreated), "the purged user's userName is free again")
+	})
+})
+
+var _ = Describe("Reactivation racing the purge", func() {
+	It("never purges a user whose reactivation was acknowledged", func() {
+		t := newTenant()
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) { s.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second} })
+		for i := range 3 {
+			id := t.created("/Users", fmt.Sprintf(`{"userName":"racer%d"}`, i))["id"].(string)
+			Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":false}]`)).StatusCode).To(Equal(http.StatusOK))
+			var purgeAt time.Time
+			Eventually(func(g Gomega) {
+				u := getUser(t, id)
+				g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+				purgeAt = u.Status.PurgeAt.Time
+			}).Should(Succeed())
+
+			// Reactivate just around the purge time, a little later each round.
+			<-time.After(time.Until(purgeAt) + time.Duration(i-1)*100*time.Millisecond)
+			r := t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":true}]`))
+			if r.StatusCode == http.StatusOK {
+				Consistently(func() int { return t.get("/Users/" + id).StatusCode }, 3*time.Second, 250*time.Millisecond).
+					Should(Equal(http.StatusOK), "a user reactivated with a 200 must not be purged")
+				continue
+			}
+			Expect(r.StatusCode).To(Equal(http.StatusNotFound), "%s", r.body)
+		}
 	})
 })
