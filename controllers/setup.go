@@ -72,5 +72,9 @@ func SetupWithManager(ctx context.Context, mgr manager.Manager, opts Options) er
 	if err := users.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up user controller: %w", err)
 	}
+	groups := &ScimGroupReconciler{Client: mgr.GetClient()}
+	if err := groups.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up group controller: %w", err)
+	}
 	return nil
 }

@@ -156,3 +156,17 @@ var _ = Describe("Groups", func() {
 		expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[1]+`"}]}]`), "If-Match", etag), http.StatusPreconditionFailed)
 	})
 })
+
+var _ = Describe("Group status", func() {
+	It("reports the member count", func() {
+		t := newTenant()
+		a := t.created("/Users", `{"userName":"count-a"}`)["id"].(string)
+		b := t.created("/Users", `{"userName":"count-b"}`)["id"].(string)
+		id := t.created("/Groups", `{"displayName":"Counted","members":[{"value":"`+a+`"},{"value":"`+b+`"}]}`)["id"].(string)
+		Eventually(func(g Gomega) int32 {
+			group := &v1alpha1.ScimGroup{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: id}, group)).To(Succeed())
+			return group.Status.MemberCount
+		}).Should(BeNumerically("==", 2))
+	})
+})

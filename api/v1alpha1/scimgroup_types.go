@@ -35,7 +35,7 @@ type ScimGroupSpec struct {
 type ScimGroupStatus struct {
 	// memberCount is the number of members across the group's member slices.
 	// +optional
-	MemberCount int32 `json:"memberCount,omitempty"`
+	MemberCount int32 `json:"memberCount"`
 
 	// conditions report on the group's reconciliation.
 	// +listType=map

@@ -59,7 +59,7 @@ type GroupReference struct {
 // in objects of bounded size and one member change rewrites one small
 // object, as EndpointSlices do for Services.
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:shortName=sgms,categories=scim
+// +kubebuilder:resource:shortName=sgms
 // +kubebuilder:printcolumn:name="Group",type=string,JSONPath=`.spec.groupRef.name`
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

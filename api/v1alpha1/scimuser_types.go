@@ -471,7 +471,7 @@ type ScimUserStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
 // +kubebuilder:printcolumn:name="Managed-By",type=string,JSONPath=`.spec.managedBy`,priority=1
-// +kubebuilder:printcolumn:name="Purge-At",type=date,JSONPath=`.status.purgeAt`
+// +kubebuilder:printcolumn:name="Purge-At",type=string,format=date-time,JSONPath=`.status.purgeAt`
 // +kubebuilder:printcolumn:name="Display-Name",type=string,JSONPath=`.spec.displayName`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScimUser struct {
