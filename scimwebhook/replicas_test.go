@@ -8,6 +8,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 var _ = Describe("Two replicas behind one Service", func() {
@@ -23,11 +25,7 @@ var _ = Describe("Two replicas behind one Service", func() {
 			go func() {
 				defer GinkgoRecover()
 				defer wg.Done()
-				srv := server
-				if i%2 == 1 {
-					srv = replica
-				}
-				statuses[i] = t.sendVia(srv, http.MethodPost, "/Users", fmt.Sprintf(`{"userName":"Race@Example.com","externalId":"%d"}`, i)).StatusCode
+				statuses[i] = t.sendVia(alternate(i), http.MethodPost, "/Users", fmt.Sprintf(`{"userName":"Race@Example.com","externalId":"%d"}`, i)).StatusCode
 			}()
 		}
 		wg.Wait()
@@ -83,11 +81,7 @@ var _ = Describe("Two replicas behind one Service", func() {
 			go func() {
 				defer GinkgoRecover()
 				defer wg.Done()
-				srv := server
-				if i%2 == 1 {
-					srv = replica
-				}
-				r := t.sendVia(srv, http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]`))
+				r := t.sendVia(alternate(i), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]`))
 				Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
 			}()
 		}
@@ -100,11 +94,7 @@ var _ = Describe("Two replicas behind one Service", func() {
 			go func() {
 				defer GinkgoRecover()
 				defer wg.Done()
-				srv := server
-				if i%2 == 0 {
-					srv = replica
-				}
-				r := t.sendVia(srv, http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"remove","path":"members[value eq \"`+id+`\"]"}]`))
+				r := t.sendVia(alternate(i+1), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"remove","path":"members[value eq \"`+id+`\"]"}]`))
 				Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
 			}()
 		}
@@ -112,3 +102,11 @@ var _ = Describe("Two replicas behind one Service", func() {
 		Eventually(func() []string { return memberIDs(t, group) }).Should(ConsistOf(ids[n/2:]))
 	})
 })
+
+// alternate spreads requests over both replicas.
+func alternate(i int) *scimwebhook.Server {
+	if i%2 == 1 {
+		return replica
+	}
+	return server
+}
