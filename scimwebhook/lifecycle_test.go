@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -205,5 +206,33 @@ var _ = Describe("Reactivation racing the purge", func() {
 			}
 			Expect(r.StatusCode).To(Equal(http.StatusNotFound), "%s", r.body)
 		}
+	})
+})
+
+var _ = Describe("Audit events", func() {
+	It("records every provisioning action on the user with a stable reason", func() {
+		t := newTenant()
+		id := t.created("/Users", `{"userName":"audited@example.com"}`)["id"].(string)
+		for _, op := range []string{
+			`[{"op":"replace","path":"title","value":"x"}]`,
+			`[{"op":"replace","path":"active","value":false}]`,
+			`[{"op":"replace","path":"active","value":true}]`,
+		} {
+			Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(op)).StatusCode).To(Equal(http.StatusOK))
+		}
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		Expect(t.send(http.MethodPost, "/Users", `{"userName":"audited@example.com"}`).StatusCode).To(Equal(http.StatusCreated))
+		Eventually(func() []string {
+			list := &eventsv1.EventList{}
+			Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace))).To(Succeed())
+			var reasons []string
+			for _, e := range list.Items {
+				if e.Regarding.Name == id {
+					Expect(e.Note).NotTo(ContainSubstring("audited@example.com"), "events carry no personal data")
+					reasons = append(reasons, e.Reason)
+				}
+			}
+			return reasons
+		}).Should(ContainElements("UserCreated", "UserUpdated", "UserDeactivated", "UserReactivated", "UserDeleted", "UserRestored"))
 	})
 })
