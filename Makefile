@@ -75,6 +75,10 @@ envtest: ## Build the envtest control plane (kube-apiserver, etcd) once; prints 
 test: verify-fmt vet verify-generated ## Check formatting, vet, generated files, then run every suite on a real API server.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
+.PHONY: bench
+bench: ## Measure the SCIM server against client-go on the same API server (BENCH_ARGS="-users 10000").
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/bench $(BENCH_ARGS)
+
 ##@ Build
 
 .PHONY: build
