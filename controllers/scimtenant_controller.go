@@ -106,7 +106,12 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	// before came from a stale cache, fields that look unchanged would keep
 	// the API server's values. The optimistic lock turns that into a
 	// conflict, and the reconcile runs again on the newer tenant.
-	if err := r.Status().Patch(ctx, tenant, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	err = r.Status().Patch(ctx, tenant, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsConflict(err) {
+		// The newer tenant's event reconciles it again.
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
 	return result, nil

@@ -317,7 +317,12 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 	}
 	// The optimistic lock keeps a status computed from a stale read from
 	// landing; the reconcile then runs again on the newer object.
-	if err := r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
+	err := r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		// A newer version's event reconciles the user again.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("patch status of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
 	return nil
