@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -206,6 +207,12 @@ func (r *ScimTenantReconciler) count(ctx context.Context, tenant *v1alpha1.ScimT
 	return nil
 }
 
+func phaseChanged(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
+	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
+	return !okOld || !okNew || old.Status.Phase != cur.Status.Phase || !old.Status.PurgeAt.Equal(cur.Status.PurgeAt)
+}
+
 // tenantOfIdentity maps a user or group to its tenant, whose counts it
 // changes.
 func tenantOfIdentity(_ context.Context, o client.Object) []reconcile.Request {
@@ -374,7 +381,10 @@ func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The cache holds only labelled Secrets, so this sees token Secrets
 		// and nothing else.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
-		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity)).
+		// Counts change only when a user comes, goes or changes phase; every
+		// other user update would recount a large tenant for nothing.
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: phaseChanged})).
 		Watches(&v1alpha1.ScimGroup{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity)).
 		Named("scimtenant").
 		Complete(r)
