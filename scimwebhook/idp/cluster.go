@@ -1,0 +1,36 @@
+package idp
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// KubeCluster reads the ScimUsers of a tenant's namespace.
+type KubeCluster struct {
+	Client    client.Reader
+	Namespace string
+}
+
+// User implements Cluster.
+func (k KubeCluster) User(ctx context.Context, id string) (ClusterUser, bool, error) {
+	u := &v1alpha1.ScimUser{}
+	err := k.Client.Get(ctx, types.NamespacedName{Namespace: k.Namespace, Name: id}, u)
+	if apierrors.IsNotFound(err) {
+		return ClusterUser{}, false, nil
+	}
+	if err != nil {
+		return ClusterUser{}, false, fmt.Errorf("get user %s: %w", id, err)
+	}
+	return ClusterUser{
+		UserName:       u.Spec.UserName,
+		Phase:          string(u.Status.Phase),
+		PurgeScheduled: u.Status.PurgeAt != nil,
+		Manager:        u.Status.Manager,
+	}, true, nil
+}
