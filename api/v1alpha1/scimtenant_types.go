@@ -102,7 +102,7 @@ type ScimTenantStatus struct {
 
 	// groups is the number of the tenant's groups.
 	// +optional
-	Groups int32 `json:"groups,omitempty"`
+	Groups int32 `json:"groups"`
 
 	// previousTokenExpiresAt is when the token that was replaced last stops
 	// being accepted.

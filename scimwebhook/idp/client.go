@@ -81,9 +81,11 @@ type Run struct {
 	Duplicate bool
 	// Requests counts the requests sent.
 	Requests int
-	phase    string
-	prefix   string
-	ctx      context.Context
+	// Dir is the directory the run provisions.
+	Dir    *Directory
+	phase  string
+	prefix string
+	ctx    context.Context
 }
 
 // NewRun prepares a run of the named provider's script.
@@ -250,4 +252,31 @@ func queryEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Cleanup deletes what the run created and did not delete itself, so a
+// check against a real deployment leaves nothing active behind. Deleted
+// users are retained, hidden from SCIM, until their tenant's retention
+// ends, as every SCIM delete is.
+func (r *Run) Cleanup() error {
+	if r.Dir == nil {
+		return nil
+	}
+	r.Duplicate = false
+	r.Phase("cleanup")
+	for _, t := range r.Dir.Teams {
+		if t.ID != "" && !t.Deleted {
+			if _, err := r.expect(http.MethodDelete, "/Groups/"+t.ID, nil, http.StatusNoContent, http.StatusNotFound); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range r.Dir.People {
+		if p.ID != "" && !p.Deleted {
+			if _, err := r.expect(http.MethodDelete, "/Users/"+p.ID, nil, http.StatusNoContent, http.StatusNotFound); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

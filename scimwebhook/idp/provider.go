@@ -51,6 +51,7 @@ func (s Script) Run(ctx context.Context, t *Target, prefix string, people, teams
 	r := NewRun(ctx, s.Name, t, duplicate)
 	r.prefix = prefix
 	d := NewDirectory(prefix, people, teams)
+	r.Dir = d
 	if !s.p.managers {
 		for _, p := range d.People {
 			p.Manager = ""
