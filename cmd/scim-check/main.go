@@ -49,13 +49,17 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	if !run(o) {
+		os.Exit(1)
+	}
+}
+
+func run(o options) bool {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	if !check(ctx, os.Stdout, o) {
-		os.Exit(1)
-	}
+	return check(ctx, os.Stdout, o)
 }
 
 func names() []string {
