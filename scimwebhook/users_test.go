@@ -337,3 +337,15 @@ var _ = Describe("Users", func() {
 		Expect(doc["schemas"]).To(ConsistOf(schema.UserURN, schema.EnterpriseUserURN))
 	})
 })
+
+var _ = Describe("Templates with empty fields", func() {
+	It("takes empty strings for unassigned attributes, as OneLogin's template sends them", func() {
+		t := newTenant()
+		doc := t.created("/Users", `{"userName":"template@example.com","title":"","displayName":"T",
+			"phoneNumbers":[{"value":"","type":"work"}],"name":{"givenName":"T","middleName":""},
+			"`+enterpriseURN+`":{"department":"","manager":{"value":""}}}`)
+		Expect(doc).NotTo(HaveKey("title"))
+		Expect(doc["name"]).To(Equal(map[string]any{"givenName": "T"}))
+		Expect(doc).NotTo(HaveKey(enterpriseURN))
+	})
+})

@@ -60,6 +60,11 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 	}
 	delete(doc, fieldEnterprise)
 	renameKey(doc, fieldHoxhunt, schema.HoxhuntUserURN)
+	for _, urn := range []string{schema.EnterpriseUserURN, schema.HoxhuntUserURN} {
+		if ext, ok := doc[urn].(map[string]any); ok && len(ext) == 0 {
+			delete(doc, urn)
+		}
+	}
 	if _, set := doc["active"]; !set {
 		doc["active"] = true
 	}

@@ -96,6 +96,12 @@ func (r *Resource) set(doc map[string]any, urn, name string, v any) error {
 	if err != nil {
 		return err
 	}
+	if nv == nil && container != "" {
+		if ext, ok := doc[container].(map[string]any); ok {
+			delete(ext, a.Name)
+		}
+		return nil
+	}
 	target := doc
 	if container != "" {
 		ext, ok := doc[container].(map[string]any)
@@ -197,6 +203,11 @@ func (a *Attribute) normalizeSingle(v any) (any, error) {
 		s, ok := v.(string)
 		if !ok {
 			return nil, invalidValue("%q must be a string, not %s", a.Name, describe(v))
+		}
+		if s == "" {
+			// Templates send "" for fields the directory leaves empty; it
+			// means unassigned, as null does.
+			return nil, nil
 		}
 		return s, nil
 	}

@@ -22,7 +22,7 @@ func User(spec *v1alpha1.ScimUserSpec) error {
 		return invalid("userName is required and must not be blank")
 	}
 	for _, e := range spec.Emails {
-		if !strings.Contains(e.Value, "@") {
+		if e.Value != "" && !strings.Contains(e.Value, "@") {
 			return invalid("emails: %q is not an email address", e.Value)
 		}
 	}
@@ -30,7 +30,7 @@ func User(spec *v1alpha1.ScimUserSpec) error {
 		return err
 	}
 	for _, p := range spec.PhoneNumbers {
-		if !IsPhoneNumber(p.Value) {
+		if p.Value != "" && !IsPhoneNumber(p.Value) {
 			return invalid("phoneNumbers: %q is not a phone number in E.164 form (+ and country code, e.g. +358401234567) or RFC 3966 form (tel:+358-40-1234567)", p.Value)
 		}
 	}
