@@ -27,10 +27,23 @@ func (k KubeCluster) User(ctx context.Context, id string) (ClusterUser, bool, er
 	if err != nil {
 		return ClusterUser{}, false, fmt.Errorf("get user %s: %w", id, err)
 	}
-	return ClusterUser{
+	out := ClusterUser{
 		UserName:       u.Spec.UserName,
 		Phase:          string(u.Status.Phase),
 		PurgeScheduled: u.Status.PurgeAt != nil,
 		Manager:        u.Status.Manager,
-	}, true, nil
+	}
+	since := u.Status.DeactivatedAt
+	if u.Status.DeletedAt != nil {
+		since = u.Status.DeletedAt
+	}
+	if u.Status.PurgeAt != nil && since != nil {
+		out.PurgeDelay = u.Status.PurgeAt.Sub(since.Time)
+	}
+	tenant := &v1alpha1.ScimTenant{}
+	if err := k.Client.Get(ctx, types.NamespacedName{Namespace: k.Namespace, Name: u.Spec.TenantRef.Name}, tenant); err != nil {
+		return ClusterUser{}, false, fmt.Errorf("get tenant of user %s: %w", id, err)
+	}
+	out.Retention = tenant.Retention()
+	return out, true, nil
 }

@@ -22,6 +22,9 @@ type ClusterUser struct {
 	Phase    string
 	// PurgeScheduled is true when status has a purge time.
 	PurgeScheduled bool
+	// PurgeDelay is the time from deactivation or deletion to the purge,
+	// and Retention the tenant's retention, which it must equal.
+	PurgeDelay, Retention time.Duration
 	// Manager is the id the manager value resolved to, "" if none.
 	Manager string
 }
@@ -148,6 +151,8 @@ func (r *Run) verifyCluster(d *Directory, p *Person) error {
 			problem = fmt.Sprintf("has phase %q, want %q", u.Phase, wantPhase)
 		case u.PurgeScheduled != (wantPhase != "Active"):
 			problem = fmt.Sprintf("has a purge scheduled: %v, want %v", u.PurgeScheduled, wantPhase != "Active")
+		case u.PurgeScheduled && u.PurgeDelay != u.Retention:
+			problem = fmt.Sprintf("is to be purged %s after it was deactivated or deleted, want the tenant's retention %s", u.PurgeDelay, u.Retention)
 		case !p.Deleted && u.Manager != wantManager:
 			problem = fmt.Sprintf("has resolved manager %q, want %q", u.Manager, wantManager)
 		}
