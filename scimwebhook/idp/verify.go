@@ -3,8 +3,10 @@ package idp
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,14 +68,19 @@ func (r *Run) Verify(d *Directory) error {
 	return nil
 }
 
-func (r *Run) verifyPerson(d *Directory, p *Person) error {
-	path := "/Users/" + p.ID
-	if p.Deleted {
+// read gets a resource, which must answer 404 once deleted; resp is nil
+// then.
+func (r *Run) read(path string, deleted bool) (*Response, error) {
+	if deleted {
 		_, err := r.expect(http.MethodGet, path, nil, http.StatusNotFound)
-		return err
+		return nil, err
 	}
-	resp, err := r.expect(http.MethodGet, path, nil, http.StatusOK)
-	if err != nil {
+	return r.expect(http.MethodGet, path, nil, http.StatusOK)
+}
+
+func (r *Run) verifyPerson(d *Directory, p *Person) error {
+	resp, err := r.read("/Users/"+p.ID, p.Deleted)
+	if err != nil || resp == nil {
 		return err
 	}
 	doc := resp.JSON()
@@ -93,7 +100,7 @@ func (r *Run) verifyPerson(d *Directory, p *Person) error {
 		hoxhuntURN + ":customAttribute1":    p.CustomAttribute1,
 		"groups.value":                      d.teamIDsOf(p),
 	}
-	for _, attr := range sortedKeys(want) {
+	for _, attr := range slices.Sorted(maps.Keys(want)) {
 		got := lookup(doc, attr)
 		if !sameValue(got, want[attr]) {
 			return r.fail(resp, "user %s: attribute %s is %v, want %v", p.Key, attr, show(got), show(want[attr]))
@@ -103,13 +110,8 @@ func (r *Run) verifyPerson(d *Directory, p *Person) error {
 }
 
 func (r *Run) verifyTeam(d *Directory, t *Team) error {
-	path := "/Groups/" + t.ID
-	if t.Deleted {
-		_, err := r.expect(http.MethodGet, path, nil, http.StatusNotFound)
-		return err
-	}
-	resp, err := r.expect(http.MethodGet, path, nil, http.StatusOK)
-	if err != nil {
+	resp, err := r.read("/Groups/"+t.ID, t.Deleted)
+	if err != nil || resp == nil {
 		return err
 	}
 	doc := resp.JSON()
@@ -262,13 +264,4 @@ func show(v any) string {
 		return "absent"
 	}
 	return fmt.Sprintf("%#v", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

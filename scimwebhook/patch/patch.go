@@ -7,8 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
@@ -159,7 +160,7 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 		if !ok {
 			return nil, errorf(ScimTypeInvalidValue, "operation %d: a %s without a path needs an object value", op.Index+1, op.Op)
 		}
-		for _, key := range sortedKeys(obj) {
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
 			v := obj[key]
 			if strings.EqualFold(key, "schemas") || res.IsDiscarded(key) {
 				continue
@@ -169,7 +170,7 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 				if !ok {
 					return nil, errorf(ScimTypeInvalidValue, "operation %d: %q must be an object", op.Index+1, key)
 				}
-				for _, k := range sortedKeys(m) {
+				for _, k := range slices.Sorted(maps.Keys(m)) {
 					p := filter.Path{URN: ext.ID, Attr: k}
 					out = append(out, Operation{Op: op.Op, Path: &p, Value: m[k], Index: op.Index})
 				}
@@ -506,13 +507,4 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

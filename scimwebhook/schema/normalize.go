@@ -2,7 +2,8 @@ package schema
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -34,7 +35,7 @@ func invalidValue(format string, args ...any) *ValueError {
 // schema URNs the server does not know, which clients add freely.
 func (r *Resource) Normalize(in map[string]any) (map[string]any, error) {
 	out := map[string]any{}
-	for _, key := range sortedKeys(in) {
+	for _, key := range slices.Sorted(maps.Keys(in)) {
 		v := in[key]
 		if strings.EqualFold(key, "schemas") || r.IsDiscarded(key) {
 			continue
@@ -47,7 +48,7 @@ func (r *Resource) Normalize(in map[string]any) (map[string]any, error) {
 				}
 				return nil, invalidValue("%q must be an object of extension attributes", key)
 			}
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				if err := r.set(out, ext.ID, k, m[k]); err != nil {
 					return nil, err
 				}
@@ -166,7 +167,7 @@ func (a *Attribute) normalizeSingle(v any) (any, error) {
 			return nil, invalidValue("%q must be an object with the sub-attributes %s", a.Name, a.subNames())
 		}
 		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			sub, ok := a.Sub(k)
 			if !ok {
 				return nil, &ValueError{ScimType: ScimTypeInvalidSyntax, Detail: fmt.Sprintf("unknown attribute %q in %q; it has %s", k, a.Name, a.subNames())}
@@ -235,13 +236,4 @@ func describe(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%v", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
