@@ -62,6 +62,8 @@ type kind[O client.Object] struct {
 	res      *schema.Resource
 	// hidden identities exist in the cluster but not for SCIM.
 	hidden func(O) bool
+	// lister is the server's copy-free lister of the kind, if it has one.
+	lister func(*Server) *tenantLister
 	// created, updated and deleted are the Event reasons of writes; updated
 	// may look at what changed.
 	created, deleted string
@@ -97,6 +99,7 @@ var (
 		res:      schema.UserResource,
 		// Users deleted over SCIM are retained but gone for SCIM; users
 		// created by hand are out of its control until it adopts them.
+		lister: func(s *Server) *tenantLister { return s.users },
 		hidden: func(u *v1alpha1.ScimUser) bool {
 			return u.Annotations[v1alpha1.AnnotationDeletedAt] != "" || u.Spec.ManagedBy != v1alpha1.ManagedBySCIM
 		},
@@ -132,6 +135,7 @@ var (
 		indexes:  groupIndexes,
 		res:      schema.GroupResource,
 		hidden:   func(*v1alpha1.ScimGroup) bool { return false },
+		lister:   func(s *Server) *tenantLister { return s.groups },
 		created:  EventGroupCreated,
 		deleted:  EventGroupDeleted,
 		updated:  func(_, _ *v1alpha1.ScimGroup) string { return EventGroupUpdated },
@@ -301,7 +305,7 @@ func pointers[T any](items []T) []*T {
 func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
 	lookup, ok := indexedEquality(f, k.res, k.indexes)
 	if !ok {
-		return listBy(ctx, s, k, t, client.MatchingFields{k.byTenant: t.tenant.Name}, false)
+		return listTenant(ctx, s, k, t)
 	}
 	if lookup.index == "" {
 		obj, err := find(ctx, s, k, t, lookup.value, false)
@@ -325,6 +329,25 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 		return nil, ignoreNotFound(err)
 	}
 	return []O{obj}, nil
+}
+
+// listTenant lists all of the tenant's identities SCIM sees.
+func listTenant[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest) ([]O, error) {
+	l := k.lister(s)
+	if l == nil {
+		return listBy(ctx, s, k, t, client.MatchingFields{k.byTenant: t.tenant.Name}, false)
+	}
+	objs, err := l.list(t.tenant.Namespace, t.tenant.Name)
+	if err != nil {
+		return nil, fromAPI(err, "list "+k.noun+"s")
+	}
+	out := make([]O, 0, len(objs))
+	for _, o := range objs {
+		if obj, ok := o.(O); ok && obj.GetDeletionTimestamp().IsZero() && !k.hidden(obj) {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
 }
 
 // listBy lists the tenant's identities from the cache by an index, the

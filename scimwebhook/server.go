@@ -79,8 +79,11 @@ type Server struct {
 	cache     cache.Cache
 	// recorder records provisioning actions as Events; nil records none.
 	recorder events.EventRecorder
-	log      logr.Logger
-	handler  http.Handler
+	// users and groups list a tenant's identities without copying them;
+	// nil when the cache cannot, and lists go through the cache.
+	users, groups *tenantLister
+	log           logr.Logger
+	handler       http.Handler
 
 	// addr is the bound listen address once serving; empty before.
 	addr atomic.Pointer[string]
@@ -150,10 +153,19 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 func (s *Server) Start(ctx context.Context) error {
 	// Informers start on first use; starting them here means a replica is
 	// ready only once it can answer from a synced cache.
-	for _, obj := range []client.Object{&v1alpha1.ScimUser{}, &v1alpha1.ScimGroup{}, &v1alpha1.ScimGroupMemberSlice{}} {
-		if _, err := s.cache.GetInformer(ctx, obj); err != nil {
-			return fmt.Errorf("SCIM server: start informer for %T: %w", obj, err)
-		}
+	if _, err := s.cache.GetInformer(ctx, &v1alpha1.ScimGroupMemberSlice{}); err != nil {
+		return fmt.Errorf("SCIM server: start informer for member slices: %w", err)
+	}
+	var err error
+	if s.users, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimUser{}, func(o client.Object) string {
+		return o.(*v1alpha1.ScimUser).Spec.TenantRef.Name
+	}); err != nil {
+		return fmt.Errorf("SCIM server: %w", err)
+	}
+	if s.groups, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimGroup{}, func(o client.Object) string {
+		return o.(*v1alpha1.ScimGroup).Spec.TenantRef.Name
+	}); err != nil {
+		return fmt.Errorf("SCIM server: %w", err)
 	}
 	if !s.cache.WaitForCacheSync(ctx) {
 		return errors.New("SCIM server: cache did not sync")
