@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -362,15 +363,23 @@ func generateToken() []byte {
 
 // tenantsForSecret maps a token Secret to the tenants that reference it.
 func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	tenants := &v1alpha1.ScimTenantList{}
-	if err := r.List(ctx, tenants, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.TenantTokenSecret: o.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list tenants of token secret", "secret", o.GetName())
+	return requestsFor(ctx, r, &v1alpha1.ScimTenantList{}, o.GetNamespace(), client.MatchingFields{index.TenantTokenSecret: o.GetName()})
+}
+
+// requestsFor lists objects of a namespace by a field index, to reconcile
+// each: how a change to one object reaches those that refer to it.
+func requestsFor(ctx context.Context, c client.Reader, list client.ObjectList, namespace string, fields client.MatchingFields) []reconcile.Request {
+	if err := c.List(ctx, list, client.InNamespace(namespace), fields); err != nil {
+		logf.FromContext(ctx).Error(err, "list objects to reconcile", "namespace", namespace, "fields", fields)
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(tenants.Items))
-	for i := range tenants.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&tenants.Items[i])})
-	}
+	var reqs []reconcile.Request
+	_ = meta.EachListItem(list, func(o runtime.Object) error {
+		if obj, ok := o.(client.Object); ok {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+		}
+		return nil
+	})
 	return reqs
 }
 

@@ -290,14 +290,8 @@ func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []r
 	}
 	var reqs []reconcile.Request
 	for _, key := range keys {
-		reports := &v1alpha1.ScimUserList{}
-		if err := r.List(ctx, reports, client.InNamespace(u.Namespace), client.MatchingFields{index.UserManager: index.Key(u.Spec.TenantRef.Name, key)}); err != nil {
-			logf.FromContext(ctx).Error(err, "list reports of user", "user", u.Name)
-			continue
-		}
-		for i := range reports.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&reports.Items[i])})
-		}
+		reqs = append(reqs, requestsFor(ctx, r, &v1alpha1.ScimUserList{}, u.Namespace,
+			client.MatchingFields{index.UserManager: index.Key(u.Spec.TenantRef.Name, key)})...)
 	}
 	return reqs
 }
@@ -415,16 +409,7 @@ func deletedAtAnnotation(user *v1alpha1.ScimUser) *metav1.Time {
 // usersOfTenant lists the users of a tenant, for a tenant whose retention
 // or default role changed.
 func (r *ScimUserReconciler) usersOfTenant(ctx context.Context, o client.Object) []reconcile.Request {
-	users := &v1alpha1.ScimUserList{}
-	if err := r.List(ctx, users, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.UserTenant: o.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "list users of tenant", "tenant", o.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(users.Items))
-	for i := range users.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&users.Items[i])})
-	}
-	return reqs
+	return requestsFor(ctx, r, &v1alpha1.ScimUserList{}, o.GetNamespace(), client.MatchingFields{index.UserTenant: o.GetName()})
 }
 
 // SetupWithManager registers the controller.

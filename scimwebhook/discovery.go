@@ -21,14 +21,7 @@ func (s *Server) listSchemas(w http.ResponseWriter, _ *http.Request, t *tenantRe
 }
 
 func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	id := r.PathValue("id")
-	for _, sr := range schema.SchemaResources(t.baseURL) {
-		if sr.ID == id {
-			writeJSON(w, t.log, http.StatusOK, sr)
-			return nil
-		}
-	}
-	return errorf(http.StatusNotFound, "", "no schema %q; GET /Schemas lists them", id)
+	return writeByID(w, r, t, schema.SchemaResources(t.baseURL), func(sr schema.SchemaResource) string { return sr.ID }, "schema", "/Schemas")
 }
 
 func (s *Server) listResourceTypes(w http.ResponseWriter, _ *http.Request, t *tenantRequest) error {
@@ -37,12 +30,17 @@ func (s *Server) listResourceTypes(w http.ResponseWriter, _ *http.Request, t *te
 }
 
 func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+	return writeByID(w, r, t, schema.ResourceTypes(t.baseURL), func(rt schema.ResourceType) string { return rt.ID }, "resource type", "/ResourceTypes")
+}
+
+// writeByID answers with the discovery document whose id the path names.
+func writeByID[T any](w http.ResponseWriter, r *http.Request, t *tenantRequest, docs []T, idOf func(T) string, noun, list string) error {
 	id := r.PathValue("id")
-	for _, rt := range schema.ResourceTypes(t.baseURL) {
-		if rt.ID == id {
-			writeJSON(w, t.log, http.StatusOK, rt)
+	for _, d := range docs {
+		if idOf(d) == id {
+			writeJSON(w, t.log, http.StatusOK, d)
 			return nil
 		}
 	}
-	return errorf(http.StatusNotFound, "", "no resource type %q; GET /ResourceTypes lists them", id)
+	return errorf(http.StatusNotFound, "", "no %s %q; GET %s lists them", noun, id, list)
 }
