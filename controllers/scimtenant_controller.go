@@ -110,8 +110,8 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	// conflict, and the reconcile runs again on the newer tenant.
 	err = r.Status().Patch(ctx, tenant, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	if apierrors.IsConflict(err) {
-		// The newer tenant's event reconciles it again.
-		return ctrl.Result{}, nil
+		// The newer tenant's event reconciles it again; the timer stays.
+		return result, nil
 	}
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
@@ -136,14 +136,14 @@ func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1
 	rotated := observed != nil && !bytes.Equal(token, observed)
 	if rotated && tenant.TokenRotationGracePeriod() > 0 {
 		secret.Data[tenant.PreviousTokenKey()] = observed
-		setAnnotation(secret, v1alpha1.AnnotationPreviousTokenExpiresAt, now.Add(tenant.TokenRotationGracePeriod()).UTC().Format(time.RFC3339))
+		setAnnotation(secret, v1alpha1.AnnotationTokenRotatedAt, now.UTC().Format(time.RFC3339))
 	}
 	secret.Data[tenant.ObservedTokenKey()] = token
 
-	expires, parseErr := time.Parse(time.RFC3339, secret.Annotations[v1alpha1.AnnotationPreviousTokenExpiresAt])
-	if secret.Data[tenant.PreviousTokenKey()] != nil && (parseErr != nil || !now.Before(expires)) {
+	expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt])
+	if secret.Data[tenant.PreviousTokenKey()] != nil && (!ok || !now.Before(expires)) {
 		delete(secret.Data, tenant.PreviousTokenKey())
-		delete(secret.Annotations, v1alpha1.AnnotationPreviousTokenExpiresAt)
+		delete(secret.Annotations, v1alpha1.AnnotationTokenRotatedAt)
 	}
 	if !equality.Semantic.DeepEqual(before, secret) {
 		// The optimistic lock keeps a token written meanwhile from being

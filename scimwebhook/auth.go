@@ -77,8 +77,8 @@ func previousTokenMatches(tenant *v1alpha1.ScimTenant, secret *corev1.Secret, pr
 	if previous == nil {
 		return false
 	}
-	expires, err := time.Parse(time.RFC3339, secret.Annotations[v1alpha1.AnnotationPreviousTokenExpiresAt])
-	return err == nil && time.Now().Before(expires) && tokenMatches(previous, presented)
+	expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt])
+	return ok && time.Now().Before(expires) && tokenMatches(previous, presented)
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header. The

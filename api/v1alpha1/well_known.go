@@ -31,9 +31,11 @@ const (
 	// an identity (RFC 3339), SCIM's meta.lastModified.
 	AnnotationLastModified = "scim.provisioning.io/last-modified"
 
-	// AnnotationPreviousTokenExpiresAt, on a token Secret, is when the
-	// token kept under PreviousTokenKey stops being accepted (RFC 3339).
-	AnnotationPreviousTokenExpiresAt = "scim.provisioning.io/previous-token-expires-at"
+	// AnnotationTokenRotatedAt, on a token Secret, is when the token was
+	// last replaced (RFC 3339). The one kept under PreviousTokenKey is
+	// accepted until then plus the tenant's grace period, as it is now: a
+	// grace period shortened later shortens the overlap too.
+	AnnotationTokenRotatedAt = "scim.provisioning.io/token-rotated-at"
 
 	// FinalizerRetention holds a deleted user's data until its purge time.
 	FinalizerRetention = "scim.provisioning.io/retention"
@@ -72,6 +74,17 @@ func (t *ScimTenant) TokenRotationGracePeriod() time.Duration {
 		return DefaultTokenRotationGracePeriod
 	}
 	return t.Spec.TokenRotationGracePeriod.Duration
+}
+
+// PreviousTokenExpiry is when the token replaced at rotatedAt (as the
+// AnnotationTokenRotatedAt value) stops being accepted; ok is false when
+// rotatedAt is not a time.
+func (t *ScimTenant) PreviousTokenExpiry(rotatedAt string) (expiry time.Time, ok bool) {
+	at, err := time.Parse(time.RFC3339, rotatedAt)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return at.Add(t.TokenRotationGracePeriod()), true
 }
 
 // PreviousTokenKey is the Secret key that keeps the replaced token during
