@@ -110,8 +110,9 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	// conflict, and the reconcile runs again on the newer tenant.
 	err = r.Status().Patch(ctx, tenant, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	if apierrors.IsConflict(err) {
-		// The newer tenant's event reconciles it again; the timer stays.
-		return result, nil
+		// The cache lags the tenant; status changes do not pass the
+		// tenant watch's predicate, so no event would bring it back.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("patch status of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
