@@ -59,7 +59,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 		}
 	}
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
-	return s.writeGroupAfter(w, r, t, g, http.StatusCreated)
+	return s.writeGroup(w, r, t, g, http.StatusCreated)
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
@@ -67,61 +67,57 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantReque
 	if err != nil {
 		return err
 	}
-	slices, err := s.memberSlices(r.Context(), g)
-	if err != nil {
-		return err
-	}
-	if version := groupVersion(g, slices); notModified(r, version) {
-		w.Header().Set(headerETag, version)
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
 	return s.writeGroup(w, r, t, g, http.StatusOK)
 }
 
 // writeGroup answers with a group as the request's attributes and
-// excludedAttributes ask.
+// excludedAttributes ask, or with 304 to a GET whose If-None-Match names
+// its version. After a write the member list is not sent back unless asked
+// for with attributes: identity providers do not read it there, and for a
+// large group it would be most of the work of the request.
 func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, g *v1alpha1.ScimGroup, status int) error {
 	q, err := parseQuery(r, schema.GroupResource)
 	if err != nil {
 		return err
 	}
-	p := newProjection(schema.GroupResource, q.attributes, q.excluded)
-	doc, version, err := s.renderGroup(r.Context(), t, g, p, false)
+	excluded := q.excluded
+	if r.Method != http.MethodGet && len(q.attributes) == 0 {
+		excluded = append(excluded, attrMembers)
+	}
+	slices, err := s.memberSlices(r.Context(), g)
 	if err != nil {
 		return err
 	}
+	version := groupVersion(g, slices)
 	w.Header().Set(headerETag, version)
-	writeJSON(w, t.log, status, doc)
+	if r.Method == http.MethodGet && notModified(r, version) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	p := newProjection(schema.GroupResource, q.attributes, excluded)
+	writeJSON(w, t.log, status, s.groupDoc(r.Context(), t, g, slices, version, p, false))
 	return nil
 }
 
-// writeGroupAfter answers a write to a group. The member list is not sent
-// back unless asked for with attributes: identity providers do not read it
-// there, and for a large group it would be most of the work of the request.
-func (s *Server) writeGroupAfter(w http.ResponseWriter, r *http.Request, t *tenantRequest, g *v1alpha1.ScimGroup, status int) error {
-	q := r.URL.Query()
-	if q.Get("attributes") == "" {
-		q.Set("excludedAttributes", strings.Join(append(splitList(q.Get("excludedAttributes")), attrMembers), ","))
-		r.URL.RawQuery = q.Encode()
-	}
-	return s.writeGroup(w, r, t, g, status)
-}
-
-// renderGroup is g in SCIM form as p asks. Members are assembled only when
-// asked for, or when withMembers is set (a filter needs them); Entra and
-// Okta read groups with excludedAttributes=members.
-func (s *Server) renderGroup(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection, withMembers bool) (map[string]any, string, error) {
+// renderGroup is g in SCIM form as p asks, with its current member slices.
+func (s *Server) renderGroup(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection, withMembers bool) (map[string]any, error) {
 	slices, err := s.memberSlices(ctx, g)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	version := groupVersion(g, slices)
+	return s.groupDoc(ctx, t, g, slices, groupVersion(g, slices), p, withMembers), nil
+}
+
+// groupDoc is g in SCIM form as p asks. Members are assembled only when
+// asked for, or when withMembers is set (a filter needs them); Entra and
+// Okta read groups with excludedAttributes=members.
+func (s *Server) groupDoc(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice,
+	version string, p projection, withMembers bool) map[string]any {
 	var members []mapping.Ref
 	if withMembers || p.wants("", attrMembers) {
 		members = s.memberRefs(ctx, t, slices)
 	}
-	return p.apply(mapping.Group(g, t.groupLocation(g.Name), version, members)), version, nil
+	return p.apply(mapping.Group(g, t.groupLocation(g.Name), version, members))
 }
 
 func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (string, error) {
@@ -155,7 +151,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err := s.applyMembers(ctx, g, change); err != nil {
 		return err
 	}
-	return s.writeGroupAfter(w, r, t, g, http.StatusOK)
+	return s.writeGroup(w, r, t, g, http.StatusOK)
 }
 
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
@@ -211,7 +207,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 			return err
 		}
 	}
-	return s.writeGroupAfter(w, r, t, g, http.StatusOK)
+	return s.writeGroup(w, r, t, g, http.StatusOK)
 }
 
 // memberChanges turns PATCH operations on members into a member change:
@@ -327,12 +323,11 @@ func (s *Server) queryGroups() (list, search endpoint) {
 			if filterUses(f, attrMembers) {
 				view = whole
 			}
-			doc, _, err := s.renderGroup(ctx, t, g, view, false)
+			doc, err := s.renderGroup(ctx, t, g, view, false)
 			return err == nil && filter.Matches(f, doc, schema.GroupResource), err
 		},
 		func(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {
-			doc, _, err := s.renderGroup(ctx, t, g, p, false)
-			return doc, err
+			return s.renderGroup(ctx, t, g, p, false)
 		})
 }
 

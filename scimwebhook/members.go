@@ -67,7 +67,9 @@ func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1al
 		for _, m := range sl.Spec.Members {
 			ref := mapping.Ref{Value: m.Value, Ref: t.userLocation(m.Value)}
 			u := &v1alpha1.ScimUser{}
-			if err := s.client.Get(ctx, types.NamespacedName{Namespace: t.tenant.Namespace, Name: m.Value}, u); err == nil {
+			// A read-only look at each member: copying every cached user
+			// of a 100,000-member group would be the bulk of the request.
+			if err := s.client.Get(ctx, types.NamespacedName{Namespace: t.tenant.Namespace, Name: m.Value}, u, client.UnsafeDisableDeepCopy); err == nil {
 				if userKind.hidden(u) {
 					// Deleted users keep their memberships until the
 					// purge, in case they are restored, but SCIM does
