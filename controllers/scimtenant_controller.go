@@ -80,13 +80,13 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
 	before := tenant.DeepCopy()
 
-	tokenReady, err := r.reconcileToken(ctx, tenant)
+	tokenReady, secret, err := r.reconcileToken(ctx, tenant)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	var result ctrl.Result
 	if tokenReady.Status == metav1.ConditionTrue {
-		if result, err = r.reconcileRotation(ctx, tenant); err != nil {
+		if result, err = r.reconcileRotation(ctx, tenant, secret); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -125,12 +125,8 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 // (never in a resource); when the token differs from it, the copy becomes
 // the previous token, accepted until the grace period ends, and is then
 // removed.
-func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
-	secret := &corev1.Secret{}
-	key := types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
-	if err := r.APIReader.Get(ctx, key, secret); err != nil {
-		return ctrl.Result{}, fmt.Errorf("get token secret %s: %w", key, err)
-	}
+func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1alpha1.ScimTenant, secret *corev1.Secret) (ctrl.Result, error) {
+	key := client.ObjectKeyFromObject(secret)
 	before := secret.DeepCopy()
 	now := r.Clock.Now()
 	token, observed := secret.Data[tenant.TokenKey()], secret.Data[tenant.ObservedTokenKey()]
@@ -246,19 +242,19 @@ func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) me
 
 // reconcileToken makes sure the tenant's token Secret exists, carries the
 // token label (so the SCIM server's cache sees it) and holds a usable
-// token, and reports on it. It writes into a Secret only when the operator
-// created it.
-func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alpha1.ScimTenant) (metav1.Condition, error) {
+// token, and reports on it with the Secret as it left it. It writes into a
+// Secret only when the operator created it.
+func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alpha1.ScimTenant) (metav1.Condition, *corev1.Secret, error) {
 	key := types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
 	secret := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, key, secret); err != nil {
 		if !apierrors.IsNotFound(err) {
-			return metav1.Condition{}, fmt.Errorf("get token secret %s: %w", key, err)
+			return metav1.Condition{}, nil, fmt.Errorf("get token secret %s: %w", key, err)
 		}
 		return r.createTokenSecret(ctx, tenant, key)
 	}
 	if err := r.ensureTokenLabel(ctx, secret); err != nil {
-		return metav1.Condition{}, err
+		return metav1.Condition{}, nil, err
 	}
 
 	tokenKey := tenant.TokenKey()
@@ -272,14 +268,14 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 			Reason: v1alpha1.ReasonTokenKeyMissing,
 			Message: fmt.Sprintf("Secret %s has no key %q: put the bearer token under that key, or delete the Secret to have a token generated",
 				key.Name, tokenKey),
-		}, nil
+		}, secret, nil
 	case len(token) < v1alpha1.MinTokenLength:
 		return metav1.Condition{
 			Status: metav1.ConditionFalse,
 			Reason: v1alpha1.ReasonTokenTooShort,
 			Message: fmt.Sprintf("the token in Secret %s key %q has %d characters; at least %d are required",
 				key.Name, tokenKey, len(token), v1alpha1.MinTokenLength),
-		}, nil
+		}, secret, nil
 	}
 	if metav1.IsControlledBy(secret, tenant) {
 		// The reason stays the same on every later reconcile, so that the
@@ -288,16 +284,16 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 			Status:  metav1.ConditionTrue,
 			Reason:  v1alpha1.ReasonTokenGenerated,
 			Message: fmt.Sprintf("Secret %s key %q holds the bearer token the operator generated", key.Name, tokenKey),
-		}, nil
+		}, secret, nil
 	}
 	return metav1.Condition{
 		Status:  metav1.ConditionTrue,
 		Reason:  v1alpha1.ReasonTokenFound,
 		Message: fmt.Sprintf("Secret %s key %q holds the bearer token", key.Name, tokenKey),
-	}, nil
+	}, secret, nil
 }
 
-func (r *ScimTenantReconciler) createTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, key types.NamespacedName) (metav1.Condition, error) {
+func (r *ScimTenantReconciler) createTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, key types.NamespacedName) (metav1.Condition, *corev1.Secret, error) {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: key.Namespace,
@@ -308,15 +304,15 @@ func (r *ScimTenantReconciler) createTokenSecret(ctx context.Context, tenant *v1
 		Data: map[string][]byte{tenant.TokenKey(): generateToken()},
 	}
 	if err := controllerutil.SetControllerReference(tenant, secret, r.Scheme()); err != nil {
-		return metav1.Condition{}, fmt.Errorf("own token secret %s: %w", key, err)
+		return metav1.Condition{}, nil, fmt.Errorf("own token secret %s: %w", key, err)
 	}
 	if err := r.Create(ctx, secret); err != nil {
-		return metav1.Condition{}, fmt.Errorf("create token secret %s: %w", key, err)
+		return metav1.Condition{}, nil, fmt.Errorf("create token secret %s: %w", key, err)
 	}
-	return r.tokenGenerated(tenant, secret), nil
+	return r.tokenGenerated(tenant, secret), secret, nil
 }
 
-func (r *ScimTenantReconciler) fillTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, secret *corev1.Secret) (metav1.Condition, error) {
+func (r *ScimTenantReconciler) fillTokenSecret(ctx context.Context, tenant *v1alpha1.ScimTenant, secret *corev1.Secret) (metav1.Condition, *corev1.Secret, error) {
 	before := secret.DeepCopy()
 	if secret.Data == nil {
 		secret.Data = map[string][]byte{}
@@ -325,9 +321,9 @@ func (r *ScimTenantReconciler) fillTokenSecret(ctx context.Context, tenant *v1al
 	// The optimistic lock keeps a token someone wrote meanwhile from being
 	// overwritten.
 	if err := r.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		return metav1.Condition{}, fmt.Errorf("write token into secret %s/%s: %w", secret.Namespace, secret.Name, err)
+		return metav1.Condition{}, nil, fmt.Errorf("write token into secret %s/%s: %w", secret.Namespace, secret.Name, err)
 	}
-	return r.tokenGenerated(tenant, secret), nil
+	return r.tokenGenerated(tenant, secret), secret, nil
 }
 
 func (r *ScimTenantReconciler) tokenGenerated(tenant *v1alpha1.ScimTenant, secret *corev1.Secret) metav1.Condition {
