@@ -71,8 +71,12 @@ lint: golangci-lint ## Run golangci-lint.
 envtest: ## Build the envtest control plane (kube-apiserver, etcd) once; prints KUBEBUILDER_ASSETS.
 	@hack/envtest-assets.sh
 
+.PHONY: verify-no-binaries
+verify-no-binaries: ## Fail if git tracks an executable over 1 MiB: built binaries belong in bin/.
+	@hack/verify-no-binaries.sh
+
 .PHONY: test
-test: verify-fmt vet verify-generated ## Check formatting, vet, generated files, then run every suite on a real API server.
+test: verify-fmt vet verify-generated verify-no-binaries ## Check formatting, vet, generated files, tracked binaries, then run every suite on a real API server.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
 .PHONY: bench
@@ -82,8 +86,9 @@ bench: ## Measure the SCIM server against client-go on the same API server (BENC
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager binary.
-	go build -o bin/manager .
+build: ## Build the manager and every binary under cmd/ into bin/.
+	go build -o $(LOCALBIN)/manager .
+	go build -o $(LOCALBIN)/ ./cmd/...
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster in your kubeconfig.
