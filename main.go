@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -14,6 +15,8 @@ import (
 
 func main() {
 	var opts operator.Options
+	role := string(operator.RoleAll)
+	flag.StringVar(&role, "role", role, fmt.Sprintf("What this process runs, one of %v: the reconcilers and the SCIM server, or either alone.", operator.Roles))
 	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader among replicas for the reconcilers. Every replica serves SCIM either way.")
@@ -24,6 +27,7 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	opts.Role = operator.Role(role)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 

@@ -21,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -29,7 +28,6 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
-	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // Event reasons of the tenant controller.
@@ -43,7 +41,8 @@ const (
 const generatedTokenBytes = 32
 
 // ScimTenantReconciler keeps a tenant's bearer token Secret usable and
-// reports the tenant's endpoint and readiness.
+// reports the tenant's endpoint and readiness. Its user and group counts
+// are the TenantCountReconciler's.
 type ScimTenantReconciler struct {
 	client.Client
 	// APIReader reads Secrets the cache does not hold: those a platform
@@ -58,14 +57,12 @@ type ScimTenantReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=get;list;watch
 
 // Reconcile brings one tenant's token and status up to date.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	tenant := &v1alpha1.ScimTenant{}
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
-			metrics.ForgetTenant(req.String())
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
@@ -94,9 +91,6 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	tokenReady.ObservedGeneration = tenant.Generation
 	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
 
-	if err := r.count(ctx, tenant); err != nil {
-		return ctrl.Result{}, err
-	}
 	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
 	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
 	tenant.Status.ObservedGeneration = tenant.Generation
@@ -169,59 +163,6 @@ func setAnnotation(obj metav1.Object, key, value string) {
 	}
 	ann[key] = value
 	obj.SetAnnotations(ann)
-}
-
-// count tallies the tenant's users by phase and its groups.
-func (r *ScimTenantReconciler) count(ctx context.Context, tenant *v1alpha1.ScimTenant) error {
-	users := &v1alpha1.ScimUserList{}
-	if err := r.List(ctx, users, client.InNamespace(tenant.Namespace), client.MatchingFields{index.UserTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list users of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
-	}
-	counts := v1alpha1.UserCounts{}
-	backlog, now := 0, r.Clock.Now()
-	for i := range users.Items {
-		if at := users.Items[i].Status.PurgeAt; at != nil && !at.After(now) {
-			backlog++
-		}
-		switch users.Items[i].Status.Phase {
-		case v1alpha1.UserPhaseActive:
-			counts.Active++
-		case v1alpha1.UserPhaseInactive:
-			counts.Inactive++
-		case v1alpha1.UserPhaseDeleted:
-			counts.PendingPurge++
-		}
-	}
-	groups := &v1alpha1.ScimGroupList{}
-	if err := r.List(ctx, groups, client.InNamespace(tenant.Namespace), client.MatchingFields{index.GroupTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list groups of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
-	}
-	tenant.Status.Users, tenant.Status.Groups = counts, int32(len(groups.Items))
-	label := tenant.Namespace + "/" + tenant.Name
-	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseActive)).Set(float64(counts.Active))
-	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseInactive)).Set(float64(counts.Inactive))
-	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseDeleted)).Set(float64(counts.PendingPurge))
-	metrics.PurgeBacklog.WithLabelValues(label).Set(float64(backlog))
-	return nil
-}
-
-func phaseChanged(e event.UpdateEvent) bool {
-	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
-	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
-	return !okOld || !okNew || old.Status.Phase != cur.Status.Phase || !old.Status.PurgeAt.Equal(cur.Status.PurgeAt)
-}
-
-// tenantOfIdentity maps a user or group to its tenant, whose counts it
-// changes.
-func tenantOfIdentity(_ context.Context, o client.Object) []reconcile.Request {
-	var tenant string
-	switch o := o.(type) {
-	case *v1alpha1.ScimUser:
-		tenant = o.Spec.TenantRef.Name
-	case *v1alpha1.ScimGroup:
-		tenant = o.Spec.TenantRef.Name
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: tenant}}}
 }
 
 func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) metav1.Condition {
@@ -387,11 +328,6 @@ func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The cache holds only labelled Secrets, so this sees token Secrets
 		// and nothing else.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
-		// Counts change only when a user comes, goes or changes phase; every
-		// other user update would recount a large tenant for nothing.
-		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity),
-			builder.WithPredicates(predicate.Funcs{UpdateFunc: phaseChanged})).
-		Watches(&v1alpha1.ScimGroup{}, handler.EnqueueRequestsFromMapFunc(tenantOfIdentity)).
 		Named("scimtenant").
 		Complete(r)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -98,7 +99,7 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	}
 	before := user.DeepCopy()
 	deletedAt := user.DeletionTimestamp
-	if at := deletedAtAnnotation(user); at != nil {
+	if at := user.SCIMDeletedAt(); at != nil {
 		deletedAt = at
 	}
 	scheduled := user.Status.PurgeAt
@@ -130,7 +131,7 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 		}
 	}
 	before := user.DeepCopy()
-	switch deletedAt := deletedAtAnnotation(user); {
+	switch deletedAt := user.SCIMDeletedAt(); {
 	case deletedAt != nil:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
 	case !user.IsActive() && user.Spec.ManagedBy == v1alpha1.ManagedBySCIM:
@@ -253,27 +254,22 @@ func (r *ScimUserReconciler) findManager(ctx context.Context, user *v1alpha1.Sci
 	byID := &v1alpha1.ScimUser{}
 	err := r.Get(ctx, types.NamespacedName{Namespace: user.Namespace, Name: value}, byID)
 	switch {
-	case err == nil && isLive(byID) && byID.Spec.TenantRef == user.Spec.TenantRef:
+	case err == nil && byID.IsLive() && byID.Spec.TenantRef == user.Spec.TenantRef:
 		return byID.Name, nil
 	case err != nil && !apierrors.IsNotFound(err):
 		return "", fmt.Errorf("get manager %s of user %s/%s: %w", value, user.Namespace, user.Name, err)
 	}
 	byEmail := &v1alpha1.ScimUserList{}
 	if err := r.List(ctx, byEmail, client.InNamespace(user.Namespace),
-		client.MatchingFields{index.UserEmail: index.Key(user.Spec.TenantRef.Name, index.Fold(value))}); err != nil {
+		client.MatchingFields{index.UserEmail: index.Key(user.Spec.TenantRef.Name, v1alpha1.Fold(value))}); err != nil {
 		return "", fmt.Errorf("find manager %s of user %s/%s by email: %w", value, user.Namespace, user.Name, err)
 	}
 	for i := range byEmail.Items {
-		if m := &byEmail.Items[i]; isLive(m) && m.Name != user.Name {
+		if m := &byEmail.Items[i]; m.IsLive() && m.Name != user.Name {
 			return m.Name, nil
 		}
 	}
 	return "", nil
-}
-
-// isLive reports whether a user is neither deleted nor awaiting its purge.
-func isLive(u *v1alpha1.ScimUser) bool {
-	return u.DeletionTimestamp.IsZero() && u.Annotations[v1alpha1.AnnotationDeletedAt] == ""
 }
 
 // reportsOf maps a user to the users whose manager value names it, by id
@@ -286,7 +282,7 @@ func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []r
 	}
 	keys := []string{u.Name}
 	for _, e := range u.Spec.Emails {
-		keys = append(keys, index.Fold(e.Value))
+		keys = append(keys, v1alpha1.Fold(e.Value))
 	}
 	var reqs []reconcile.Request
 	for _, key := range keys {
@@ -294,6 +290,15 @@ func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []r
 			client.MatchingFields{index.UserManager: index.Key(u.Spec.TenantRef.Name, key)})...)
 	}
 	return reqs
+}
+
+// managerKeysChanged passes user updates that change what reports find
+// their manager by: its emails, or whether it is live. Status patches,
+// the bulk of user updates, pass none.
+func managerKeysChanged(e event.UpdateEvent) bool {
+	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
+	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
+	return !okOld || !okNew || old.IsLive() != cur.IsLive() || !equality.Semantic.DeepEqual(old.Spec.Emails, cur.Spec.Emails)
 }
 
 // untilPurge is how long until the user's purge time; zero or less when
@@ -365,45 +370,24 @@ func (r *ScimUserReconciler) removeFromGroups(ctx context.Context, user *v1alpha
 }
 
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
-	values := map[v1alpha1.ClaimKind][]string{v1alpha1.ClaimUserName: {user.Spec.UserName}}
-	for _, e := range user.Spec.Emails {
-		values[v1alpha1.ClaimEmail] = append(values[v1alpha1.ClaimEmail], e.Value)
-	}
-	for kind, vs := range values {
-		for _, v := range vs {
-			c := &v1alpha1.ScimClaim{}
-			key := types.NamespacedName{Namespace: user.Namespace, Name: v1alpha1.ClaimName(user.Spec.TenantRef.Name, kind, v)}
-			if err := r.APIReader.Get(ctx, key, c); err != nil {
-				if apierrors.IsNotFound(err) {
-					continue
-				}
-				return fmt.Errorf("get claim %s: %w", key, err)
-			}
-			if c.Spec.Holder != user.Name {
+	for _, v := range user.Spec.UniqueValues() {
+		c := &v1alpha1.ScimClaim{}
+		key := types.NamespacedName{Namespace: user.Namespace, Name: v1alpha1.ClaimName(user.Spec.TenantRef.Name, v.Kind, v.Value)}
+		if err := r.APIReader.Get(ctx, key, c); err != nil {
+			if apierrors.IsNotFound(err) {
 				continue
 			}
-			err := r.Delete(ctx, c, client.Preconditions{ResourceVersion: &c.ResourceVersion})
-			if err != nil && !apierrors.IsNotFound(err) {
-				return fmt.Errorf("release claim %s: %w", key, err)
-			}
+			return fmt.Errorf("get claim %s: %w", key, err)
+		}
+		if c.Spec.Holder != user.Name {
+			continue
+		}
+		err := r.Delete(ctx, c, client.Preconditions{ResourceVersion: &c.ResourceVersion})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("release claim %s: %w", key, err)
 		}
 	}
 	return nil
-}
-
-func deletedAtAnnotation(user *v1alpha1.ScimUser) *metav1.Time {
-	v := user.Annotations[v1alpha1.AnnotationDeletedAt]
-	if v == "" {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		// An unreadable time is taken as the deletion's; the purge is then
-		// a whole retention away.
-		t = user.CreationTimestamp.Time
-	}
-	at := metav1.NewTime(t)
-	return &at
 }
 
 // usersOfTenant lists the users of a tenant, for a tenant whose retention
@@ -420,7 +404,10 @@ func (r *ScimUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// tenant's status changes with every user.
 		Watches(&v1alpha1.ScimTenant{}, handler.EnqueueRequestsFromMapFunc(r.usersOfTenant),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.reportsOf)).
+		// A manager's reports resolve again only when what they match it
+		// by changes: its emails, or whether it is live.
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.reportsOf),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: managerKeysChanged})).
 		Named("scimuser").
 		Complete(r)
 	if err != nil {

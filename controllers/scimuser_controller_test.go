@@ -22,12 +22,6 @@ var _ = Describe("ScimUser controller", func() {
 		ns     string
 		tenant *v1alpha1.ScimTenant
 	)
-	// withRetention gives the test's tenant a retention in seconds.
-	withRetention := func(d time.Duration) {
-		patch := client.MergeFrom(tenant.DeepCopy())
-		tenant.Spec.SoftDeleteRetention = &metav1.Duration{Duration: d}
-		Expect(k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
-	}
 	newUser := func(name string, active bool, mutate ...func(*v1alpha1.ScimUser)) *v1alpha1.ScimUser {
 		u := &v1alpha1.ScimUser{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -91,16 +85,47 @@ var _ = Describe("ScimUser controller", func() {
 		}).Should(Succeed())
 	})
 
-	It("purges a deactivated user when its tenant's retention ends, with an Event", func() {
-		withRetention(2 * time.Second)
+	key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
+	// purgeAt waits for the controller to schedule the user's purge.
+	purgeAt := func(name string) time.Time {
+		var at time.Time
+		Eventually(func(g Gomega) {
+			u, err := get(name)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+			at = u.Status.PurgeAt.Time
+		}).Should(Succeed())
+		return at
+	}
+	// purgeDue reconciles the user at a time until it is gone, as the
+	// controller does once the time has come; the deletion and the
+	// finalizer's release are two reconciles.
+	purgeDue := func(name string, at time.Time) {
+		users := reconcilersAt(at).Users
+		Eventually(func() bool {
+			reconcile(users, key(name))
+			return gone(name)()
+		}).Should(BeTrue(), "user %s is purged at %s", name, at)
+	}
+
+	It("purges a deactivated user when its tenant's retention ends, not a second sooner, with an Event", func() {
 		newUser("leaver", false)
 		Eventually(func(g Gomega) {
 			u, err := get("leaver")
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseInactive))
-			g.Expect(u.Status.PurgeAt.Time).To(Equal(u.Status.DeactivatedAt.Add(2 * time.Second)))
+			g.Expect(u.Status.DeactivatedAt.Time).To(BeTemporally("==", env.Clock.Now().Truncate(time.Second)))
+			g.Expect(u.Status.PurgeAt.Time).To(Equal(u.Status.DeactivatedAt.Add(v1alpha1.DefaultSoftDeleteRetention)))
 		}).Should(Succeed())
-		Eventually(gone("leaver")).WithTimeout(10 * time.Second).Should(BeTrue())
+		at := purgeAt("leaver")
+
+		By("reconciling a second before the purge time")
+		res := reconcile(reconcilersAt(at.Add(-time.Second)).Users, key("leaver"))
+		Expect(res.RequeueAfter).To(Equal(time.Second), "the purge is requeued for its time")
+		Expect(gone("leaver")()).To(BeFalse())
+
+		By("reconciling at the purge time")
+		purgeDue("leaver", at)
 		Eventually(func() []string {
 			list := &eventsv1.EventList{}
 			Expect(k8sClient.List(ctx, list, client.InNamespace(ns))).To(Succeed())
@@ -115,22 +140,20 @@ var _ = Describe("ScimUser controller", func() {
 	})
 
 	It("cancels the purge when the user is reactivated in time", func() {
-		withRetention(3 * time.Second)
 		newUser("returner", false)
-		Eventually(func() *metav1.Time {
-			u, _ := get("returner")
-			return u.Status.PurgeAt
-		}).ShouldNot(BeNil())
+		at := purgeAt("returner")
 		setActive("returner", true)
 		Eventually(func() *metav1.Time {
 			u, _ := get("returner")
 			return u.Status.PurgeAt
 		}).Should(BeNil())
-		Consistently(gone("returner"), 4*time.Second, 500*time.Millisecond).Should(BeFalse())
+
+		res := reconcile(reconcilersAt(at.Add(time.Hour)).Users, key("returner"))
+		Expect(res.RequeueAfter).To(BeZero())
+		Expect(gone("returner")()).To(BeFalse(), "a reactivated user outlives its old purge time")
 	})
 
 	It("holds a user deleted with kubectl for the retention, then purges it", func() {
-		withRetention(3 * time.Second)
 		u := newUser("kubectl", true)
 		Eventually(func() []string { u, _ := get("kubectl"); return u.Finalizers }).Should(ContainElement(v1alpha1.FinalizerRetention))
 		Expect(k8sClient.Delete(ctx, u)).To(Succeed())
@@ -138,9 +161,13 @@ var _ = Describe("ScimUser controller", func() {
 			u, err := get("kubectl")
 			g.Expect(err).NotTo(HaveOccurred(), "the finalizer holds the data")
 			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseDeleted))
-			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+			g.Expect(u.Status.PurgeAt.Time).To(Equal(u.DeletionTimestamp.Add(v1alpha1.DefaultSoftDeleteRetention)))
 		}).Should(Succeed())
-		Eventually(gone("kubectl")).WithTimeout(10 * time.Second).Should(BeTrue())
+		at := purgeAt("kubectl")
+
+		reconcile(reconcilersAt(at.Add(-time.Second)).Users, key("kubectl"))
+		Expect(gone("kubectl")()).To(BeFalse(), "held until the purge time")
+		purgeDue("kubectl", at)
 	})
 
 	It("purges at once a user annotated to be purged now", func() {
@@ -155,31 +182,27 @@ var _ = Describe("ScimUser controller", func() {
 	})
 
 	It("never purges a deactivated user created by hand", func() {
-		withRetention(time.Second)
 		newUser("manual", false, func(u *v1alpha1.ScimUser) { u.Spec.ManagedBy = v1alpha1.ManagedByManual })
-		Eventually(func() string { u, _ := get("manual"); return string(u.Status.Phase) }).Should(Equal(string(v1alpha1.UserPhaseInactive)))
-		Consistently(gone("manual"), 3*time.Second, 500*time.Millisecond).Should(BeFalse())
+		Eventually(func(g Gomega) {
+			u, err := get("manual")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseInactive))
+			g.Expect(u.Status.PurgeAt).To(BeNil())
+		}).Should(Succeed())
+		reconcile(reconcilersAt(env.Clock.Now().Add(10*v1alpha1.DefaultSoftDeleteRetention)).Users, key("manual"))
+		Expect(gone("manual")()).To(BeFalse())
 	})
 
 	It("purges on time after a restart, from the timestamps stored on the user", func() {
-		withRetention(4 * time.Second)
 		newUser("restart", false)
-		var purgeAt time.Time
-		Eventually(func(g Gomega) {
-			u, err := get("restart")
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(u.Status.PurgeAt).NotTo(BeNil())
-			purgeAt = u.Status.PurgeAt.Time
-		}).Should(Succeed())
+		at := purgeAt("restart")
 
-		By("stopping the operator until after the purge time")
+		By("stopping the operator, and starting it again after the purge time")
 		stopManager()
-		Consistently(gone("restart")).WithTimeout(time.Until(purgeAt)+time.Second).WithPolling(500*time.Millisecond).
-			Should(BeFalse(), "nothing purges while the operator is down")
-
-		By("starting it again")
+		env.Clock.SetTime(at)
+		Expect(gone("restart")()).To(BeFalse(), "nothing purges while the operator is down")
 		startManager()
-		Eventually(gone("restart")).WithTimeout(10 * time.Second).Should(BeTrue())
+		Eventually(gone("restart")).Should(BeTrue())
 	})
 
 	Describe("manager", func() {

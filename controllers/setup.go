@@ -1,79 +1,75 @@
 // Package controllers holds the reconcilers of the scim.provisioning.io
-// kinds and the manager settings they need.
+// kinds: tenants (token, rotation, endpoint), tenant counts, users
+// (lifecycle: retention, purge, reactivation, manager links) and groups
+// (member counts). They read from the manager's cache through the field
+// indexes internal/operator registers, and meet the SCIM server only at
+// the API types.
 package controllers
 
 import (
-	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/clock"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-
-	"github.com/scim-operator/scim-operator/api/v1alpha1"
-	"github.com/scim-operator/scim-operator/internal/index"
 )
-
-// NewScheme knows the built-in kinds and this operator's own.
-func NewScheme() (*runtime.Scheme, error) {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		return nil, fmt.Errorf("add client-go types to scheme: %w", err)
-	}
-	if err := v1alpha1.AddToScheme(s); err != nil {
-		return nil, fmt.Errorf("add %s types to scheme: %w", v1alpha1.GroupVersion, err)
-	}
-	return s, nil
-}
-
-// CacheOptions keeps only token Secrets in the manager's cache, never every
-// Secret in the cluster.
-func CacheOptions() cache.Options {
-	return cache.Options{
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})},
-		},
-	}
-}
 
 // Options configure the reconcilers.
 type Options struct {
 	// SCIMBaseURL is the SCIM server's externally reachable base URL, for
 	// tenants that set no publicBaseURL.
 	SCIMBaseURL string
+	// Clock is the reconcilers' time; nil means the real one.
+	Clock clock.PassiveClock
+}
+
+// Reconcilers are the operator's reconcilers, built on one manager's
+// clients.
+type Reconcilers struct {
+	Tenants      *ScimTenantReconciler
+	TenantCounts *TenantCountReconciler
+	Users        *ScimUserReconciler
+	Groups       *ScimGroupReconciler
+}
+
+// NewReconcilers builds every reconciler on mgr's clients, whose cache
+// must carry the field indexes of internal/index. Tests call their
+// Reconcile directly, with a clock of their own, for timing rules.
+func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	return Reconcilers{
+		Tenants: &ScimTenantReconciler{
+			Client:      mgr.GetClient(),
+			APIReader:   mgr.GetAPIReader(),
+			Recorder:    mgr.GetEventRecorder("scimtenant-controller"),
+			Clock:       opts.Clock,
+			SCIMBaseURL: opts.SCIMBaseURL,
+		},
+		TenantCounts: &TenantCountReconciler{Client: mgr.GetClient(), Clock: opts.Clock},
+		Users: &ScimUserReconciler{
+			Client:    mgr.GetClient(),
+			APIReader: mgr.GetAPIReader(),
+			Recorder:  mgr.GetEventRecorder("scimuser-controller"),
+			Clock:     opts.Clock,
+		},
+		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
+	}
 }
 
 // SetupWithManager registers every reconciler with mgr.
-func SetupWithManager(ctx context.Context, mgr manager.Manager, opts Options) error {
-	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
-		return err
-	}
-	tenants := &ScimTenantReconciler{
-		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
-		Recorder:    mgr.GetEventRecorder("scimtenant-controller"),
-		Clock:       clock.RealClock{},
-		SCIMBaseURL: opts.SCIMBaseURL,
-	}
-	if err := tenants.SetupWithManager(mgr); err != nil {
+func SetupWithManager(mgr manager.Manager, opts Options) error {
+	r := NewReconcilers(mgr, opts)
+	if err := r.Tenants.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up tenant controller: %w", err)
 	}
-	users := &ScimUserReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("scimuser-controller"),
-		Clock:     clock.RealClock{},
+	if err := r.TenantCounts.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up tenant count controller: %w", err)
 	}
-	if err := users.SetupWithManager(mgr); err != nil {
+	if err := r.Users.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up user controller: %w", err)
 	}
-	groups := &ScimGroupReconciler{Client: mgr.GetClient()}
-	if err := groups.SetupWithManager(mgr); err != nil {
+	if err := r.Groups.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up group controller: %w", err)
 	}
 	return nil

@@ -9,28 +9,25 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
+	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/scim-operator/scim-operator/controllers"
-	"github.com/scim-operator/scim-operator/internal/testenv"
+	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/internal/suite"
+	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 const testBaseURL = "https://scim.test.example"
 
 var (
-	cfg       *rest.Config
+	env       *suite.Suite
 	k8sClient client.Client
-	testEnv   *envtest.Environment
 	ctx       context.Context
-	cancel    context.CancelFunc
+	// running is the operator whose reconcilers the specs watch.
+	running *suite.Operator
 )
 
 func TestControllers(t *testing.T) {
@@ -39,51 +36,38 @@ func TestControllers(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	// Two cores run the control plane, the operators and the tests.
-	SetDefaultEventuallyTimeout(10 * time.Second)
-	ctx, cancel = context.WithCancel(context.TODO())
-
-	env, err := testenv.Start()
-	Expect(err).NotTo(HaveOccurred())
-	testEnv, cfg, k8sClient = env.Environment, env.Config, env.Client
-
+	env = suite.Start()
+	k8sClient, ctx = env.Client, env.Ctx
 	startManager()
+	DeferCleanup(func() { running.Stop() })
 })
 
-var _ = AfterSuite(func() {
-	stopManager()
-	cancel()
-	Expect(testEnv.Stop()).To(Succeed())
-})
-
-// stopManager stops the running manager, as an operator restart or a
-// leader change would, and waits until it has stopped.
-var stopManager func()
-
-// startManager runs the reconcilers in a manager of their own.
+// startManager runs the reconcilers alone, as the controllers role does.
 func startManager() {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 k8sClient.Scheme(),
-		Cache:                  controllers.CacheOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		// A restarted manager registers the same controllers again.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	running = env.StartOperator(operator.Options{
+		Role: operator.RoleControllers,
+		SCIM: scimwebhook.Options{BaseURL: testBaseURL},
 	})
-	Expect(err).NotTo(HaveOccurred())
-	mgrCtx, mgrCancel := context.WithCancel(ctx)
-	Expect(controllers.SetupWithManager(mgrCtx, mgr, controllers.Options{SCIMBaseURL: testBaseURL})).To(Succeed())
-	done := make(chan struct{})
-	go func() {
-		defer GinkgoRecover()
-		defer close(done)
-		Expect(mgr.Start(mgrCtx)).To(Succeed())
-	}()
-	stopManager = func() {
-		mgrCancel()
-		<-done
-	}
+}
+
+// stopManager stops the reconcilers, as an operator restart or a leader
+// change would.
+func stopManager() { running.Stop() }
+
+// reconcilersAt are reconcilers on the running manager's clients whose
+// clock reads at: the timing rules are checked by calling them directly,
+// never by waiting.
+func reconcilersAt(at time.Time) controllers.Reconcilers {
+	return controllers.NewReconcilers(running.Manager, controllers.Options{SCIMBaseURL: testBaseURL, Clock: clocktesting.NewFakeClock(at)})
+}
+
+// reconcile runs r once for the object key names and returns its result.
+func reconcile(r interface {
+	Reconcile(context.Context, ctrl.Request) (ctrl.Result, error)
+}, key types.NamespacedName) ctrl.Result {
+	res, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	return res
 }
 
 // newNamespace gives each test a namespace of its own.

@@ -50,7 +50,7 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 		return nil, errUnauthorized
 	}
 	tenant := &v1alpha1.ScimTenant{}
-	if err := s.client.Get(r.Context(), key, tenant); err != nil {
+	if err := s.reader.Get(r.Context(), key, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errUnauthorized
 		}
@@ -58,13 +58,13 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 	}
 	secret := &corev1.Secret{}
 	secretKey := types.NamespacedName{Namespace: key.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
-	if err := s.client.Get(r.Context(), secretKey, secret); err != nil {
+	if err := s.reader.Get(r.Context(), secretKey, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errUnauthorized
 		}
 		return nil, fmt.Errorf("get token secret of tenant %s: %w", key, err)
 	}
-	if tokenMatches(secret.Data[tenant.TokenKey()], presented) || previousTokenMatches(tenant, secret, presented) {
+	if tokenMatches(secret.Data[tenant.TokenKey()], presented) || previousTokenMatches(tenant, secret, presented, s.opts.Clock.Now()) {
 		return tenant, nil
 	}
 	return nil, errUnauthorized
@@ -72,13 +72,13 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 
 // previousTokenMatches accepts the token replaced last until its grace
 // period ends.
-func previousTokenMatches(tenant *v1alpha1.ScimTenant, secret *corev1.Secret, presented string) bool {
+func previousTokenMatches(tenant *v1alpha1.ScimTenant, secret *corev1.Secret, presented string, now time.Time) bool {
 	previous := secret.Data[tenant.PreviousTokenKey()]
 	if previous == nil {
 		return false
 	}
 	expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt])
-	return ok && time.Now().Before(expires) && tokenMatches(previous, presented)
+	return ok && now.Before(expires) && tokenMatches(previous, presented)
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header. The

@@ -9,8 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
@@ -87,37 +87,46 @@ var _ = Describe("Authentication", func() {
 		Expect(t.get("/ServiceProviderConfig").Header.Get("X-Request-Id")).To(HaveLen(32))
 	})
 
-	It("accepts the new token at once when the Secret changes, and the previous one for the grace period", func() {
-		old := t.token
-		rotateToken(t, strings.Repeat("n", 40))
+	// rotated replaces the tenant's token and returns when the previous
+	// one stops being accepted, once the server takes the new one.
+	rotated := func(token string) time.Time {
+		rotateToken(t, token)
 		Eventually(func() int {
-			return do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("n", 40), nil).StatusCode
+			return do(http.MethodGet, t.path("/ServiceProviderConfig"), token, nil).StatusCode
 		}).Should(Equal(http.StatusOK))
+		var expires time.Time
 		Eventually(func(g Gomega) {
 			tenant := &v1alpha1.ScimTenant{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
 			g.Expect(tenant.Status.PreviousTokenExpiresAt).NotTo(BeNil())
+			expires = tenant.Status.PreviousTokenExpiresAt.Time
 		}).Should(Succeed())
-		Consistently(func() int {
-			return do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode
-		}, 2*time.Second).Should(Equal(http.StatusOK), "a straggler with the previous token still gets through")
+		return expires
+	}
+
+	It("accepts the new token at once when the Secret changes, and the previous one for the grace period", func() {
+		old := t.token
+		expires := rotated(strings.Repeat("n", 40))
+		Expect(expires).To(BeTemporally("~", env.Clock.Now().Add(v1alpha1.DefaultTokenRotationGracePeriod), time.Second))
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode).
+			To(Equal(http.StatusOK), "a straggler with the previous token still gets through")
 	})
 
 	It("stops accepting the previous token when the grace period ends", func() {
-		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
-			s.TokenRotationGracePeriod = &metav1.Duration{Duration: 2 * time.Second}
-		})
 		old := t.token
-		rotateToken(t, strings.Repeat("m", 40))
-		Eventually(func() int {
-			return do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode
-		}).WithTimeout(10 * time.Second).Should(Equal(http.StatusUnauthorized))
+		expires := rotated(strings.Repeat("m", 40))
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode).To(Equal(http.StatusOK))
+
+		env.Clock.SetTime(expires)
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode).To(Equal(http.StatusUnauthorized))
 		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("m", 40), nil).StatusCode).To(Equal(http.StatusOK))
-		Eventually(func(g Gomega) {
-			secret := &corev1.Secret{}
-			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
-			g.Expect(secret.Data).NotTo(HaveKey("token.previous"), "the previous token is removed when it expires")
-		}).WithTimeout(10 * time.Second).Should(Succeed())
+
+		By("the tenant controller removing it when its time comes")
+		_, err := reconcilersAt(expires).Tenants.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: t.name}})
+		Expect(err).NotTo(HaveOccurred())
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
+		Expect(secret.Data).NotTo(HaveKey("token.previous"), "the previous token is removed when it expires")
 	})
 })
 

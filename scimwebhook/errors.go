@@ -9,27 +9,14 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
-)
-
-// SCIM error types (RFC 7644 section 3.12).
-const (
-	ScimTypeInvalidFilter = "invalidFilter"
-	ScimTypeTooMany       = "tooMany"
-	ScimTypeUniqueness    = "uniqueness"
-	ScimTypeMutability    = "mutability"
-	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeInvalidValue  = "invalidValue"
-	ScimTypeInvalidVers   = "invalidVers"
-	ScimTypeSensitive     = "sensitive"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
 
 // Error is a failure the client is told about as a SCIM Error response.
 // Handlers return it; writeError is the one place that renders it.
 type Error struct {
 	Status   int
-	ScimType string
+	ScimType schema.ScimType
 	Detail   string
 	// RetryAfter, when set, is sent as the Retry-After header in seconds so
 	// identity providers back off instead of quarantining the app.
@@ -43,27 +30,57 @@ func (e *Error) Error() string {
 }
 
 // errorf builds an Error with a formatted detail.
-func errorf(status int, scimType, format string, args ...any) *Error {
+func errorf(status int, scimType schema.ScimType, format string, args ...any) *Error {
 	return &Error{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
 // errorBody is the SCIM Error message (RFC 7644 section 3.12); status is a
 // string there.
 type errorBody struct {
-	Schemas  []string `json:"schemas"`
-	Status   string   `json:"status"`
-	ScimType string   `json:"scimType,omitempty"`
-	Detail   string   `json:"detail,omitempty"`
+	Schemas  []string        `json:"schemas"`
+	Status   string          `json:"status"`
+	ScimType schema.ScimType `json:"scimType,omitempty"`
+	Detail   string          `json:"detail,omitempty"`
 }
 
-// writeError renders err as a SCIM Error. Anything that is not an *Error is
-// an internal failure: it is logged, and the client learns only that the
-// request failed, never the internals.
+// fromStore is what the client is told of a failed store operation: the
+// one place where storage outcomes become HTTP statuses.
+func fromStore(err error) (*Error, bool) {
+	var se *store.Error
+	if !errors.As(err, &se) {
+		return nil, false
+	}
+	out := &Error{Detail: se.Detail}
+	switch se.Reason {
+	case store.NotFound:
+		out.Status = http.StatusNotFound
+	case store.Conflict:
+		out.Status, out.ScimType = http.StatusConflict, schema.ScimTypeUniqueness
+	case store.PreconditionFailed:
+		out.Status = http.StatusPreconditionFailed
+	case store.Invalid:
+		out.Status, out.ScimType = http.StatusBadRequest, schema.ScimTypeInvalidValue
+	case store.Unavailable:
+		out.Status = http.StatusServiceUnavailable
+		out.RetryAfter = max(1, int(se.RetryAfter.Seconds()))
+		out.cause = se.Unwrap()
+	default:
+		return nil, false
+	}
+	return out, true
+}
+
+// writeError renders err as a SCIM Error. Anything that is neither an
+// *Error nor a store error is an internal failure: it is logged, and the
+// client learns only that the request failed, never the internals.
 func writeError(w http.ResponseWriter, log logr.Logger, err error) {
 	var se *Error
 	if !errors.As(err, &se) {
-		log.Error(err, "request failed")
-		se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+		var ok bool
+		if se, ok = fromStore(err); !ok {
+			log.Error(err, "request failed")
+			se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+		}
 	}
 	if se.cause != nil {
 		log.Error(se.cause, "request failed", "status", se.Status)

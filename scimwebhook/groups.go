@@ -13,6 +13,7 @@ import (
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 	"github.com/scim-operator/scim-operator/scimwebhook/validation"
 )
 
@@ -44,8 +45,8 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	change := newMemberChange()
-	change.replaceAll(members...)
+	change := store.NewMemberChange()
+	change.ReplaceAll(members...)
 	ctx := r.Context()
 	if err := s.checkMembers(ctx, t, change); err != nil {
 		return err
@@ -54,7 +55,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 		return err
 	}
 	if len(members) > 0 {
-		if err := s.applyMembers(ctx, g, change); err != nil {
+		if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 			return err
 		}
 	}
@@ -63,7 +64,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	g, err := find(r.Context(), s, groupKind, t, r.PathValue("id"), false)
+	g, err := find(r.Context(), s, groupKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if r.Method != http.MethodGet && len(q.attributes) == 0 {
 		excluded = append(excluded, attrMembers)
 	}
-	slices, err := s.memberSlices(r.Context(), g)
+	slices, err := s.store.MemberSlices(r.Context(), g)
 	if err != nil {
 		return err
 	}
@@ -95,26 +96,25 @@ func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return nil
 	}
 	p := newProjection(schema.GroupResource, q.attributes, excluded)
-	writeJSON(w, t.log, status, s.groupDoc(r.Context(), t, g, slices, version, p, false))
+	writeJSON(w, t.log, status, s.groupDoc(r.Context(), t, g, slices, version, p))
 	return nil
 }
 
 // renderGroup is g in SCIM form as p asks, with its current member slices.
-func (s *Server) renderGroup(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection, withMembers bool) (map[string]any, error) {
-	slices, err := s.memberSlices(ctx, g)
+func (s *Server) renderGroup(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {
+	slices, err := s.store.MemberSlices(ctx, g)
 	if err != nil {
 		return nil, err
 	}
-	return s.groupDoc(ctx, t, g, slices, groupVersion(g, slices), p, withMembers), nil
+	return s.groupDoc(ctx, t, g, slices, groupVersion(g, slices), p), nil
 }
 
 // groupDoc is g in SCIM form as p asks. Members are assembled only when
-// asked for, or when withMembers is set (a filter needs them); Entra and
-// Okta read groups with excludedAttributes=members.
+// asked for; Entra and Okta read groups with excludedAttributes=members.
 func (s *Server) groupDoc(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice,
-	version string, p projection, withMembers bool) map[string]any {
+	version string, p projection) map[string]any {
 	var members []mapping.Ref
-	if withMembers || p.wants("", attrMembers) {
+	if p.wants("", attrMembers) {
 		members = s.memberRefs(ctx, t, slices)
 	}
 	return p.apply(mapping.Group(g, t.groupLocation(g.Name), version, members))
@@ -122,7 +122,7 @@ func (s *Server) groupDoc(ctx context.Context, t *tenantRequest, g *v1alpha1.Sci
 
 func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (string, error) {
 	return func(g *v1alpha1.ScimGroup) (string, error) {
-		slices, err := s.memberSlices(ctx, g)
+		slices, err := s.store.MemberSlices(ctx, g)
 		if err != nil {
 			return "", err
 		}
@@ -135,12 +135,15 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err != nil {
 		return err
 	}
-	change := newMemberChange()
+	change := store.NewMemberChange()
 	ctx := r.Context()
-	g, err := update(r, s, groupKind, t, r.PathValue("id"), false, s.groupVersionOf(ctx), func(_, next *v1alpha1.ScimGroup) error {
-		members, err := decodeGroup(in, &next.Spec)
-		change.replaceAll(members...)
-		return err
+	g, err := update(r, s, groupKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimGroup]{
+		Version: s.groupVersionOf(ctx),
+		Change: func(_, next *v1alpha1.ScimGroup) error {
+			members, err := decodeGroup(in, &next.Spec)
+			change.ReplaceAll(members...)
+			return err
+		},
 	})
 	if err != nil {
 		return err
@@ -148,7 +151,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err := s.checkMembers(ctx, t, change); err != nil {
 		return err
 	}
-	if err := s.applyMembers(ctx, g, change); err != nil {
+	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 		return err
 	}
 	return s.writeGroup(w, r, t, g, http.StatusOK)
@@ -175,7 +178,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 		}
 	}
 	ctx := r.Context()
-	g, err := find(ctx, s, groupKind, t, r.PathValue("id"), false)
+	g, err := find(ctx, s, groupKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -188,24 +191,25 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := s.checkMembers(ctx, t, change); err != nil {
 		return err
 	}
-	g, err = update(r, s, groupKind, t, r.PathValue("id"), false, s.groupVersionOf(ctx), func(cur, next *v1alpha1.ScimGroup) error {
-		if len(attrOps) == 0 {
-			return nil
-		}
-		doc := mapping.Group(cur, "", "", nil)
-		if err := patch.Apply(doc, attrOps, schema.GroupResource); err != nil {
-			return inputError(err)
-		}
-		mapping.GroupSpec(doc, &next.Spec)
-		return inputError(validation.Group(&next.Spec))
+	g, err = update(r, s, groupKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimGroup]{
+		Version: s.groupVersionOf(ctx),
+		Change: func(cur, next *v1alpha1.ScimGroup) error {
+			if len(attrOps) == 0 {
+				return nil
+			}
+			doc := mapping.Group(cur, "", "", nil)
+			if err := patch.Apply(doc, attrOps, schema.GroupResource); err != nil {
+				return inputError(err)
+			}
+			mapping.GroupSpec(doc, &next.Spec)
+			return inputError(validation.Group(&next.Spec))
+		},
 	})
 	if err != nil {
 		return err
 	}
-	if !change.empty() {
-		if err := s.applyMembers(ctx, g, change); err != nil {
-			return err
-		}
+	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
+		return err
 	}
 	return s.writeGroup(w, r, t, g, http.StatusOK)
 }
@@ -215,12 +219,12 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 // (members[value eq "id"]) or, as Entra sends it, a list of members as the
 // value; replace sets the whole list. Only filters other than value
 // equalities need the current members read.
-func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, ops []patch.Operation) (*memberChange, error) {
-	change := newMemberChange()
+func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, ops []patch.Operation) (*store.MemberChange, error) {
+	change := store.NewMemberChange()
 	membersAttr, _, _ := schema.GroupResource.Attribute("", attrMembers)
 	for _, op := range ops {
 		if op.Path.Sub != "" || (op.Path.Filter != nil && op.Op != patch.OpRemove) {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath,
+			return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidPath,
 				"operation %d: members are added, replaced or removed whole; %q cannot be %sed", op.Index+1, op.Path.String(), op.Op)
 		}
 		ids, err := memberIDs(op.Value, membersAttr)
@@ -229,19 +233,19 @@ func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha
 		}
 		switch {
 		case op.Op == patch.OpAdd:
-			change.adds(ids...)
+			change.Add(ids...)
 		case op.Op == patch.OpReplace:
-			change.replaceAll(ids...)
+			change.ReplaceAll(ids...)
 		case op.Path.Filter != nil:
 			matched, err := s.membersMatching(ctx, t, g, op.Path.Filter, membersAttr)
 			if err != nil {
 				return nil, err
 			}
-			change.removes(matched...)
+			change.Remove(matched...)
 		case op.Value != nil:
-			change.removes(ids...)
+			change.Remove(ids...)
 		default:
-			change.replaceAll()
+			change.ReplaceAll()
 		}
 	}
 	return change, nil
@@ -275,7 +279,7 @@ func (s *Server) membersMatching(ctx context.Context, t *tenantRequest, g *v1alp
 			}
 		}
 	}
-	slices, err := s.memberSlices(ctx, g)
+	slices, err := s.store.MemberSlices(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +295,7 @@ func (s *Server) membersMatching(ctx context.Context, t *tenantRequest, g *v1alp
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 	ctx := r.Context()
-	g, err := find(ctx, s, groupKind, t, r.PathValue("id"), false)
+	g, err := find(ctx, s, groupKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -299,13 +303,13 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, version); err != nil {
+	if err := store.CheckVersion(r.Header.Get(headerIfMatch), version); err != nil {
 		return err
 	}
-	if err := remove(r, s, groupKind, t, g); err != nil {
+	if err := remove(ctx, s, groupKind, t, g); err != nil {
 		return err
 	}
-	if err := s.deleteSlices(ctx, g); err != nil {
+	if err := s.store.DeleteMembers(ctx, g); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -323,11 +327,11 @@ func (s *Server) queryGroups() (list, search endpoint) {
 			if filterUses(f, attrMembers) {
 				view = whole
 			}
-			doc, err := s.renderGroup(ctx, t, g, view, false)
+			doc, err := s.renderGroup(ctx, t, g, view)
 			return err == nil && filter.Matches(f, doc, schema.GroupResource), err
 		},
 		func(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {
-			return s.renderGroup(ctx, t, g, p, false)
+			return s.renderGroup(ctx, t, g, p)
 		})
 }
 

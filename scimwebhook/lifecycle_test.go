@@ -1,7 +1,7 @@
 package scimwebhook_test
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
@@ -150,20 +151,39 @@ var _ = Describe("User lifecycle over SCIM", func() {
 	})
 })
 
+// purgeAt waits for the user controller to schedule a user's purge.
+func purgeAt(t testTenant, id string) time.Time {
+	var at time.Time
+	EventuallyWithOffset(1, func(g Gomega) {
+		u := &v1alpha1.ScimUser{}
+		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
+		g.Expect(u.Status.PurgeAt).NotTo(BeNil())
+		at = u.Status.PurgeAt.Time
+	}).Should(Succeed())
+	return at
+}
+
+// purgeDue runs the user controller at time at until the user is gone:
+// what happens when its purge time comes.
+func purgeDue(t testTenant, id string, at time.Time) {
+	users := reconcilersAt(at).Users
+	key := types.NamespacedName{Namespace: t.namespace, Name: id}
+	EventuallyWithOffset(1, func(g Gomega) bool {
+		_, err := users.Reconcile(ctx, reconcile.Request{NamespacedName: key})
+		g.Expect(err).NotTo(HaveOccurred())
+		return apierrors.IsNotFound(k8sClient.Get(ctx, key, &v1alpha1.ScimUser{}))
+	}).Should(BeTrue(), "user %s is purged at %s", id, at)
+}
+
 var _ = Describe("Purge over SCIM", func() {
 	It("frees the userName and the group memberships of a user whose retention ended", func() {
 		t := newTenant()
-		t.editTenant(func(s *v1alpha1.ScimTenantSpec) { s.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second} })
-
 		id := t.created("/Users", `{"userName":"short@example.com"}`)["id"].(string)
 		stays := t.created("/Users", `{"userName":"stays@example.com"}`)["id"].(string)
 		group := t.created("/Groups", `{"displayName":"Short","members":[{"value":"`+id+`"},{"value":"`+stays+`"}]}`)["id"].(string)
 		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
 
-		Eventually(func() bool {
-			err := k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, &v1alpha1.ScimUser{})
-			return apierrors.IsNotFound(err)
-		}).WithTimeout(15 * time.Second).Should(BeTrue())
+		purgeDue(t, id, purgeAt(t, id))
 		Eventually(func() []string {
 			list := &v1alpha1.ScimGroupMemberSliceList{}
 			Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace))).To(Succeed())
@@ -182,30 +202,61 @@ var _ = Describe("Purge over SCIM", func() {
 	})
 })
 
-var _ = Describe("Reactivation racing the purge", func() {
-	It("never purges a user whose reactivation was acknowledged", func() {
-		t := newTenant()
-		t.editTenant(func(s *v1alpha1.ScimTenantSpec) { s.SoftDeleteRetention = &metav1.Duration{Duration: 2 * time.Second} })
-		for i := range 3 {
-			id := t.created("/Users", fmt.Sprintf(`{"userName":"racer%d"}`, i))["id"].(string)
-			Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":false}]`)).StatusCode).To(Equal(http.StatusOK))
-			var purgeAt time.Time
-			Eventually(func(g Gomega) {
-				u := getUser(t, id)
-				g.Expect(u.Status.PurgeAt).NotTo(BeNil())
-				purgeAt = u.Status.PurgeAt.Time
-			}).Should(Succeed())
+// deleteHook runs before before every Delete it passes on.
+type deleteHook struct {
+	client.Client
+	before func(client.Object)
+}
 
-			// Reactivate just around the purge time, a little later each round.
-			<-time.After(time.Until(purgeAt) + time.Duration(i-1)*100*time.Millisecond)
-			r := t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":true}]`))
-			if r.StatusCode == http.StatusOK {
-				Consistently(func() int { return t.get("/Users/" + id).StatusCode }, 3*time.Second, 250*time.Millisecond).
-					Should(Equal(http.StatusOK), "a user reactivated with a 200 must not be purged")
-				continue
+func (c deleteHook) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
+	c.before(obj)
+	return c.Client.Delete(ctx, obj, opts...)
+}
+
+var _ = Describe("Reactivation racing the purge", func() {
+	var (
+		t  testTenant
+		id string
+		at time.Time
+	)
+	reactivate := func() *response {
+		return t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":true}]`))
+	}
+	BeforeEach(func() {
+		t = newTenant()
+		id = t.created("/Users", `{"userName":"racer"}`)["id"].(string)
+		Expect(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"active","value":false}]`)).StatusCode).To(Equal(http.StatusOK))
+		at = purgeAt(t, id)
+	})
+
+	It("never purges a user whose reactivation was acknowledged after the purge decision", func() {
+		users := reconcilersAt(at).Users
+		acknowledged := false
+		users.Client = deleteHook{Client: users.Client, before: func(obj client.Object) {
+			if obj.GetName() != id || acknowledged {
+				return
 			}
-			Expect(r.StatusCode).To(Equal(http.StatusNotFound), "%s", r.body)
-		}
+			// The controller has read the user and found its purge due;
+			// the identity provider reactivates it before the delete.
+			r := reactivate()
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			acknowledged = true
+		}}
+		_, err := users.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: id}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(acknowledged).To(BeTrue(), "the purge reached its delete")
+
+		By("reconciling again at the old purge time")
+		_, err = reconcilersAt(at).Users.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: id}})
+		Expect(err).NotTo(HaveOccurred())
+		r := t.get("/Users/" + id)
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "a user reactivated with a 200 must not be purged")
+		Expect(r.json()["active"]).To(BeTrue())
+	})
+
+	It("answers 404 to a reactivation that comes after the purge", func() {
+		purgeDue(t, id, at)
+		expectSCIMError(reactivate(), http.StatusNotFound)
 	})
 })
 

@@ -45,7 +45,7 @@ type indexLookup struct {
 
 func (l indexLookup) key() string {
 	if l.fold {
-		return index.Fold(l.value)
+		return v1alpha1.Fold(l.value)
 	}
 	return l.value
 }

@@ -2,46 +2,17 @@ package scimwebhook
 
 import (
 	"context"
-	"fmt"
 	"hash/fnv"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
-	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
-
-// A group's members live in up to v1alpha1.MemberSliceBuckets
-// ScimGroupMemberSlices; a member's slice is fixed by a hash of its id, so
-// that adding or removing one member rewrites one small object, and two
-// replicas adding the same member race on the same object, where optimistic
-// concurrency settles it.
-
-func bucketOf(member string) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(member))
-	return int(h.Sum32() % v1alpha1.MemberSliceBuckets)
-}
-
-func sliceName(group string, bucket int) string { return fmt.Sprintf("%s-%02x", group, bucket) }
-
-// memberSlices lists a group's slices from the cache.
-func (s *Server) memberSlices(ctx context.Context, g *v1alpha1.ScimGroup) ([]v1alpha1.ScimGroupMemberSlice, error) {
-	list := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := s.client.List(ctx, list, client.InNamespace(g.Namespace), client.MatchingFields{index.SliceGroup: g.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fromAPI(err, "list member slices")
-	}
-	return list.Items, nil
-}
 
 // groupVersion is a group's ETag: it changes with the group and with any
 // of its member slices.
@@ -59,18 +30,17 @@ func groupVersion(g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice)
 	return mapping.Version(g, strconv.FormatUint(h.Sum64(), 36))
 }
 
-// memberRefs lists the members of slices, sorted, with their display
-// names.
+// memberRefs lists the members of slices SCIM sees, sorted, with their
+// display names.
 func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1alpha1.ScimGroupMemberSlice) []mapping.Ref {
 	refs := []mapping.Ref{}
 	for _, sl := range slices {
 		for _, m := range sl.Spec.Members {
 			ref := mapping.Ref{Value: m.Value, Ref: t.userLocation(m.Value)}
-			u := &v1alpha1.ScimUser{}
 			// A read-only look at each member: copying every cached user
 			// of a 100,000-member group would be the bulk of the request.
-			if err := s.client.Get(ctx, types.NamespacedName{Namespace: t.tenant.Namespace, Name: m.Value}, u, client.UnsafeDisableDeepCopy); err == nil {
-				if userKind.hidden(u) {
+			if u, ok := s.store.Users.Cached(ctx, t.tenant.Namespace, m.Value); ok {
+				if u.HiddenFromSCIM() {
 					// Deleted users keep their memberships until the
 					// purge, in case they are restored, but SCIM does
 					// not see them.
@@ -88,229 +58,17 @@ func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1al
 	return refs
 }
 
-// groupsOf lists the groups a user is a member of.
-func (s *Server) groupsOf(ctx context.Context, t *tenantRequest, user string) ([]mapping.Ref, error) {
-	list := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := s.client.List(ctx, list, client.InNamespace(t.tenant.Namespace), client.MatchingFields{index.SliceMember: user}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fromAPI(err, "list the user's member slices")
-	}
-	var refs []mapping.Ref
-	seen := map[string]bool{}
-	for _, sl := range list.Items {
-		name := sl.Spec.GroupRef.Name
-		if seen[name] || sl.Spec.TenantRef.Name != t.tenant.Name {
-			continue
-		}
-		seen[name] = true
-		g := &v1alpha1.ScimGroup{}
-		if err := s.client.Get(ctx, types.NamespacedName{Namespace: t.tenant.Namespace, Name: name}, g); err != nil {
-			continue
-		}
-		refs = append(refs, mapping.Ref{Value: name, Display: g.Spec.DisplayName, Ref: t.baseURL + "/Groups/" + name})
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Value < refs[j].Value })
-	return refs, nil
-}
-
-// memberChange is what a request does to a group's members: with replace,
-// add is the complete new member list.
-type memberChange struct {
-	replace bool
-	add     map[string]bool
-	remove  map[string]bool
-}
-
-func newMemberChange() *memberChange {
-	return &memberChange{add: map[string]bool{}, remove: map[string]bool{}}
-}
-
-func (c *memberChange) adds(ids ...string) {
-	for _, id := range ids {
-		c.add[id] = true
-		delete(c.remove, id)
-	}
-}
-
-func (c *memberChange) removes(ids ...string) {
-	for _, id := range ids {
-		delete(c.add, id)
-		if !c.replace {
-			c.remove[id] = true
-		}
-	}
-}
-
-func (c *memberChange) replaceAll(ids ...string) {
-	c.replace = true
-	c.add = map[string]bool{}
-	c.remove = map[string]bool{}
-	c.adds(ids...)
-}
-
-func (c *memberChange) empty() bool {
-	return !c.replace && len(c.add) == 0 && len(c.remove) == 0
-}
-
 // checkMembers fails with a 400 naming the first member to add that is not
 // a user of the tenant. Users another replica just created are found
 // through the API server.
-func (s *Server) checkMembers(ctx context.Context, t *tenantRequest, c *memberChange) error {
-	ids := make([]string, 0, len(c.add))
-	for id := range c.add {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		if _, err := find(ctx, s, userKind, t, id, false); err != nil {
-			if ignoreNotFound(err) == nil {
-				return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members: %q is not the id of a user of this tenant", id)
+func (s *Server) checkMembers(ctx context.Context, t *tenantRequest, c *store.MemberChange) error {
+	for _, id := range c.Added() {
+		if _, err := find(ctx, s, userKind, t, id); err != nil {
+			if store.IsNotFound(err) {
+				return errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue, "members: %q is not the id of a user of this tenant", id)
 			}
 			return err
 		}
 	}
 	return nil
-}
-
-// applyMembers writes a member change into the group's slices, touching
-// only the slices whose members change.
-func (s *Server) applyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *memberChange) error {
-	touched := map[int]bool{}
-	if c.replace {
-		for b := range v1alpha1.MemberSliceBuckets {
-			touched[b] = true
-		}
-	}
-	for _, ids := range []map[string]bool{c.add, c.remove} {
-		for id := range ids {
-			touched[bucketOf(id)] = true
-		}
-	}
-	buckets := make([]int, 0, len(touched))
-	for b := range touched {
-		buckets = append(buckets, b)
-	}
-	sort.Ints(buckets)
-	for _, b := range buckets {
-		err := s.updateSlice(ctx, g, b, func(set map[string]bool) {
-			if c.replace {
-				clear(set)
-			}
-			for id := range c.add {
-				if bucketOf(id) == b {
-					set[id] = true
-				}
-			}
-			for id := range c.remove {
-				delete(set, id)
-			}
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// updateSlice changes the members of one slice with optimistic
-// concurrency, creating the slice when it gains its first member and
-// deleting it when it loses its last.
-func (s *Server) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) error {
-	key := types.NamespacedName{Namespace: g.Namespace, Name: sliceName(g.Name, bucket)}
-	for attempt := 1; ; attempt++ {
-		if attempt > maxUpdateAttempts*4 {
-			return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 1,
-				Detail: "the group's members are being changed by many requests at once; retry"}
-		}
-		sl := &v1alpha1.ScimGroupMemberSlice{}
-		var err error
-		if attempt == 1 {
-			err = s.client.Get(ctx, key, sl)
-		} else {
-			err = s.apiReader.Get(ctx, key, sl)
-		}
-		exists := err == nil
-		if err != nil && !apierrors.IsNotFound(err) {
-			return fromAPI(err, "get member slice")
-		}
-		set := map[string]bool{}
-		for _, m := range sl.Spec.Members {
-			set[m.Value] = true
-		}
-		before := len(set)
-		change(set)
-		if len(set) > v1alpha1.MaxMembersPerSlice {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the group cannot hold more members: slice %s is full at %d", key.Name, v1alpha1.MaxMembersPerSlice)
-		}
-		members := make([]v1alpha1.GroupMember, 0, len(set))
-		for id := range set {
-			members = append(members, v1alpha1.GroupMember{Value: id})
-		}
-		sort.Slice(members, func(i, j int) bool { return members[i].Value < members[j].Value })
-		if len(set) == before && sameMembers(sl.Spec.Members, members) {
-			return nil
-		}
-		deleted := exists && len(members) == 0
-		switch {
-		case !exists:
-			sl = s.newSlice(g, key.Name, members)
-			err = s.client.Create(ctx, sl)
-		case deleted:
-			err = s.client.Delete(ctx, sl, client.Preconditions{ResourceVersion: &sl.ResourceVersion})
-		default:
-			sl.Spec.Members = members
-			err = s.client.Update(ctx, sl)
-		}
-		switch {
-		case err == nil:
-			s.awaitCache(ctx, sl, deleted)
-			return nil
-		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
-			continue
-		default:
-			return fromAPI(err, "write member slice")
-		}
-	}
-}
-
-func sameMembers(a, b []v1alpha1.GroupMember) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	seen := make(map[string]bool, len(a))
-	for _, m := range a {
-		seen[m.Value] = true
-	}
-	for _, m := range b {
-		if !seen[m.Value] {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *Server) newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1.GroupMember) *v1alpha1.ScimGroupMemberSlice {
-	sl := &v1alpha1.ScimGroupMemberSlice{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: g.Namespace,
-			Name:      name,
-			Labels:    map[string]string{v1alpha1.LabelGroup: g.Name},
-		},
-		Spec: v1alpha1.ScimGroupMemberSliceSpec{
-			GroupRef:  v1alpha1.GroupReference{Name: g.Name},
-			TenantRef: g.Spec.TenantRef,
-			Members:   members,
-		},
-	}
-	// The group owns its slices, so the garbage collector removes any a
-	// failed delete left behind.
-	if err := controllerutil.SetOwnerReference(g, sl, s.client.Scheme()); err != nil {
-		s.log.Error(err, "set member slice owner", "slice", name)
-	}
-	return sl
-}
-
-// deleteSlices removes all of a deleted group's slices.
-func (s *Server) deleteSlices(ctx context.Context, g *v1alpha1.ScimGroup) error {
-	err := s.client.DeleteAllOf(ctx, &v1alpha1.ScimGroupMemberSlice{}, client.InNamespace(g.Namespace), client.MatchingLabels{v1alpha1.LabelGroup: g.Name})
-	return fromAPI(err, "delete member slices")
 }

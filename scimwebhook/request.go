@@ -14,6 +14,7 @@ import (
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
 
 // Headers of conditional requests (RFC 7644 section 3.14).
@@ -39,7 +40,7 @@ func readBody(r *http.Request) ([]byte, error) {
 		if errors.As(err, &tooLarge) {
 			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes", tooLarge.Limit)
 		}
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
+		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
 	}
 	return body, nil
 }
@@ -52,7 +53,7 @@ func readObject(r *http.Request) (map[string]any, error) {
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body must be a JSON object: %v", jsonProblem(err))
+		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "the request body must be a JSON object: %v", jsonProblem(err))
 	}
 	return doc, nil
 }
@@ -75,37 +76,15 @@ func inputError(err error) error {
 	case errors.As(err, &pe):
 		return errorf(http.StatusBadRequest, pe.ScimType, "%s", pe.Detail)
 	case errors.As(err, &fe):
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "invalid filter: %s", fe.Error())
+		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "invalid filter: %s", fe.Error())
 	}
 	return err
-}
-
-// checkIfMatch enforces If-Match against the resource's current version.
-func checkIfMatch(r *http.Request, version string) error {
-	want := r.Header.Get(headerIfMatch)
-	if want == "" || etagListContains(want, version) {
-		return nil
-	}
-	return errorf(http.StatusPreconditionFailed, "",
-		"the resource's version is %s, not %s: it changed since it was read; read it again and retry", version, want)
 }
 
 // notModified reports whether If-None-Match lists the current version.
 func notModified(r *http.Request, version string) bool {
 	want := r.Header.Get(headerIfNoneMatch)
-	return want != "" && etagListContains(want, version)
-}
-
-// etagListContains compares weakly (RFC 9110 section 8.8.3.2): W/ prefixes
-// are ignored, and "*" matches any version.
-func etagListContains(list, version string) bool {
-	for _, tag := range strings.Split(list, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(version, "W/") {
-			return true
-		}
-	}
-	return false
+	return want != "" && store.VersionMatches(want, version)
 }
 
 // query is a list or search request (RFC 7644 section 3.4.2).
@@ -133,7 +112,7 @@ func parseQuery(r *http.Request, res *schema.Resource) (*query, error) {
 		case "filter":
 			value, err := unescapeFilter(rawValue)
 			if err != nil {
-				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not correctly URL-encoded: %v", err)
+				return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "the filter is not correctly URL-encoded: %v", err)
 			}
 			if err := q.setFilter(value, res); err != nil {
 				return nil, err
@@ -141,7 +120,7 @@ func parseQuery(r *http.Request, res *schema.Resource) (*query, error) {
 		case "startindex", "count":
 			value, err := url.QueryUnescape(rawValue)
 			if err != nil {
-				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is not correctly URL-encoded", key)
+				return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue, "%s is not correctly URL-encoded", key)
 			}
 			if err := q.setNumber(key, value); err != nil {
 				return nil, err
@@ -168,7 +147,7 @@ func (q *query) setFilter(s string, res *schema.Resource) error {
 		return inputError(err)
 	}
 	if err := filter.Validate(e, res); err != nil {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "invalid filter %q: %v", s, err)
+		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "invalid filter %q: %v", s, err)
 	}
 	q.filter = e
 	return nil
@@ -177,7 +156,7 @@ func (q *query) setFilter(s string, res *schema.Resource) error {
 func (q *query) setNumber(name, value string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(value))
 	if err != nil {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, not %q", name, value)
+		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue, "%s must be an integer, not %q", name, value)
 	}
 	if strings.EqualFold(name, "count") {
 		q.count = &n
@@ -262,7 +241,7 @@ func parseSearch(r *http.Request, res *schema.Resource) (*query, error) {
 	}
 	var req searchRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the body must be a SearchRequest: %v", err)
+		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "the body must be a SearchRequest: %v", err)
 	}
 	q := &query{startIndex: 1, count: req.Count, attributes: req.Attributes, excluded: req.ExcludedAttributes}
 	if req.StartIndex != nil {

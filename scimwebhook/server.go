@@ -15,12 +15,13 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
-	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
 
 // Defaults for Options left zero.
@@ -47,6 +48,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// RequestTimeout bounds the handling of one request.
 	RequestTimeout time.Duration
+	// Clock is the server's time: the times it stamps on identities and
+	// the end of a replaced token's grace period. Nil means the real one.
+	Clock clock.PassiveClock
 }
 
 func (o *Options) defaults() {
@@ -65,25 +69,23 @@ func (o *Options) defaults() {
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
 }
 
 // Server is the SCIM HTTP server. It is a manager Runnable that every
 // replica runs, leader or not.
 type Server struct {
 	opts Options
-	// client reads from the manager's cache and writes to the API server.
-	client client.Client
-	// apiReader reads from the API server itself, for what the cache may
-	// not have seen yet (another replica's writes).
-	apiReader client.Reader
-	cache     cache.Cache
+	// reader reads tenants and token Secrets from the manager's cache.
+	reader client.Reader
+	// store holds the identities.
+	store *store.Store
 	// recorder records provisioning actions as Events; nil records none.
 	recorder events.EventRecorder
-	// users and groups list a tenant's identities without copying them;
-	// nil when the cache cannot, and lists go through the cache.
-	users, groups *tenantLister
-	log           logr.Logger
-	handler       http.Handler
+	log      logr.Logger
+	handler  http.Handler
 
 	// addr is the bound listen address once serving; empty before.
 	addr atomic.Pointer[string]
@@ -93,7 +95,7 @@ type Server struct {
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, client: c, apiReader: apiReader, cache: ca, log: log}
+	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), log: log}
 	s.handler = s.routes()
 	return s
 }
@@ -153,22 +155,8 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 func (s *Server) Start(ctx context.Context) error {
 	// Informers start on first use; starting them here means a replica is
 	// ready only once it can answer from a synced cache.
-	if _, err := s.cache.GetInformer(ctx, &v1alpha1.ScimGroupMemberSlice{}); err != nil {
-		return fmt.Errorf("SCIM server: start informer for member slices: %w", err)
-	}
-	var err error
-	if s.users, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimUser{}, func(o client.Object) string {
-		return o.(*v1alpha1.ScimUser).Spec.TenantRef.Name
-	}); err != nil {
+	if err := s.store.Start(ctx); err != nil {
 		return fmt.Errorf("SCIM server: %w", err)
-	}
-	if s.groups, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimGroup{}, func(o client.Object) string {
-		return o.(*v1alpha1.ScimGroup).Spec.TenantRef.Name
-	}); err != nil {
-		return fmt.Errorf("SCIM server: %w", err)
-	}
-	if !s.cache.WaitForCacheSync(ctx) {
-		return errors.New("SCIM server: cache did not sync")
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.opts.Addr)
 	if err != nil {

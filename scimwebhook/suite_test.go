@@ -15,27 +15,24 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/controllers"
 	"github.com/scim-operator/scim-operator/internal/operator"
-	"github.com/scim-operator/scim-operator/internal/testenv"
+	"github.com/scim-operator/scim-operator/internal/suite"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 var (
-	cfg       *rest.Config
+	env       *suite.Suite
 	k8sClient client.Client
-	testEnv   *envtest.Environment
 	ctx       context.Context
-	cancel    context.CancelFunc
-	server    *scimwebhook.Server
+	// first runs the server the specs talk to; its manager's clients back
+	// the reconcilers specs call directly.
+	first  *suite.Operator
+	server *scimwebhook.Server
 	// replica is a second operator against the same API server, as a
 	// two-replica deployment runs.
 	replica *scimwebhook.Server
@@ -47,44 +44,28 @@ func TestSCIMServer(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	// Two cores run the control plane, the operators and the tests.
-	SetDefaultEventuallyTimeout(10 * time.Second)
-	ctx, cancel = context.WithCancel(context.TODO())
-
-	env, err := testenv.Start()
-	Expect(err).NotTo(HaveOccurred())
-	testEnv, cfg, k8sClient = env.Environment, env.Config, env.Client
-
-	server = startOperator()
-	replica = startOperator()
-})
-
-var _ = AfterSuite(func() {
-	cancel()
-	Expect(testEnv.Stop()).To(Succeed())
+	env = suite.Start()
+	k8sClient, ctx = env.Client, env.Ctx
+	first = startOperator()
+	server = first.Server
+	replica = startOperator().Server
 })
 
 // startOperator runs a whole operator (reconcilers and SCIM server) against
-// the test API server, as one replica of the deployment would, and returns
-// its SCIM server once it serves. Replicas elect one leader to reconcile;
-// all serve SCIM.
-func startOperator() *scimwebhook.Server {
-	mgr, srv, err := operator.New(ctx, cfg, operator.Options{
-		MetricsAddr:             "0",
-		ProbeAddr:               "0",
+// the test API server, as one replica of the deployment would. Replicas
+// elect one leader to reconcile; all serve SCIM.
+func startOperator() *suite.Operator {
+	return env.StartOperator(operator.Options{
 		LeaderElection:          true,
 		LeaderElectionNamespace: "default",
-		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
-		SCIM:                    scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://scim.test.example"},
+		SCIM:                    scimwebhook.Options{BaseURL: "http://scim.test.example"},
 	})
-	Expect(err).NotTo(HaveOccurred())
-	go func() {
-		defer GinkgoRecover()
-		Expect(mgr.Start(ctx)).To(Succeed())
-	}()
-	Eventually(srv.Addr).WithTimeout(30 * time.Second).ShouldNot(BeEmpty())
-	return srv
+}
+
+// reconcilersAt are reconcilers whose clock reads at, for specs that check
+// what happens when a time comes without waiting for it.
+func reconcilersAt(at time.Time) controllers.Reconcilers {
+	return controllers.NewReconcilers(first.Manager, controllers.Options{Clock: clocktesting.NewFakeClock(at)})
 }
 
 // testTenant is a ready tenant in a namespace of its own.

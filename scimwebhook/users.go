@@ -2,10 +2,8 @@ package scimwebhook
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
-	"time"
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +15,7 @@ import (
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 	"github.com/scim-operator/scim-operator/scimwebhook/validation"
 )
 
@@ -40,13 +39,16 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if prior != nil {
 		// Restore a user deleted over SCIM, or adopt one created by hand,
 		// keeping its id and data rather than creating a stranger.
-		u, err = update(r, s, userKind, t, prior.Name, true, userVersion, func(_, next *v1alpha1.ScimUser) error {
-			delete(next.Annotations, v1alpha1.AnnotationDeletedAt)
-			if err := decodeUser(in, &next.Spec); err != nil {
-				return err
-			}
-			next.Spec.ManagedBy = v1alpha1.ManagedBySCIM
-			return nil
+		u, err = update(r, s, userKind, t, prior.Name, store.Update[*v1alpha1.ScimUser]{
+			Lookup: store.Lookup{Hidden: true},
+			Change: func(_, next *v1alpha1.ScimUser) error {
+				next.Restore()
+				if err := decodeUser(in, &next.Spec); err != nil {
+					return err
+				}
+				next.Spec.ManagedBy = v1alpha1.ManagedBySCIM
+				return nil
+			},
 		})
 	} else {
 		u = &v1alpha1.ScimUser{
@@ -67,26 +69,26 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 // (still within its retention), or one created by hand with the same
 // userName or email of record, which SCIM then adopts.
 func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
-	holder, err := s.claimHolder(ctx, t.tenant, claim{kind: v1alpha1.ClaimUserName, value: spec.UserName})
+	holder, err := s.store.ClaimHolder(ctx, t.tenant, v1alpha1.ClaimUserName, spec.UserName)
 	if err != nil {
 		return nil, err
 	}
 	if holder != "" {
-		u, err := fetch(ctx, s, userKind, t, holder, true)
-		if err == nil && isRetained(u) {
+		u, err := s.store.Users.Get(ctx, t.tenant, holder, store.Lookup{Hidden: true, Live: true})
+		if err == nil && u.DeletedOverSCIM() {
 			return u, nil
 		}
 		// A live user holds the userName: the create fails on the claim.
-		return nil, ignoreNotFound(err)
+		return nil, store.IgnoreNotFound(err)
 	}
 	// A deleted user with the same externalId is restored.
 	if spec.ExternalID != "" {
-		found, err := listBy(ctx, s, userKind, t, client.MatchingFields{index.UserExternalID: index.Key(t.tenant.Name, spec.ExternalID)}, true)
+		found, err := s.store.Users.ByIndex(ctx, t.tenant, index.UserExternalID, index.Key(t.tenant.Name, spec.ExternalID), store.Lookup{Hidden: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, u := range found {
-			if isRetained(u) {
+			if u.DeletedOverSCIM() {
 				return u, nil
 			}
 		}
@@ -99,22 +101,18 @@ func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1
 		if key.value == "" {
 			continue
 		}
-		found, err := listBy(ctx, s, userKind, t, client.MatchingFields{key.index: index.Key(t.tenant.Name, index.Fold(key.value))}, true)
+		found, err := s.store.Users.ByIndex(ctx, t.tenant, key.index, index.Key(t.tenant.Name, v1alpha1.Fold(key.value)), store.Lookup{Hidden: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, u := range found {
-			if u.Spec.ManagedBy == v1alpha1.ManagedByManual && !isRetained(u) {
+			if u.Spec.ManagedBy == v1alpha1.ManagedByManual && !u.DeletedOverSCIM() {
 				return u, nil
 			}
 		}
 	}
 	return nil, nil
 }
-
-// isRetained reports whether a user was deleted over SCIM and awaits its
-// purge.
-func isRetained(u *v1alpha1.ScimUser) bool { return u.Annotations[v1alpha1.AnnotationDeletedAt] != "" }
 
 // decodeUser sets spec from a user as a client sent it.
 func decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
@@ -129,7 +127,7 @@ func decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	u, err := find(r.Context(), s, userKind, t, r.PathValue("id"), false)
+	u, err := find(r.Context(), s, userKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -161,9 +159,12 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 func (s *Server) renderUser(ctx context.Context, t *tenantRequest, u *v1alpha1.ScimUser, p projection) (map[string]any, error) {
 	var groups []mapping.Ref
 	if p.wants("", "groups") {
-		var err error
-		if groups, err = s.groupsOf(ctx, t, u.Name); err != nil {
+		of, err := s.store.GroupsOf(ctx, t.tenant, u.Name)
+		if err != nil {
 			return nil, err
+		}
+		for _, g := range of {
+			groups = append(groups, mapping.Ref{Value: g.Name, Display: g.Spec.DisplayName, Ref: t.groupLocation(g.Name)})
 		}
 	}
 	return p.apply(mapping.User(u, t.userLocation(u.Name), groups)), nil
@@ -174,8 +175,11 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	u, err := update(r, s, userKind, t, r.PathValue("id"), false, userVersion, func(_, next *v1alpha1.ScimUser) error {
-		return decodeUser(in, &next.Spec)
+	u, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
+		Version: userVersion,
+		Change: func(_, next *v1alpha1.ScimUser) error {
+			return decodeUser(in, &next.Spec)
+		},
 	})
 	if err != nil {
 		return err
@@ -195,15 +199,18 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	if err != nil {
 		return inputError(err)
 	}
-	u, err := update(r, s, userKind, t, r.PathValue("id"), false, userVersion, func(cur, next *v1alpha1.ScimUser) error {
-		doc := mapping.User(cur, "", nil)
-		if err := patch.Apply(doc, ops, schema.UserResource); err != nil {
-			return inputError(err)
-		}
-		if err := mapping.UserSpec(doc, &next.Spec); err != nil {
-			return inputError(err)
-		}
-		return inputError(validation.User(&next.Spec))
+	u, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
+		Version: userVersion,
+		Change: func(cur, next *v1alpha1.ScimUser) error {
+			doc := mapping.User(cur, "", nil)
+			if err := patch.Apply(doc, ops, schema.UserResource); err != nil {
+				return inputError(err)
+			}
+			if err := mapping.UserSpec(doc, &next.Spec); err != nil {
+				return inputError(err)
+			}
+			return inputError(validation.User(&next.Spec))
+		},
 	})
 	if err != nil {
 		return err
@@ -216,23 +223,15 @@ func userVersion(u *v1alpha1.ScimUser) (string, error) {
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	ctx := r.Context()
-	u, err := find(ctx, s, userKind, t, r.PathValue("id"), false)
-	if err != nil {
-		return err
-	}
-	if err := checkIfMatch(r, mapping.Version(u)); err != nil {
-		return err
-	}
 	// A SCIM delete is a soft delete: the user is gone for SCIM at once, and
 	// its data, group memberships and unique values are retained until the
 	// purge time, when the user controller removes them.
-	_, err = update(r, s, userKind, t, u.Name, false, userVersion, func(_, next *v1alpha1.ScimUser) error {
-		if next.Annotations == nil {
-			next.Annotations = map[string]string{}
-		}
-		next.Annotations[v1alpha1.AnnotationDeletedAt] = time.Now().UTC().Format(time.RFC3339)
-		return nil
+	_, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
+		Version: userVersion,
+		Change: func(_, next *v1alpha1.ScimUser) error {
+			next.MarkDeletedOverSCIM(s.store.Now())
+			return nil
+		},
 	})
 	if err != nil {
 		return err
@@ -248,14 +247,6 @@ func (s *Server) queryUsers() (list, search endpoint) {
 			return filter.Matches(f, mapping.User(u, "", nil), schema.UserResource), nil
 		},
 		s.renderUser)
-}
-
-func ignoreNotFound(err error) error {
-	var se *Error
-	if errors.As(err, &se) && se.Status == http.StatusNotFound {
-		return nil
-	}
-	return err
 }
 
 // sortByCreation gives list responses a stable order: an identity

@@ -46,7 +46,7 @@ const (
 // replica computes the same name and the API server's atomic create
 // decides who gets the value.
 func ClaimName(tenant string, kind ClaimKind, value string) string {
-	sum := sha256.Sum256([]byte(tenant + "\x00" + string(kind) + "\x00" + strings.ToLower(value)))
+	sum := sha256.Sum256([]byte(tenant + "\x00" + string(kind) + "\x00" + Fold(value)))
 	return "claim-" + hex.EncodeToString(sum[:20])
 }
 

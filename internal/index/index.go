@@ -6,7 +6,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -45,10 +44,6 @@ const (
 // Key is the index key of value within tenant.
 func Key(tenant, value string) string { return tenant + "/" + value }
 
-// Fold is the form in which case-insensitive values are indexed and
-// claimed.
-func Fold(s string) string { return strings.ToLower(s) }
-
 type definition struct {
 	obj     client.Object
 	name    string
@@ -70,7 +65,7 @@ func definitions() []definition {
 			return []string{u.Spec.TenantRef.Name}
 		})},
 		{&v1alpha1.ScimUser{}, UserName, user(func(u *v1alpha1.ScimUser) []string {
-			return []string{Key(u.Spec.TenantRef.Name, Fold(u.Spec.UserName))}
+			return []string{Key(u.Spec.TenantRef.Name, v1alpha1.Fold(u.Spec.UserName))}
 		})},
 		{&v1alpha1.ScimUser{}, UserExternalID, user(func(u *v1alpha1.ScimUser) []string {
 			return optional(u.Spec.TenantRef.Name, u.Spec.ExternalID)
@@ -79,7 +74,7 @@ func definitions() []definition {
 			keys := make([]string, 0, len(u.Spec.Emails))
 			for _, e := range u.Spec.Emails {
 				if e.Value != "" {
-					keys = append(keys, Key(u.Spec.TenantRef.Name, Fold(e.Value)))
+					keys = append(keys, Key(u.Spec.TenantRef.Name, v1alpha1.Fold(e.Value)))
 				}
 			}
 			return keys
@@ -88,13 +83,13 @@ func definitions() []definition {
 			if u.Spec.Enterprise == nil || u.Spec.Enterprise.Manager == nil {
 				return nil
 			}
-			return optional(u.Spec.TenantRef.Name, Fold(u.Spec.Enterprise.Manager.Value))
+			return optional(u.Spec.TenantRef.Name, v1alpha1.Fold(u.Spec.Enterprise.Manager.Value))
 		})},
 		{&v1alpha1.ScimGroup{}, GroupTenant, group(func(g *v1alpha1.ScimGroup) []string {
 			return []string{g.Spec.TenantRef.Name}
 		})},
 		{&v1alpha1.ScimGroup{}, GroupDisplayName, group(func(g *v1alpha1.ScimGroup) []string {
-			return []string{Key(g.Spec.TenantRef.Name, Fold(g.Spec.DisplayName))}
+			return []string{Key(g.Spec.TenantRef.Name, v1alpha1.Fold(g.Spec.DisplayName))}
 		})},
 		{&v1alpha1.ScimGroup{}, GroupExternalID, group(func(g *v1alpha1.ScimGroup) []string {
 			return optional(g.Spec.TenantRef.Name, g.Spec.ExternalID)

@@ -1,27 +1,57 @@
-// Package operator assembles the manager: scheme, cache, reconcilers and
-// the SCIM server, the same way for the real deployment and the demo.
+// Package operator assembles the manager the same way for the deployment,
+// the demo, the benchmarks and the envtest suites: the scheme, a cache that
+// holds token Secrets and no others, every field index the reconcilers and
+// the SCIM server look things up by, and then the reconcilers, the SCIM
+// server, or both.
 package operator
 
 import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/controllers"
+	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/internal/scheme"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 // LeaderElectionID names the lease the reconcilers' leader holds.
 const LeaderElectionID = "scim-operator.scim.provisioning.io"
 
+// Role is what one manager runs.
+type Role string
+
+// The roles a manager can take.
+const (
+	// RoleAll runs the reconcilers (on the elected leader) and the SCIM
+	// server (on every replica).
+	RoleAll Role = "all"
+	// RoleControllers runs only the reconcilers.
+	RoleControllers Role = "controllers"
+	// RoleServer runs only the SCIM server.
+	RoleServer Role = "server"
+)
+
+// Roles lists the valid roles, for flag help.
+var Roles = []Role{RoleAll, RoleControllers, RoleServer}
+
 // Options configure the operator.
 type Options struct {
+	// Role is what the manager runs; empty means RoleAll.
+	Role           Role
 	MetricsAddr    string
 	ProbeAddr      string
 	LeaderElection bool
@@ -31,21 +61,33 @@ type Options struct {
 	// Controller configures every controller; tests running several
 	// operators in one process set SkipNameValidation.
 	Controller config.Controller
-	SCIM       scimwebhook.Options
+	// Clock is the time of the reconcilers and the SCIM server; nil means
+	// the real one. Tests move a fake one to reach purge times and token
+	// expiries without waiting.
+	Clock clock.PassiveClock
+	SCIM  scimwebhook.Options
 }
 
-// New builds a manager running every reconciler and the SCIM server.
+// New builds a manager running what opts.Role asks for. The server is nil
+// when the role runs none.
 func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, *scimwebhook.Server, error) {
-	scheme, err := controllers.NewScheme()
+	runControllers, runServer, err := opts.Role.parts()
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	s, err := scheme.New()
 	if err != nil {
 		return nil, nil, err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Cache:                         controllers.CacheOptions(),
+		Scheme:                        s,
+		Cache:                         cacheOptions(),
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
-		LeaderElection:                opts.LeaderElection,
+		LeaderElection:                opts.LeaderElection && runControllers,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
@@ -54,15 +96,48 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("create manager: %w", err)
 	}
-	if err := controllers.SetupWithManager(ctx, mgr, controllers.Options{SCIMBaseURL: opts.SCIM.BaseURL}); err != nil {
+	// The server and the reconcilers look identities up by the same
+	// indexes; registering them here, not in either, keeps each runnable
+	// on its own.
+	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, nil, err
 	}
-	srv, err := scimwebhook.AddToManager(mgr, opts.SCIM)
-	if err != nil {
-		return nil, nil, err
+	if runControllers {
+		if err := controllers.SetupWithManager(mgr, controllers.Options{SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock}); err != nil {
+			return nil, nil, err
+		}
+	}
+	var srv *scimwebhook.Server
+	if runServer {
+		opts.SCIM.Clock = opts.Clock
+		if srv, err = scimwebhook.AddToManager(mgr, opts.SCIM); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, nil, fmt.Errorf("add health check: %w", err)
 	}
 	return mgr, srv, nil
+}
+
+func (r Role) parts() (controllers, server bool, err error) {
+	switch r {
+	case RoleAll, "":
+		return true, true, nil
+	case RoleControllers:
+		return true, false, nil
+	case RoleServer:
+		return false, true, nil
+	}
+	return false, false, fmt.Errorf("unknown role %q: use one of %v", r, Roles)
+}
+
+// cacheOptions keeps only token Secrets in the manager's cache, never
+// every Secret in the cluster.
+func cacheOptions() cache.Options {
+	return cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})},
+		},
+	}
 }

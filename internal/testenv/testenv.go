@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/scim-operator/scim-operator/controllers"
+	"github.com/scim-operator/scim-operator/internal/scheme"
 )
 
 // Env is a running control plane and a client for it.
@@ -33,11 +33,11 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start envtest (run through 'make test' so KUBEBUILDER_ASSETS is set): %w", err)
 	}
-	scheme, err := controllers.NewScheme()
+	s, err := scheme.New()
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {
 		return nil, fmt.Errorf("create client: %w", err)
 	}

@@ -26,24 +26,15 @@ const (
 // MaxOperations bounds the operations of one request.
 const MaxOperations = 1000
 
-// SCIM error types of PATCH failures (RFC 7644 section 3.12).
-const (
-	ScimTypeInvalidSyntax = schema.ScimTypeInvalidSyntax
-	ScimTypeInvalidValue  = schema.ScimTypeInvalidValue
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeMutability    = "mutability"
-)
-
 // Error is a PATCH request that cannot be applied.
 type Error struct {
-	ScimType string
+	ScimType schema.ScimType
 	Detail   string
 }
 
 func (e *Error) Error() string { return e.Detail }
 
-func errorf(scimType, format string, args ...any) *Error {
+func errorf(scimType schema.ScimType, format string, args ...any) *Error {
 	return &Error{ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
@@ -65,7 +56,7 @@ type Operation struct {
 func Parse(body []byte) ([]Operation, error) {
 	var msg map[string]json.RawMessage
 	if err := json.Unmarshal(body, &msg); err != nil {
-		return nil, errorf(ScimTypeInvalidSyntax, "the body is not a JSON object: %v", err)
+		return nil, errorf(schema.ScimTypeInvalidSyntax, "the body is not a JSON object: %v", err)
 	}
 	var rawSchemas, rawOps json.RawMessage
 	for k, v := range msg {
@@ -79,15 +70,15 @@ func Parse(body []byte) ([]Operation, error) {
 	if rawSchemas != nil {
 		var schemas []string
 		if err := json.Unmarshal(rawSchemas, &schemas); err != nil || !containsFold(schemas, schema.PatchOpURN) {
-			return nil, errorf(ScimTypeInvalidSyntax, "schemas must be [%q]", schema.PatchOpURN)
+			return nil, errorf(schema.ScimTypeInvalidSyntax, "schemas must be [%q]", schema.PatchOpURN)
 		}
 	}
 	var raw []map[string]json.RawMessage
 	if err := json.Unmarshal(rawOps, &raw); err != nil || len(raw) == 0 {
-		return nil, errorf(ScimTypeInvalidSyntax, "Operations must be a non-empty list of {op, path, value} objects")
+		return nil, errorf(schema.ScimTypeInvalidSyntax, "Operations must be a non-empty list of {op, path, value} objects")
 	}
 	if len(raw) > MaxOperations {
-		return nil, errorf(ScimTypeInvalidSyntax, "%d operations exceed the maximum of %d per request", len(raw), MaxOperations)
+		return nil, errorf(schema.ScimTypeInvalidSyntax, "%d operations exceed the maximum of %d per request", len(raw), MaxOperations)
 	}
 	ops := make([]Operation, 0, len(raw))
 	for i, r := range raw {
@@ -116,30 +107,30 @@ func parseOperation(i int, r map[string]json.RawMessage) (Operation, error) {
 			d := json.NewDecoder(bytes.NewReader(v))
 			err = d.Decode(&op.Value)
 		default:
-			return Operation{}, errorf(ScimTypeInvalidSyntax, "operation %d: unknown member %q; an operation has op, path and value", i+1, k)
+			return Operation{}, errorf(schema.ScimTypeInvalidSyntax, "operation %d: unknown member %q; an operation has op, path and value", i+1, k)
 		}
 		if err != nil {
-			return Operation{}, errorf(ScimTypeInvalidSyntax, "operation %d: invalid %q: %v", i+1, k, err)
+			return Operation{}, errorf(schema.ScimTypeInvalidSyntax, "operation %d: invalid %q: %v", i+1, k, err)
 		}
 	}
 	op.Op = strings.ToLower(name)
 	switch op.Op {
 	case OpAdd, OpReplace:
 		if !hasValue {
-			return Operation{}, errorf(ScimTypeInvalidSyntax, "operation %d (%s) needs a value", i+1, op.Op)
+			return Operation{}, errorf(schema.ScimTypeInvalidSyntax, "operation %d (%s) needs a value", i+1, op.Op)
 		}
 	case OpRemove:
 	default:
-		return Operation{}, errorf(ScimTypeInvalidSyntax, "operation %d: op must be add, remove or replace, not %q", i+1, name)
+		return Operation{}, errorf(schema.ScimTypeInvalidSyntax, "operation %d: op must be add, remove or replace, not %q", i+1, name)
 	}
 	if path != "" {
 		p, err := filter.ParsePath(path)
 		if err != nil {
-			return Operation{}, errorf(ScimTypeInvalidPath, "operation %d: invalid path: %v", i+1, err)
+			return Operation{}, errorf(schema.ScimTypeInvalidPath, "operation %d: invalid path: %v", i+1, err)
 		}
 		op.Path = &p
 	} else if op.Op == OpRemove {
-		return Operation{}, errorf(ScimTypeNoTarget, "operation %d: remove needs a path", i+1)
+		return Operation{}, errorf(schema.ScimTypeNoTarget, "operation %d: remove needs a path", i+1)
 	}
 	return op, nil
 }
@@ -158,7 +149,7 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 		}
 		obj, ok := op.Value.(map[string]any)
 		if !ok {
-			return nil, errorf(ScimTypeInvalidValue, "operation %d: a %s without a path needs an object value", op.Index+1, op.Op)
+			return nil, errorf(schema.ScimTypeInvalidValue, "operation %d: a %s without a path needs an object value", op.Index+1, op.Op)
 		}
 		for _, key := range slices.Sorted(maps.Keys(obj)) {
 			v := obj[key]
@@ -168,7 +159,7 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 			if ext, ok := res.Extension(key); ok {
 				m, ok := v.(map[string]any)
 				if !ok {
-					return nil, errorf(ScimTypeInvalidValue, "operation %d: %q must be an object", op.Index+1, key)
+					return nil, errorf(schema.ScimTypeInvalidValue, "operation %d: %q must be an object", op.Index+1, key)
 				}
 				for _, k := range slices.Sorted(maps.Keys(m)) {
 					p := filter.Path{URN: ext.ID, Attr: k}
@@ -178,7 +169,7 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 			}
 			p, err := filter.ParsePath(key)
 			if err != nil {
-				return nil, errorf(ScimTypeInvalidPath, "operation %d: invalid attribute %q: %v", op.Index+1, key, err)
+				return nil, errorf(schema.ScimTypeInvalidPath, "operation %d: invalid attribute %q: %v", op.Index+1, key, err)
 			}
 			out = append(out, Operation{Op: op.Op, Path: &p, Value: v, Index: op.Index, implicit: true})
 		}
@@ -201,7 +192,7 @@ func Apply(doc map[string]any, ops []Operation, res *schema.Resource) error {
 			if errors.As(err, &ve) {
 				return errorf(ve.ScimType, "operation %d: %s", op.Index+1, ve.Detail)
 			}
-			return errorf(ScimTypeInvalidValue, "operation %d: %v", op.Index+1, err)
+			return errorf(schema.ScimTypeInvalidValue, "operation %d: %v", op.Index+1, err)
 		}
 	}
 	return nil
@@ -211,7 +202,7 @@ func apply(doc map[string]any, op Operation, res *schema.Resource) error {
 	p := *op.Path
 	r, err := filter.Resolve(p, res)
 	if err != nil {
-		return errorf(ScimTypeInvalidPath, "operation %d: %v", op.Index+1, err)
+		return errorf(schema.ScimTypeInvalidPath, "operation %d: %v", op.Index+1, err)
 	}
 	if r.Attr.IsReadOnly() || (r.Sub != nil && r.Sub.IsReadOnly()) {
 		if op.implicit {
@@ -219,7 +210,7 @@ func apply(doc map[string]any, op Operation, res *schema.Resource) error {
 			// group's id) are ignored, as in a POST or PUT body.
 			return nil
 		}
-		return errorf(ScimTypeMutability, "operation %d: %q is read-only", op.Index+1, p.String())
+		return errorf(schema.ScimTypeMutability, "operation %d: %q is read-only", op.Index+1, p.String())
 	}
 	container := doc
 	if r.Container != "" {
@@ -377,7 +368,7 @@ func applyFiltered(container map[string]any, op Operation, p filter.Path, r filt
 	}
 	eqs, ok := filter.Equalities(p.Filter)
 	if !ok {
-		return errorf(ScimTypeNoTarget, "operation %d: no element of %q matches %s, and the filter does not say how to create one", op.Index+1, r.Attr.Name, p.Filter)
+		return errorf(schema.ScimTypeNoTarget, "operation %d: no element of %q matches %s, and the filter does not say how to create one", op.Index+1, r.Attr.Name, p.Filter)
 	}
 	el := map[string]any{}
 	for k, v := range eqs {
@@ -423,7 +414,7 @@ func updateElements(container map[string]any, op Operation, r filter.Resolved, e
 		default:
 			obj, ok := op.Value.(map[string]any)
 			if !ok {
-				return errorf(ScimTypeInvalidValue, "operation %d: %q elements are objects; the value must be one", op.Index+1, r.Attr.Name)
+				return errorf(schema.ScimTypeInvalidValue, "operation %d: %q elements are objects; the value must be one", op.Index+1, r.Attr.Name)
 			}
 			nv, err := r.Attr.NormalizeValue(mergeInto(copyMap(m), obj))
 			if err != nil {

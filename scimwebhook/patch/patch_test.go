@@ -29,7 +29,7 @@ func TestApply(t *testing.T) {
 		name string
 		ops  string
 		want string // the resulting document; "" when the PATCH must fail
-		err  string // the SCIM error type when it fails
+		err  schema.ScimType // the SCIM error type when it fails
 	}{
 		{
 			name: "replace a simple attribute",
@@ -142,14 +142,14 @@ func TestApply(t *testing.T) {
 			ops:  `[{"op":"replace","path":"title","value":"a"},{"op":"replace","path":"title","value":"b"}]`,
 			want: `{"title":"b"}`,
 		},
-		{name: "unknown attribute", ops: `[{"op":"replace","path":"nosuch","value":"x"}]`, err: ScimTypeInvalidPath},
-		{name: "read-only attribute by path", ops: `[{"op":"replace","path":"id","value":"x"}]`, err: ScimTypeMutability},
-		{name: "wrong type", ops: `[{"op":"replace","path":"active","value":"maybe"}]`, err: ScimTypeInvalidValue},
-		{name: "number where a string belongs", ops: `[{"op":"add","path":"title","value":5}]`, err: ScimTypeInvalidValue},
-		{name: "unknown sub-attribute in a value", ops: `[{"op":"add","path":"name","value":{"nosuch":"x"}}]`, err: ScimTypeInvalidSyntax},
-		{name: "unknown key in a path-less value", ops: `[{"op":"replace","value":{"nosuch":"x"}}]`, err: ScimTypeInvalidPath},
-		{name: "filter that cannot create", ops: `[{"op":"replace","path":"emails[type ne \"work\"].value","value":"x"}]`, err: ScimTypeNoTarget},
-		{name: "path-less with a non-object", ops: `[{"op":"replace","value":"x"}]`, err: ScimTypeInvalidValue},
+		{name: "unknown attribute", ops: `[{"op":"replace","path":"nosuch","value":"x"}]`, err: schema.ScimTypeInvalidPath},
+		{name: "read-only attribute by path", ops: `[{"op":"replace","path":"id","value":"x"}]`, err: schema.ScimTypeMutability},
+		{name: "wrong type", ops: `[{"op":"replace","path":"active","value":"maybe"}]`, err: schema.ScimTypeInvalidValue},
+		{name: "number where a string belongs", ops: `[{"op":"add","path":"title","value":5}]`, err: schema.ScimTypeInvalidValue},
+		{name: "unknown sub-attribute in a value", ops: `[{"op":"add","path":"name","value":{"nosuch":"x"}}]`, err: schema.ScimTypeInvalidSyntax},
+		{name: "unknown key in a path-less value", ops: `[{"op":"replace","value":{"nosuch":"x"}}]`, err: schema.ScimTypeInvalidPath},
+		{name: "filter that cannot create", ops: `[{"op":"replace","path":"emails[type ne \"work\"].value","value":"x"}]`, err: schema.ScimTypeNoTarget},
+		{name: "path-less with a non-object", ops: `[{"op":"replace","value":"x"}]`, err: schema.ScimTypeInvalidValue},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := decode(t, user)
@@ -190,18 +190,18 @@ func TestApply(t *testing.T) {
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		body string
-		err  string
+		err  schema.ScimType
 	}{
 		{body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"x"}]}`},
 		{body: `{"Operations":[{"Op":"Remove","Path":"title"}]}`},
-		{body: `not json`, err: ScimTypeInvalidSyntax},
-		{body: `{"schemas":["urn:wrong"],"Operations":[{"op":"add","path":"a","value":1}]}`, err: ScimTypeInvalidSyntax},
-		{body: `{"Operations":[]}`, err: ScimTypeInvalidSyntax},
-		{body: `{"Operations":[{"op":"move","path":"a"}]}`, err: ScimTypeInvalidSyntax},
-		{body: `{"Operations":[{"op":"add","path":"a"}]}`, err: ScimTypeInvalidSyntax},
-		{body: `{"Operations":[{"op":"remove"}]}`, err: ScimTypeNoTarget},
-		{body: `{"Operations":[{"op":"remove","path":"a[b eq"}]}`, err: ScimTypeInvalidPath},
-		{body: `{"Operations":[{"op":"add","path":"a","value":1,"extra":2}]}`, err: ScimTypeInvalidSyntax},
+		{body: `not json`, err: schema.ScimTypeInvalidSyntax},
+		{body: `{"schemas":["urn:wrong"],"Operations":[{"op":"add","path":"a","value":1}]}`, err: schema.ScimTypeInvalidSyntax},
+		{body: `{"Operations":[]}`, err: schema.ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"move","path":"a"}]}`, err: schema.ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"add","path":"a"}]}`, err: schema.ScimTypeInvalidSyntax},
+		{body: `{"Operations":[{"op":"remove"}]}`, err: schema.ScimTypeNoTarget},
+		{body: `{"Operations":[{"op":"remove","path":"a[b eq"}]}`, err: schema.ScimTypeInvalidPath},
+		{body: `{"Operations":[{"op":"add","path":"a","value":1,"extra":2}]}`, err: schema.ScimTypeInvalidSyntax},
 	} {
 		_, err := Parse([]byte(tc.body))
 		if tc.err == "" {

@@ -10,17 +10,11 @@ import (
 // ValueError is input that does not fit the schema. ScimType is the SCIM
 // error type it deserves (RFC 7644 section 3.12).
 type ValueError struct {
-	ScimType string
+	ScimType ScimType
 	Detail   string
 }
 
 func (e *ValueError) Error() string { return e.Detail }
-
-// SCIM error types of input problems.
-const (
-	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidValue  = "invalidValue"
-)
 
 func invalidValue(format string, args ...any) *ValueError {
 	return &ValueError{ScimType: ScimTypeInvalidValue, Detail: fmt.Sprintf(format, args...)}

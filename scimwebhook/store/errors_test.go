@@ -1,9 +1,8 @@
-package scimwebhook
+package store
 
 import (
 	"context"
 	"errors"
-	"net/http"
 	"syscall"
 	"testing"
 
@@ -17,18 +16,18 @@ func TestFromAPI(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		err        error
-		status     int
+		reason     Reason
 		retryAfter bool
 	}{
 		{"nil", nil, 0, false},
-		{"connection refused", &netError{syscall.ECONNREFUSED}, http.StatusServiceUnavailable, true},
-		{"deadline", context.DeadlineExceeded, http.StatusServiceUnavailable, true},
-		{"throttled", apierrors.NewTooManyRequests("slow down", 1), http.StatusServiceUnavailable, true},
-		{"unavailable", apierrors.NewServiceUnavailable("etcd"), http.StatusServiceUnavailable, true},
-		{"timeout", apierrors.NewTimeoutError("slow", 1), http.StatusServiceUnavailable, true},
+		{"connection refused", &netError{syscall.ECONNREFUSED}, Unavailable, true},
+		{"deadline", context.DeadlineExceeded, Unavailable, true},
+		{"throttled", apierrors.NewTooManyRequests("slow down", 1), Unavailable, true},
+		{"unavailable", apierrors.NewServiceUnavailable("etcd"), Unavailable, true},
+		{"timeout", apierrors.NewTimeoutError("slow", 1), Unavailable, true},
 		{"invalid", apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "ScimUser"}, "u",
-			field.ErrorList{field.Invalid(field.NewPath("spec", "userName"), "", "must not be empty")}), http.StatusBadRequest, false},
-		{"forbidden is the operator's fault", apierrors.NewForbidden(gr, "u", errors.New("rbac")), http.StatusInternalServerError, false},
+			field.ErrorList{field.Invalid(field.NewPath("spec", "userName"), "", "must not be empty")}), Invalid, false},
+		{"forbidden is the operator's fault", apierrors.NewForbidden(gr, "u", errors.New("rbac")), 0, false},
 	} {
 		got := fromAPI(tc.err, "test")
 		if tc.err == nil {
@@ -38,12 +37,9 @@ func TestFromAPI(t *testing.T) {
 			continue
 		}
 		var se *Error
-		status := http.StatusInternalServerError
-		if errors.As(got, &se) {
-			status = se.Status
-		}
-		if status != tc.status || (se != nil && se.RetryAfter > 0) != tc.retryAfter {
-			t.Errorf("%s: fromAPI = %v (status %d), want status %d, Retry-After %v", tc.name, got, status, tc.status, tc.retryAfter)
+		errors.As(got, &se)
+		if ReasonOf(got) != tc.reason || (se != nil && se.RetryAfter > 0) != tc.retryAfter {
+			t.Errorf("%s: fromAPI = %v (reason %d), want reason %d, Retry-After %v", tc.name, got, ReasonOf(got), tc.reason, tc.retryAfter)
 		}
 	}
 	invalid := fromAPI(apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "ScimUser"}, "u",

@@ -1,4 +1,4 @@
-package scimwebhook
+package store
 
 import (
 	"context"
@@ -22,9 +22,9 @@ type tenantLister struct {
 }
 
 // newTenantLister indexes obj's informer by tenant. It returns nil when
-// the cache's informers do not expose their store, and the server then
+// the cache's informers do not expose their store, and the store then
 // lists through the cache as usual.
-func newTenantLister(ctx context.Context, c cache.Cache, obj client.Object, tenantOf func(client.Object) string) (*tenantLister, error) {
+func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O, tenantOf func(O) string) (*tenantLister, error) {
 	inf, err := c.GetInformer(ctx, obj)
 	if err != nil {
 		return nil, fmt.Errorf("get informer for %T: %w", obj, err)
@@ -35,7 +35,7 @@ func newTenantLister(ctx context.Context, c cache.Cache, obj client.Object, tena
 	}
 	if withStore.GetIndexer().GetIndexers()[byTenantIndex] == nil {
 		err = inf.AddIndexers(toolscache.Indexers{byTenantIndex: func(o any) ([]string, error) {
-			if obj, ok := o.(client.Object); ok {
+			if obj, ok := o.(O); ok {
 				return []string{tenantKey(obj.GetNamespace(), tenantOf(obj))}, nil
 			}
 			return nil, nil

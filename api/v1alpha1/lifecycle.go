@@ -1,0 +1,117 @@
+package v1alpha1
+
+import (
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The rules of an identity's lifecycle that the SCIM server and the
+// reconcilers both apply. Each lives here once, so the two sides cannot
+// drift apart.
+
+// Fold is the form in which case-insensitive values (userName, emails, a
+// group's displayName) are compared, indexed and claimed.
+func Fold(s string) string { return strings.ToLower(s) }
+
+// UniqueValue is a value that must be unique within a tenant: while an
+// identity holds it, a ScimClaim records that.
+// +kubebuilder:object:generate=false
+type UniqueValue struct {
+	Kind  ClaimKind
+	Value string
+}
+
+// UniqueValues is a set of unique values: no empty values, and no two that
+// differ only in case.
+// +kubebuilder:object:generate=false
+type UniqueValues []UniqueValue
+
+// With is the set with value of kind added; empty values are not unique
+// values, and case variants of one already present add nothing.
+func (vs UniqueValues) With(kind ClaimKind, value string) UniqueValues {
+	if value == "" || vs.Has(UniqueValue{Kind: kind, Value: value}) {
+		return vs
+	}
+	return append(vs, UniqueValue{Kind: kind, Value: value})
+}
+
+// Has reports whether the set holds v, compared as Fold compares.
+func (vs UniqueValues) Has(v UniqueValue) bool {
+	for _, x := range vs {
+		if x.Kind == v.Kind && Fold(x.Value) == Fold(v.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+// Minus is the values of vs that other does not hold.
+func (vs UniqueValues) Minus(other UniqueValues) UniqueValues {
+	var out UniqueValues
+	for _, v := range vs {
+		if !other.Has(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// UniqueValues is what a user holds within its tenant: its userName and
+// every email address.
+func (s *ScimUserSpec) UniqueValues() UniqueValues {
+	vs := UniqueValues{}.With(ClaimUserName, s.UserName)
+	for _, e := range s.Emails {
+		vs = vs.With(ClaimEmail, e.Value)
+	}
+	return vs
+}
+
+// UniqueValues is what a group holds within its tenant: its displayName.
+func (s *ScimGroupSpec) UniqueValues() UniqueValues {
+	return UniqueValues{}.With(ClaimGroupDisplayName, s.DisplayName)
+}
+
+// DeletedOverSCIM reports whether the identity provider deleted the user:
+// it is gone for SCIM, and its data is retained until the purge.
+func (u *ScimUser) DeletedOverSCIM() bool { return u.Annotations[AnnotationDeletedAt] != "" }
+
+// SCIMDeletedAt is when the identity provider deleted the user, nil if it
+// did not. An unreadable time is taken as the user's creation, so the
+// purge is never sooner than a whole retention after it.
+func (u *ScimUser) SCIMDeletedAt() *metav1.Time {
+	v := u.Annotations[AnnotationDeletedAt]
+	if v == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		at = u.CreationTimestamp.Time
+	}
+	t := metav1.NewTime(at)
+	return &t
+}
+
+// MarkDeletedOverSCIM records that the identity provider deleted the user
+// at now.
+func (u *ScimUser) MarkDeletedOverSCIM(now time.Time) {
+	if u.Annotations == nil {
+		u.Annotations = map[string]string{}
+	}
+	u.Annotations[AnnotationDeletedAt] = now.UTC().Format(time.RFC3339)
+}
+
+// Restore undoes MarkDeletedOverSCIM.
+func (u *ScimUser) Restore() { delete(u.Annotations, AnnotationDeletedAt) }
+
+// HiddenFromSCIM reports whether SCIM does not see the user although it
+// exists: deleted over SCIM (retained until the purge), or created by hand
+// and so out of SCIM's control until SCIM adopts it.
+func (u *ScimUser) HiddenFromSCIM() bool {
+	return u.DeletedOverSCIM() || u.Spec.ManagedBy != ManagedBySCIM
+}
+
+// IsLive reports whether the user is neither being deleted nor deleted
+// over SCIM: whether it can be someone's manager.
+func (u *ScimUser) IsLive() bool { return u.DeletionTimestamp.IsZero() && !u.DeletedOverSCIM() }

@@ -1,0 +1,84 @@
+// Package suite sets up the envtest Ginkgo suites: one control plane per
+// suite, a fake clock the specs move, and operators started the way the
+// deployment starts them.
+package suite
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/internal/testenv"
+	"github.com/scim-operator/scim-operator/scimwebhook"
+)
+
+// Suite is a running control plane and the clock of the operators the
+// suite starts.
+type Suite struct {
+	*testenv.Env
+	// Ctx lasts as long as the suite.
+	Ctx context.Context
+	// Clock is every operator's time. It stands still unless a spec moves
+	// it, so times the operators stamp are known exactly, and nothing
+	// falls due while a spec runs unless the spec says so.
+	Clock *clocktesting.FakeClock
+}
+
+// Start starts the control plane; call it from BeforeSuite. It stops with
+// the suite.
+func Start() *Suite {
+	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	// Two cores run the control plane, the operators and the specs.
+	SetDefaultEventuallyTimeout(10 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	env, err := testenv.Start()
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		cancel()
+		Expect(env.Stop()).To(Succeed())
+	})
+	return &Suite{Env: env, Ctx: ctx, Clock: clocktesting.NewFakeClock(time.Now())}
+}
+
+// Operator is one running operator.
+type Operator struct {
+	Manager manager.Manager
+	// Server is the operator's SCIM server, serving once Start returns;
+	// nil when its role runs none.
+	Server *scimwebhook.Server
+	// Stop stops the operator, as a restart or a lost leadership would,
+	// and waits until it has.
+	Stop func()
+}
+
+// StartOperator runs an operator with opts against the control plane, on
+// the suite's clock, with metrics and probes off and the SCIM server on
+// a free loopback port.
+func (s *Suite) StartOperator(opts operator.Options) *Operator {
+	opts.MetricsAddr, opts.ProbeAddr, opts.Clock = "0", "0", s.Clock
+	// Several operators in one process register the same controllers.
+	opts.Controller = config.Controller{SkipNameValidation: ptr.To(true)}
+	opts.SCIM.Addr = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(s.Ctx)
+	mgr, srv, err := operator.New(ctx, s.Config, opts)
+	Expect(err).NotTo(HaveOccurred())
+	done := make(chan struct{})
+	go func() {
+		defer GinkgoRecover()
+		defer close(done)
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+	if srv != nil {
+		Eventually(srv.Addr).WithTimeout(30 * time.Second).ShouldNot(BeEmpty())
+	}
+	return &Operator{Manager: mgr, Server: srv, Stop: func() { cancel(); <-done }}
+}

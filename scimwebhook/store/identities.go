@@ -1,0 +1,306 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
+)
+
+// kind is what the store needs to know about one identity kind.
+type kind[O client.Object] struct {
+	noun         string
+	newObj       func() O
+	newList      func() client.ObjectList
+	items        func(client.ObjectList) []O
+	tenant       func(O) string
+	uniqueValues func(O) v1alpha1.UniqueValues
+	// byTenant is the field index of the kind by tenant.
+	byTenant string
+	// hidden identities exist in the cluster but not for SCIM.
+	hidden func(O) bool
+}
+
+var (
+	users = kind[*v1alpha1.ScimUser]{
+		noun:    "user",
+		newObj:  func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} },
+		newList: func() client.ObjectList { return &v1alpha1.ScimUserList{} },
+		items: func(l client.ObjectList) []*v1alpha1.ScimUser {
+			return pointers(l.(*v1alpha1.ScimUserList).Items)
+		},
+		tenant:       func(u *v1alpha1.ScimUser) string { return u.Spec.TenantRef.Name },
+		uniqueValues: func(u *v1alpha1.ScimUser) v1alpha1.UniqueValues { return u.Spec.UniqueValues() },
+		byTenant:     index.UserTenant,
+		hidden:       (*v1alpha1.ScimUser).HiddenFromSCIM,
+	}
+	groups = kind[*v1alpha1.ScimGroup]{
+		noun:    "group",
+		newObj:  func() *v1alpha1.ScimGroup { return &v1alpha1.ScimGroup{} },
+		newList: func() client.ObjectList { return &v1alpha1.ScimGroupList{} },
+		items: func(l client.ObjectList) []*v1alpha1.ScimGroup {
+			return pointers(l.(*v1alpha1.ScimGroupList).Items)
+		},
+		tenant:       func(g *v1alpha1.ScimGroup) string { return g.Spec.TenantRef.Name },
+		uniqueValues: func(g *v1alpha1.ScimGroup) v1alpha1.UniqueValues { return g.Spec.UniqueValues() },
+		byTenant:     index.GroupTenant,
+		hidden:       func(*v1alpha1.ScimGroup) bool { return false },
+	}
+)
+
+func pointers[T any](items []T) []*T {
+	out := make([]*T, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
+// Identities reads and writes the identities of one kind.
+type Identities[O client.Object] struct {
+	s *Store
+	k kind[O]
+	// lister lists a tenant's identities without copying them; nil when
+	// the cache cannot, and lists go through the cache.
+	lister *tenantLister
+}
+
+// Lookup says which identities a read may return, and from where.
+type Lookup struct {
+	// Hidden includes identities SCIM does not see: users deleted over
+	// SCIM or created by hand.
+	Hidden bool
+	// Live reads from the API server instead of the cache.
+	Live bool
+}
+
+// Get returns the tenant's identity id. The cache answers first; on a miss
+// the API server does, so an identity another replica just created is
+// never a false NotFound.
+func (ids Identities[O]) Get(ctx context.Context, tenant *v1alpha1.ScimTenant, id string, l Lookup) (O, error) {
+	var zero O
+	key := types.NamespacedName{Namespace: tenant.Namespace, Name: id}
+	obj := ids.k.newObj()
+	var err error
+	if l.Live {
+		err = ids.s.apiReader.Get(ctx, key, obj)
+	} else if err = ids.s.client.Get(ctx, key, obj); apierrors.IsNotFound(err) {
+		err = ids.s.apiReader.Get(ctx, key, obj)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return zero, notFound(ids.k.noun, id)
+	case err != nil:
+		return zero, fromAPI(err, "get "+ids.k.noun)
+	case ids.k.tenant(obj) != tenant.Name || !obj.GetDeletionTimestamp().IsZero() || (!l.Hidden && ids.k.hidden(obj)):
+		return zero, notFound(ids.k.noun, id)
+	}
+	return obj, nil
+}
+
+// Cached returns the cached identity namespace/id for reading only,
+// without a copy; ok is false when the cache has none. For looking at
+// many identities at once, such as a large group's members.
+func (ids Identities[O]) Cached(ctx context.Context, namespace, id string) (obj O, ok bool) {
+	obj = ids.k.newObj()
+	err := ids.s.client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: id}, obj, client.UnsafeDisableDeepCopy)
+	return obj, err == nil
+}
+
+// exists says whether an identity exists, asking the API server itself: a
+// claim must never be taken from a holder this replica's cache has not
+// seen yet.
+func (ids Identities[O]) exists(ctx context.Context, key types.NamespacedName) (bool, error) {
+	err := ids.s.apiReader.Get(ctx, key, ids.k.newObj())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, fromAPI(err, "get "+ids.k.noun)
+}
+
+// Create writes a new identity after claiming its unique values.
+func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant, obj O) error {
+	ids.s.touch(obj)
+	claims, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.exists)
+	if err != nil {
+		return err
+	}
+	if err := ids.s.client.Create(ctx, obj); err != nil {
+		ids.s.release(tenant, obj.GetName(), claims)
+		return fromAPI(err, "create "+ids.k.noun)
+	}
+	ids.s.awaitCache(ctx, obj, false)
+	return nil
+}
+
+// Update says how to change an identity.
+type Update[O client.Object] struct {
+	// Lookup says which identities may be changed: with Hidden, also
+	// those SCIM does not see (to restore or adopt them). Live is ignored:
+	// retries always read from the API server.
+	Lookup Lookup
+	// IfMatch, when set, is the version the caller last saw; the update
+	// fails with PreconditionFailed when the identity has another.
+	IfMatch string
+	// Version is the identity's current version, to compare with IfMatch.
+	Version func(O) (string, error)
+	// Change edits next, a copy of cur.
+	Change func(cur, next O) error
+}
+
+// Updated is the outcome of an update.
+type Updated[O client.Object] struct {
+	Before, After O
+	// Changed is false when the change left the identity as it was, and
+	// nothing was written.
+	Changed bool
+}
+
+// Update changes an identity with optimistic concurrency: u.Change runs on
+// a copy of the current object, and runs again on a fresh read when
+// another writer got in between. The claims of new unique values are
+// taken before the write and those of old ones released after it.
+func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant, id string, u Update[O]) (Updated[O], error) {
+	for attempt := 1; ; attempt++ {
+		cur, err := ids.Get(ctx, tenant, id, Lookup{Hidden: u.Lookup.Hidden, Live: attempt > 1})
+		if err != nil {
+			return Updated[O]{}, err
+		}
+		if err := checkIfMatch(cur, u); err != nil {
+			return Updated[O]{}, err
+		}
+		next := cur.DeepCopyObject().(O)
+		if err := u.Change(cur, next); err != nil {
+			return Updated[O]{}, err
+		}
+		if equality.Semantic.DeepEqual(cur, next) {
+			return Updated[O]{Before: cur, After: cur}, nil
+		}
+		oldValues, newValues := ids.k.uniqueValues(cur), ids.k.uniqueValues(next)
+		wanted := newValues.Minus(oldValues)
+		if u.Lookup.Hidden {
+			// A user created by hand holds no claims yet.
+			wanted = newValues
+		}
+		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.exists)
+		if err != nil {
+			return Updated[O]{}, err
+		}
+		ids.s.touch(next)
+		err = ids.s.client.Update(ctx, next)
+		if err != nil {
+			ids.s.release(tenant, id, added)
+		}
+		switch {
+		case apierrors.IsConflict(err) && attempt < maxUpdateAttempts:
+			continue
+		case apierrors.IsConflict(err):
+			return Updated[O]{}, &Error{Reason: Unavailable, RetryAfter: time.Second,
+				Detail: "the " + ids.k.noun + " is being changed by many requests at once; nothing was changed, retry"}
+		case apierrors.IsNotFound(err):
+			return Updated[O]{}, notFound(ids.k.noun, id)
+		case err != nil:
+			return Updated[O]{}, fromAPI(err, "update "+ids.k.noun)
+		}
+		ids.s.release(tenant, id, oldValues.Minus(newValues))
+		ids.s.awaitCache(ctx, next, false)
+		return Updated[O]{Before: cur, After: next, Changed: true}, nil
+	}
+}
+
+func checkIfMatch[O client.Object](cur O, u Update[O]) error {
+	if u.IfMatch == "" || u.Version == nil {
+		return nil
+	}
+	v, err := u.Version(cur)
+	if err != nil {
+		return err
+	}
+	return CheckVersion(u.IfMatch, v)
+}
+
+// CheckVersion fails with PreconditionFailed unless ifMatch, an If-Match
+// header's value, is empty or names version.
+func CheckVersion(ifMatch, version string) error {
+	if ifMatch == "" || VersionMatches(ifMatch, version) {
+		return nil
+	}
+	return &Error{Reason: PreconditionFailed,
+		Detail: fmt.Sprintf("the resource's version is %s, not %s: it changed since it was read; read it again and retry", version, ifMatch)}
+}
+
+// Delete deletes an identity, then releases its claims.
+func (ids Identities[O]) Delete(ctx context.Context, tenant *v1alpha1.ScimTenant, obj O) error {
+	uid := obj.GetUID()
+	err := ids.s.client.Delete(ctx, obj, client.Preconditions{UID: &uid})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return notFound(ids.k.noun, obj.GetName())
+	}
+	if err != nil {
+		return fromAPI(err, "delete "+ids.k.noun)
+	}
+	ids.s.release(tenant, obj.GetName(), ids.k.uniqueValues(obj))
+	ids.s.awaitCache(ctx, obj, true)
+	return nil
+}
+
+// List lists all of the tenant's identities SCIM sees, as cached: callers
+// must not modify them.
+func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) ([]O, error) {
+	if ids.lister == nil {
+		return ids.ByIndex(ctx, tenant, ids.k.byTenant, tenant.Name, Lookup{})
+	}
+	objs, err := ids.lister.list(tenant.Namespace, tenant.Name)
+	if err != nil {
+		return nil, fromAPI(err, "list "+ids.k.noun+"s")
+	}
+	out := make([]O, 0, len(objs))
+	for _, o := range objs {
+		if obj, ok := o.(O); ok && obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+// ByIndex lists the tenant's identities whose field index name has key,
+// as cached: callers must not modify them. Keys of identity indexes are
+// index.Key(tenant, value).
+func (ids Identities[O]) ByIndex(ctx context.Context, tenant *v1alpha1.ScimTenant, name, key string, l Lookup) ([]O, error) {
+	list := ids.k.newList()
+	// The cache's objects are only read here, never changed, so copying
+	// each of up to 100,000 users would be waste.
+	if err := ids.s.client.List(ctx, list, client.InNamespace(tenant.Namespace), client.MatchingFields{name: key}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fromAPI(err, "list "+ids.k.noun+"s")
+	}
+	items := ids.k.items(list)
+	out := items[:0]
+	for _, obj := range items {
+		if ids.k.tenant(obj) == tenant.Name && obj.GetDeletionTimestamp().IsZero() && (l.Hidden || !ids.k.hidden(obj)) {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+// VersionMatches reports whether a list of versions, as an If-Match or
+// If-None-Match header holds it, names version. The comparison is weak
+// (RFC 9110 section 8.8.3.2): W/ prefixes are ignored, and "*" matches
+// any version.
+func VersionMatches(list, version string) bool {
+	for _, tag := range strings.Split(list, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(version, "W/") {
+			return true
+		}
+	}
+	return false
+}

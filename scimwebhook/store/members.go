@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
+)
+
+// A group's members live in up to v1alpha1.MemberSliceBuckets
+// ScimGroupMemberSlices; a member's slice is fixed by a hash of its id, so
+// that adding or removing one member rewrites one small object, and two
+// replicas adding the same member race on the same object, where optimistic
+// concurrency settles it.
+
+func bucketOf(member string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(member))
+	return int(h.Sum32() % v1alpha1.MemberSliceBuckets)
+}
+
+func sliceName(group string, bucket int) string { return fmt.Sprintf("%s-%02x", group, bucket) }
+
+// MemberSlices lists a group's slices as cached: callers must not modify
+// them.
+func (s *Store) MemberSlices(ctx context.Context, g *v1alpha1.ScimGroup) ([]v1alpha1.ScimGroupMemberSlice, error) {
+	list := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := s.client.List(ctx, list, client.InNamespace(g.Namespace), client.MatchingFields{index.SliceGroup: g.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fromAPI(err, "list member slices")
+	}
+	return list.Items, nil
+}
+
+// GroupsOf lists the tenant's groups user is a member of, sorted by id.
+func (s *Store) GroupsOf(ctx context.Context, tenant *v1alpha1.ScimTenant, user string) ([]*v1alpha1.ScimGroup, error) {
+	list := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := s.client.List(ctx, list, client.InNamespace(tenant.Namespace), client.MatchingFields{index.SliceMember: user}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fromAPI(err, "list the user's member slices")
+	}
+	var names []string
+	for _, sl := range list.Items {
+		if sl.Spec.TenantRef.Name == tenant.Name {
+			names = append(names, sl.Spec.GroupRef.Name)
+		}
+	}
+	slices.Sort(names)
+	var out []*v1alpha1.ScimGroup
+	for _, name := range slices.Compact(names) {
+		g := &v1alpha1.ScimGroup{}
+		if err := s.client.Get(ctx, types.NamespacedName{Namespace: tenant.Namespace, Name: name}, g); err == nil {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// MemberChange is what one request does to a group's members: with
+// replace, the added members are the complete new member list.
+type MemberChange struct {
+	replace bool
+	add     map[string]bool
+	remove  map[string]bool
+}
+
+// NewMemberChange is a change that changes nothing yet.
+func NewMemberChange() *MemberChange {
+	return &MemberChange{add: map[string]bool{}, remove: map[string]bool{}}
+}
+
+// Add adds members.
+func (c *MemberChange) Add(ids ...string) {
+	for _, id := range ids {
+		c.add[id] = true
+		delete(c.remove, id)
+	}
+}
+
+// Remove removes members.
+func (c *MemberChange) Remove(ids ...string) {
+	for _, id := range ids {
+		delete(c.add, id)
+		if !c.replace {
+			c.remove[id] = true
+		}
+	}
+}
+
+// ReplaceAll makes ids the whole member list.
+func (c *MemberChange) ReplaceAll(ids ...string) {
+	c.replace = true
+	c.add = map[string]bool{}
+	c.remove = map[string]bool{}
+	c.Add(ids...)
+}
+
+// Empty reports whether the change changes nothing.
+func (c *MemberChange) Empty() bool {
+	return !c.replace && len(c.add) == 0 && len(c.remove) == 0
+}
+
+// Added lists the members the change adds, sorted.
+func (c *MemberChange) Added() []string {
+	ids := make([]string, 0, len(c.add))
+	for id := range c.add {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// ApplyMembers writes a member change into the group's slices, touching
+// only the slices whose members change.
+func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) error {
+	if c.Empty() {
+		return nil
+	}
+	touched := map[int]bool{}
+	if c.replace {
+		for b := range v1alpha1.MemberSliceBuckets {
+			touched[b] = true
+		}
+	}
+	for _, ids := range []map[string]bool{c.add, c.remove} {
+		for id := range ids {
+			touched[bucketOf(id)] = true
+		}
+	}
+	buckets := make([]int, 0, len(touched))
+	for b := range touched {
+		buckets = append(buckets, b)
+	}
+	sort.Ints(buckets)
+	for _, b := range buckets {
+		err := s.updateSlice(ctx, g, b, func(set map[string]bool) {
+			if c.replace {
+				clear(set)
+			}
+			for id := range c.add {
+				if bucketOf(id) == b {
+					set[id] = true
+				}
+			}
+			for id := range c.remove {
+				delete(set, id)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateSlice changes the members of one slice with optimistic
+// concurrency, creating the slice when it gains its first member and
+// deleting it when it loses its last.
+func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) error {
+	key := types.NamespacedName{Namespace: g.Namespace, Name: sliceName(g.Name, bucket)}
+	for attempt := 1; ; attempt++ {
+		if attempt > maxUpdateAttempts*4 {
+			return &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
+				Detail: "the group's members are being changed by many requests at once; retry"}
+		}
+		sl := &v1alpha1.ScimGroupMemberSlice{}
+		var err error
+		if attempt == 1 {
+			err = s.client.Get(ctx, key, sl)
+		} else {
+			err = s.apiReader.Get(ctx, key, sl)
+		}
+		exists := err == nil
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fromAPI(err, "get member slice")
+		}
+		set := map[string]bool{}
+		for _, m := range sl.Spec.Members {
+			set[m.Value] = true
+		}
+		before := len(set)
+		change(set)
+		if len(set) > v1alpha1.MaxMembersPerSlice {
+			return &Error{Reason: Invalid, Detail: fmt.Sprintf("the group cannot hold more members: slice %s is full at %d", key.Name, v1alpha1.MaxMembersPerSlice)}
+		}
+		members := make([]v1alpha1.GroupMember, 0, len(set))
+		for id := range set {
+			members = append(members, v1alpha1.GroupMember{Value: id})
+		}
+		sort.Slice(members, func(i, j int) bool { return members[i].Value < members[j].Value })
+		if len(set) == before && sameMembers(sl.Spec.Members, members) {
+			return nil
+		}
+		deleted := exists && len(members) == 0
+		switch {
+		case !exists:
+			sl = s.newSlice(g, key.Name, members)
+			err = s.client.Create(ctx, sl)
+		case deleted:
+			err = s.client.Delete(ctx, sl, client.Preconditions{ResourceVersion: &sl.ResourceVersion})
+		default:
+			sl.Spec.Members = members
+			err = s.client.Update(ctx, sl)
+		}
+		switch {
+		case err == nil:
+			s.awaitCache(ctx, sl, deleted)
+			return nil
+		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
+			continue
+		default:
+			return fromAPI(err, "write member slice")
+		}
+	}
+}
+
+func sameMembers(a, b []v1alpha1.GroupMember) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := make(map[string]bool, len(a))
+	for _, m := range a {
+		seen[m.Value] = true
+	}
+	for _, m := range b {
+		if !seen[m.Value] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) newSlice(g *v1alpha1.ScimGroup, name string, members []v1alpha1.GroupMember) *v1alpha1.ScimGroupMemberSlice {
+	sl := &v1alpha1.ScimGroupMemberSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: g.Namespace,
+			Name:      name,
+			Labels:    map[string]string{v1alpha1.LabelGroup: g.Name},
+		},
+		Spec: v1alpha1.ScimGroupMemberSliceSpec{
+			GroupRef:  v1alpha1.GroupReference{Name: g.Name},
+			TenantRef: g.Spec.TenantRef,
+			Members:   members,
+		},
+	}
+	// The group owns its slices, so the garbage collector removes any a
+	// failed delete left behind.
+	if err := controllerutil.SetOwnerReference(g, sl, s.client.Scheme()); err != nil {
+		s.log.Error(err, "set member slice owner", "slice", name)
+	}
+	return sl
+}
+
+// DeleteMembers removes all of a deleted group's slices.
+func (s *Store) DeleteMembers(ctx context.Context, g *v1alpha1.ScimGroup) error {
+	err := s.client.DeleteAllOf(ctx, &v1alpha1.ScimGroupMemberSlice{}, client.InNamespace(g.Namespace), client.MatchingLabels{v1alpha1.LabelGroup: g.Name})
+	return fromAPI(err, "delete member slices")
+}

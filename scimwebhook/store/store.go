@@ -1,0 +1,109 @@
+// Package store keeps the SCIM server's identities in the Kubernetes API:
+// users and groups as ScimUsers and ScimGroups, their unique values as
+// ScimClaims, group members in ScimGroupMemberSlices. It reads from the
+// manager's cache, falls back to the API server for what another replica
+// just wrote, writes with optimistic concurrency, and waits for its own
+// writes to reach the cache. It knows nothing of HTTP: it takes a context
+// and plain values, and fails with an *Error whose Reason says what the
+// caller can do about it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// maxUpdateAttempts bounds the optimistic-concurrency retries of one write.
+const maxUpdateAttempts = 5
+
+// cacheWaitTimeout bounds how long a write waits for the cache to see it.
+const cacheWaitTimeout = 2 * time.Second
+
+// Store reads and writes a tenant's identities.
+type Store struct {
+	// client reads from the manager's cache and writes to the API server.
+	client client.Client
+	// apiReader reads from the API server itself, for what the cache may
+	// not have seen yet (another replica's writes).
+	apiReader client.Reader
+	cache     cache.Cache
+	clock     clock.PassiveClock
+	log       logr.Logger
+
+	Users  Identities[*v1alpha1.ScimUser]
+	Groups Identities[*v1alpha1.ScimGroup]
+}
+
+// New builds a store that reads through c, which is expected to be backed
+// by the cache ca, and reads what the cache may lack through apiReader.
+func New(c client.Client, apiReader client.Reader, ca cache.Cache, clk clock.PassiveClock, log logr.Logger) *Store {
+	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log}
+	s.Users = Identities[*v1alpha1.ScimUser]{s: s, k: users}
+	s.Groups = Identities[*v1alpha1.ScimGroup]{s: s, k: groups}
+	return s
+}
+
+// Start starts the informers the store reads from and waits for them to
+// sync, so that a replica answers from a complete cache.
+func (s *Store) Start(ctx context.Context) error {
+	if _, err := s.cache.GetInformer(ctx, &v1alpha1.ScimGroupMemberSlice{}); err != nil {
+		return fmt.Errorf("start informer for member slices: %w", err)
+	}
+	var err error
+	if s.Users.lister, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimUser{}, users.tenant); err != nil {
+		return err
+	}
+	if s.Groups.lister, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimGroup{}, groups.tenant); err != nil {
+		return err
+	}
+	if !s.cache.WaitForCacheSync(ctx) {
+		return errors.New("cache did not sync")
+	}
+	return nil
+}
+
+// Now is the store's time, the one it stamps writes with.
+func (s *Store) Now() time.Time { return s.clock.Now() }
+
+// awaitCache waits until this replica's cache has seen a write (or, with
+// deleted, a delete), so that the client's next read through this replica
+// sees its own write. Resource versions are compared as numbers, as etcd
+// issues them. A cache that lags longer only delays the response.
+func (s *Store) awaitCache(ctx context.Context, obj client.Object, deleted bool) {
+	want, err := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+	if err != nil && !deleted {
+		return
+	}
+	key := client.ObjectKeyFromObject(obj)
+	_ = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
+		cur := obj.DeepCopyObject().(client.Object)
+		err := s.client.Get(ctx, key, cur)
+		if deleted || apierrors.IsNotFound(err) {
+			return deleted && apierrors.IsNotFound(err), nil
+		}
+		got, _ := strconv.ParseUint(cur.GetResourceVersion(), 10, 64)
+		return err == nil && got >= want, nil
+	})
+}
+
+// touch records the time of a change the identity provider made.
+func (s *Store) touch(obj client.Object) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[v1alpha1.AnnotationLastModified] = s.clock.Now().UTC().Format(time.RFC3339)
+	obj.SetAnnotations(ann)
+}
