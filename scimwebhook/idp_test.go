@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scim-operator/scim-operator/scimwebhook/idp"
+	"github.com/scim-operator/scim-operator/internal/idp"
 )
 
 var _ = Describe("Identity provider runs", func() {

@@ -1,7 +1,10 @@
 // Package scimwebhook is the SCIM 2.0 HTTP server identity providers talk
-// to. It runs inside the manager, serves reads from the manager's cache and
-// writes through the API server, one tenant per URL prefix
-// (/scim/v2/<namespace>/<tenant>).
+// to, one tenant per URL prefix (/scim/v2/<namespace>/<tenant>). It owns
+// the HTTP side: routing, authentication, request parsing and the SCIM
+// Error of every failure. Parsing and mapping live in its subpackages
+// (filter, patch, schema, mapping, validation); reading and writing the
+// identities lives in store, whose typed errors this package turns into
+// HTTP statuses in one place.
 package scimwebhook
 
 import (

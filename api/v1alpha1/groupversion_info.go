@@ -1,6 +1,8 @@
 // Package v1alpha1 contains the API types of the scim.provisioning.io group:
 // SCIM tenants and the users and groups identity providers provision into
-// them.
+// them. It also holds the lifecycle rules the SCIM server and the
+// reconcilers share (what a user's unique values are, what "deleted over
+// SCIM" means, how values are case-folded), the one package both import.
 // +kubebuilder:object:generate=true
 // +groupName=scim.provisioning.io
 package v1alpha1

@@ -23,7 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/scim-operator/scim-operator/scimwebhook/idp"
+	"github.com/scim-operator/scim-operator/internal/idp"
 )
 
 type options struct {
