@@ -199,7 +199,7 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 	}
 
 	tokenKey := tenant.TokenKey()
-	token := secret.Data[tokenKey]
+	token := v1alpha1.BearerToken(secret.Data[tokenKey])
 	switch {
 	case len(token) == 0 && metav1.IsControlledBy(secret, tenant):
 		return r.fillTokenSecret(ctx, tenant, secret)
@@ -214,8 +214,8 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 		return metav1.Condition{
 			Status: metav1.ConditionFalse,
 			Reason: v1alpha1.ReasonTokenTooShort,
-			Message: fmt.Sprintf("the token in Secret %s key %q has %d characters; at least %d are required",
-				key.Name, tokenKey, len(token), v1alpha1.MinTokenLength),
+			Message: fmt.Sprintf("the token in Secret %s key %q is shorter than the %d characters required",
+				key.Name, tokenKey, v1alpha1.MinTokenLength),
 		}, secret, nil
 	}
 	if metav1.IsControlledBy(secret, tenant) {

@@ -96,6 +96,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // independent of the lengths too; tokens shorter than the minimum never
 // match, whatever the Secret holds.
 func tokenMatches(stored []byte, presented string) bool {
+	stored = v1alpha1.BearerToken(stored)
 	if len(stored) < v1alpha1.MinTokenLength {
 		return false
 	}

@@ -47,6 +47,9 @@ func TestTokenMatches(t *testing.T) {
 		{name: "longer", stored: long, presented: long + "a"},
 		{name: "stored too short", stored: short, presented: short},
 		{name: "empty stored", stored: "", presented: ""},
+		{name: "stored with a trailing newline", stored: long + "\n", presented: long, want: true},
+		{name: "stored with surrounding blanks", stored: " " + long + "\r\n", presented: long, want: true},
+		{name: "too short once trimmed", stored: short + "\n", presented: short},
 	} {
 		if got := tokenMatches([]byte(tc.stored), tc.presented); got != tc.want {
 			t.Errorf("%s: tokenMatches = %v, want %v", tc.name, got, tc.want)

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -32,6 +33,21 @@ func expectSCIMError(r *response, status int) map[string]any {
 var _ = Describe("Authentication", func() {
 	var t testTenant
 	BeforeEach(func() { t = newTenant() })
+
+	It("takes a token stored with a trailing newline, as kubectl create secret --from-file leaves it", func() {
+		token := strings.Repeat("f", 40)
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file"},
+			Data:       map[string][]byte{"token": []byte(token + "\n")},
+		})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &v1alpha1.ScimTenant{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file"},
+			Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "from-file"}},
+		})).To(Succeed())
+		Eventually(func() int {
+			return do(http.MethodGet, v1alpha1.SCIMPathPrefix+"/"+t.namespace+"/from-file/ServiceProviderConfig", token, nil).StatusCode
+		}).Should(Equal(http.StatusOK))
+	})
 
 	It("rejects a request without a token with a SCIM 401 and a challenge", func() {
 		r := do(http.MethodGet, t.path("/ServiceProviderConfig"), "", nil)

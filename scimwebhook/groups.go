@@ -32,7 +32,7 @@ func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, err
 	return members, inputError(validation.Group(spec))
 }
 
-func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	in, err := readObject(r)
 	if err != nil {
 		return err
@@ -60,15 +60,15 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 		}
 	}
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
-	return s.writeGroup(w, r, t, g, http.StatusCreated)
+	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
 }
 
-func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	g, err := find(r.Context(), s, groupKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return s.writeGroup(w, r, t, g, http.StatusOK)
+	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
 // writeGroup answers with a group as the request's attributes and
@@ -76,11 +76,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantReque
 // its version. After a write the member list is not sent back unless asked
 // for with attributes: identity providers do not read it there, and for a
 // large group it would be most of the work of the request.
-func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, g *v1alpha1.ScimGroup, status int) error {
-	q, err := parseQuery(r, schema.GroupResource)
-	if err != nil {
-		return err
-	}
+func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query, g *v1alpha1.ScimGroup, status int) error {
 	excluded := q.excluded
 	if r.Method != http.MethodGet && len(q.attributes) == 0 {
 		excluded = append(excluded, attrMembers)
@@ -130,7 +126,7 @@ func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (
 	}
 }
 
-func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	in, err := readObject(r)
 	if err != nil {
 		return err
@@ -154,10 +150,10 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 		return err
 	}
-	return s.writeGroup(w, r, t, g, http.StatusOK)
+	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
-func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -211,7 +207,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 		return err
 	}
-	return s.writeGroup(w, r, t, g, http.StatusOK)
+	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
 // memberChanges turns PATCH operations on members into a member change:
@@ -226,6 +222,14 @@ func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha
 		if op.Path.Sub != "" || (op.Path.Filter != nil && op.Op != patch.OpRemove) {
 			return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidPath,
 				"operation %d: members are added, replaced or removed whole; %q cannot be %sed", op.Index+1, op.Path.String(), op.Op)
+		}
+		if op.Path.Filter != nil {
+			// A filter naming what members do not have matches nothing
+			// or, negated, everything: refuse it before it removes a
+			// member, as a user filter is refused.
+			if _, err := filter.Resolve(*op.Path, schema.GroupResource); err != nil {
+				return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "operation %d: invalid filter in %q: %v", op.Index+1, op.Path.String(), err)
+			}
 		}
 		ids, err := memberIDs(op.Value, membersAttr)
 		if err != nil {

@@ -77,6 +77,15 @@ var _ = Describe("Groups", func() {
 		Expect(memberIDs(t, id)).To(ConsistOf(users[1]), "renames keep membership")
 	})
 
+	It("refuses a member filter the schema cannot satisfy instead of removing every member", func() {
+		id := t.created("/Groups", `{"displayName":"Kept whole","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
+		for _, path := range []string{`members[userName eq null]`, `members[not(bogus eq \"x\")]`, `members[value eq \"x\" or nosuch pr]`} {
+			doc := expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"`+path+`"}]`)), http.StatusBadRequest)
+			Expect(doc["scimType"]).To(Equal("invalidFilter"), "path %s", path)
+		}
+		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]))
+	})
+
 	It("replaces members with an old-style PUT", func() {
 		id := t.created("/Groups", `{"displayName":"Put","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
 		r := t.send(http.MethodPut, "/Groups/"+id, `{"displayName":"Put","members":[{"value":"`+users[1]+`"},{"value":"`+users[2]+`"}]}`)

@@ -1,7 +1,9 @@
 package scimwebhook_test
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -26,5 +28,19 @@ var _ = Describe("Metrics", func() {
 
 		Eventually(func() float64 { return testutil.ToFloat64(metrics.Users.WithLabelValues(tenant, "Active")) }).Should(BeNumerically("==", 1))
 		Eventually(func() float64 { return testutil.ToFloat64(metrics.Users.WithLabelValues(tenant, "Inactive")) }).Should(BeNumerically("==", 1))
+	})
+
+	It("label made-up methods as other, so unauthenticated clients cannot grow the series", func() {
+		other := func() float64 {
+			return testutil.ToFloat64(metrics.Requests.WithLabelValues("", "Users", "other", "405")) +
+				testutil.ToFloat64(metrics.Requests.WithLabelValues("", "Users", "other", "401"))
+		}
+		before, series := other(), testutil.CollectAndCount(metrics.Requests)
+		for i := range 200 {
+			do(fmt.Sprintf("M%03d%s", i, strings.Repeat("X", 200)), "/scim/v2/nope/nobody/Users", "", nil)
+		}
+		Expect(other() - before).To(BeNumerically("==", 200))
+		Expect(testutil.CollectAndCount(metrics.Requests)).To(BeNumerically("<=", series+2),
+			"200 made-up methods must not make 200 series")
 	})
 })

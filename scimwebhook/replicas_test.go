@@ -68,6 +68,26 @@ var _ = Describe("Two replicas behind one Service", func() {
 		Eventually(func() []string { return memberIDs(t, group) }).Should(HaveLen(10))
 	})
 
+	It("answers every one of 50 concurrent PATCHes of one user with 200, and loses none", func() {
+		id := t.created("/Users", `{"userName":"contended"}`)["id"].(string)
+		const n = 50
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer GinkgoRecover()
+				defer wg.Done()
+				statuses[i] = t.sendVia(alternate(i), http.MethodPatch, "/Users/"+id,
+					patchOps(fmt.Sprintf(`[{"op":"add","path":"entitlements","value":[{"value":"e%02d"}]}]`, i))).StatusCode
+			}()
+		}
+		wg.Wait()
+		Expect(statuses).To(HaveEach(http.StatusOK))
+		entitlements, _ := t.get("/Users/" + id).json()["entitlements"].([]any)
+		Expect(entitlements).To(HaveLen(n), "every acknowledged PATCH is kept")
+	})
+
 	It("loses no member when both replicas patch one group at once", func() {
 		group := t.created("/Groups", `{"displayName":"Busy"}`)["id"].(string)
 		const n = 40

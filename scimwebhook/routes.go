@@ -15,6 +15,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/metrics"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
 // Request headers the server reads or writes.
@@ -52,19 +53,19 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+tenantPrefix+"/ResourceTypes/{id}", s.getResourceType)
 	listUsers, searchUsers := s.queryUsers()
 	handle("GET "+tenantPrefix+"/Users", listUsers)
-	handle("POST "+tenantPrefix+"/Users", s.createUser)
+	handle("POST "+tenantPrefix+"/Users", withQuery(schema.UserResource, s.createUser))
 	handle("POST "+tenantPrefix+"/Users/.search", searchUsers)
-	handle("GET "+tenantPrefix+"/Users/{id}", s.getUser)
-	handle("PUT "+tenantPrefix+"/Users/{id}", s.replaceUser)
-	handle("PATCH "+tenantPrefix+"/Users/{id}", s.patchUser)
+	handle("GET "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.getUser))
+	handle("PUT "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.replaceUser))
+	handle("PATCH "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.patchUser))
 	handle("DELETE "+tenantPrefix+"/Users/{id}", s.deleteUser)
 	listGroups, searchGroups := s.queryGroups()
 	handle("GET "+tenantPrefix+"/Groups", listGroups)
-	handle("POST "+tenantPrefix+"/Groups", s.createGroup)
+	handle("POST "+tenantPrefix+"/Groups", withQuery(schema.GroupResource, s.createGroup))
 	handle("POST "+tenantPrefix+"/Groups/.search", searchGroups)
-	handle("GET "+tenantPrefix+"/Groups/{id}", s.getGroup)
-	handle("PUT "+tenantPrefix+"/Groups/{id}", s.replaceGroup)
-	handle("PATCH "+tenantPrefix+"/Groups/{id}", s.patchGroup)
+	handle("GET "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.getGroup))
+	handle("PUT "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.replaceGroup))
+	handle("PATCH "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.patchGroup))
 	handle("DELETE "+tenantPrefix+"/Groups/{id}", s.deleteGroup)
 	// RFC 7644 section 3.11: a server that cannot tell who the token
 	// belongs to answers /Me with 501.
@@ -89,6 +90,19 @@ func (s *Server) routes() http.Handler {
 	h = s.recoverPanics(h)
 	h = s.withRequestID(h)
 	return h
+}
+
+// withQuery parses the request's query (attributes, excludedAttributes)
+// before e runs, so that a malformed one is refused before anything is
+// written, not after.
+func withQuery(res *schema.Resource, e func(http.ResponseWriter, *http.Request, *tenantRequest, *query) error) endpoint {
+	return func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+		q, err := parseQuery(r, res)
+		if err != nil {
+			return err
+		}
+		return e(w, r, t, q)
+	}
 }
 
 // scimFallback answers requests the mux matches no route for (404) or no
@@ -234,10 +248,27 @@ func withMetrics(next http.Handler) http.Handler {
 		info := &requestInfo{}
 		rec := &codeRecorder{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
-		resource := resourceOf(r.URL.Path)
-		metrics.Requests.WithLabelValues(info.tenant, resource, r.Method, strconv.Itoa(rec.code)).Inc()
-		metrics.RequestDuration.WithLabelValues(resource, r.Method).Observe(time.Since(start).Seconds())
+		resource, method := resourceOf(r.URL.Path), methodOf(r.Method)
+		metrics.Requests.WithLabelValues(info.tenant, resource, method, strconv.Itoa(rec.code)).Inc()
+		metrics.RequestDuration.WithLabelValues(resource, method).Observe(time.Since(start).Seconds())
 	})
+}
+
+// knownMethods bounds the method label: a client that sends made-up
+// methods, before it has authenticated, must not grow the metrics'
+// series without limit.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+// methodOf is the method label of a request: the method when it is one
+// HTTP defines, "other" otherwise.
+func methodOf(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "other"
 }
 
 // resourceOf is the endpoint a path addresses:

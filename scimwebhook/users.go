@@ -21,7 +21,7 @@ import (
 
 func (t *tenantRequest) userLocation(id string) string { return t.baseURL + "/Users/" + id }
 
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	in, err := readObject(r)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return err
 	}
 	w.Header().Set(headerLocation, t.userLocation(u.Name))
-	return s.writeUser(w, r, t, u, http.StatusCreated)
+	return s.writeUser(w, r, t, q, u, http.StatusCreated)
 }
 
 // priorUser finds the user a create should bring back instead of making a
@@ -126,7 +126,7 @@ func decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
 	return inputError(validation.User(spec))
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	u, err := find(r.Context(), s, userKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -137,14 +137,10 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantReques
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return s.writeUser(w, r, t, u, http.StatusOK)
+	return s.writeUser(w, r, t, q, u, http.StatusOK)
 }
 
-func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, u *v1alpha1.ScimUser, status int) error {
-	q, err := parseQuery(r, schema.UserResource)
-	if err != nil {
-		return err
-	}
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query, u *v1alpha1.ScimUser, status int) error {
 	p := newProjection(schema.UserResource, q.attributes, q.excluded)
 	doc, err := s.renderUser(r.Context(), t, u, p)
 	if err != nil {
@@ -170,7 +166,7 @@ func (s *Server) renderUser(ctx context.Context, t *tenantRequest, u *v1alpha1.S
 	return p.apply(mapping.User(u, t.userLocation(u.Name), groups)), nil
 }
 
-func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	in, err := readObject(r)
 	if err != nil {
 		return err
@@ -184,10 +180,10 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	return s.writeUser(w, r, t, u, http.StatusOK)
+	return s.writeUser(w, r, t, q, u, http.StatusOK)
 }
 
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -215,7 +211,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	if err != nil {
 		return err
 	}
-	return s.writeUser(w, r, t, u, http.StatusOK)
+	return s.writeUser(w, r, t, q, u, http.StatusOK)
 }
 
 func userVersion(u *v1alpha1.ScimUser) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -176,6 +177,26 @@ var _ = Describe("Users", func() {
 		Expect(t.list(`/Users?filter=userName+eq+"gone"`)["totalResults"]).To(BeNumerically("==", 0))
 	})
 
+	It("refuses a malformed query string before writing anything", func() {
+		for _, q := range []string{"?count=abc", "?filter=(", "?startIndex=x"} {
+			expectSCIMError(t.send(http.MethodPost, "/Users"+q, `{"userName":"unwritten"}`), http.StatusBadRequest)
+		}
+		Expect(t.list(`/Users?filter=userName+eq+"unwritten"`)["totalResults"]).To(BeNumerically("==", 0))
+		id := t.created("/Users", `{"userName":"kept","title":"Before"}`)["id"].(string)
+		expectSCIMError(t.send(http.MethodPatch, "/Users/"+id+"?count=abc", patchOps(`[{"op":"replace","path":"title","value":"After"}]`)), http.StatusBadRequest)
+		expectSCIMError(t.send(http.MethodPost, "/Groups?filter=(", `{"displayName":"unwritten"}`), http.StatusBadRequest)
+		Expect(t.get("/Users/" + id).json()["title"]).To(Equal("Before"))
+		Expect(t.list(`/Groups?filter=displayName+eq+"unwritten"`)["totalResults"]).To(BeNumerically("==", 0))
+	})
+
+	It("answers 404, not 503, for ids no object can have", func() {
+		for _, id := range []string{"a%2Fb", "..", "UPPER", strings.Repeat("x", 300)} {
+			expectSCIMError(t.get("/Users/"+id), http.StatusNotFound)
+			expectSCIMError(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"replace","path":"title","value":"x"}]`)), http.StatusNotFound)
+			expectSCIMError(t.send(http.MethodDelete, "/Groups/"+id, ""), http.StatusNotFound)
+		}
+	})
+
 	It("never shows one tenant's users to another", func() {
 		id := t.created("/Users", `{"userName":"private"}`)["id"].(string)
 		other := newTenant()
@@ -251,6 +272,8 @@ var _ = Describe("Users", func() {
 			Entry("extension attribute", enterpriseURN+`:department eq "sales"`, 2),
 			Entry("meta.created", `meta.created gt "2000-01-01T00:00:00Z"`, 0, 1, 2),
 			Entry("id eq", `id eq "nonexistent"`),
+			Entry("id that cannot name an object", `id eq "."`),
+			Entry("id with a slash", `id eq "a/b"`),
 		)
 
 		It("finds by id with a filter", func() {

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -115,3 +116,9 @@ func (u *ScimUser) HiddenFromSCIM() bool {
 // IsLive reports whether the user is neither being deleted nor deleted
 // over SCIM: whether it can be someone's manager.
 func (u *ScimUser) IsLive() bool { return u.DeletionTimestamp.IsZero() && !u.DeletedOverSCIM() }
+
+// BearerToken is the token a Secret value holds. White space around it
+// (the newline an editor or "kubectl create secret --from-file" leaves)
+// is not part of it: presented tokens are trimmed too, so a Secret that
+// looks right works.
+func BearerToken(stored []byte) []byte { return bytes.TrimSpace(stored) }

@@ -7,8 +7,8 @@ import (
 	"context"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -36,15 +36,15 @@ type Suite struct {
 // Start starts the control plane; call it from BeforeSuite. It stops with
 // the suite.
 func Start() *Suite {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	logf.SetLogger(zap.New(zap.WriteTo(ginkgo.GinkgoWriter), zap.UseDevMode(true)))
 	// Two cores run the control plane, the operators and the specs.
-	SetDefaultEventuallyTimeout(10 * time.Second)
+	gomega.SetDefaultEventuallyTimeout(10 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	env, err := testenv.Start()
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(func() {
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
+	ginkgo.DeferCleanup(func() {
 		cancel()
-		Expect(env.Stop()).To(Succeed())
+		gomega.Expect(env.Stop()).To(gomega.Succeed())
 	})
 	return &Suite{Env: env, Ctx: ctx, Clock: clocktesting.NewFakeClock(time.Now())}
 }
@@ -70,15 +70,15 @@ func (s *Suite) StartOperator(opts operator.Options) *Operator {
 	opts.SCIM.Addr = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(s.Ctx)
 	mgr, srv, err := operator.New(ctx, s.Config, opts)
-	Expect(err).NotTo(HaveOccurred())
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	done := make(chan struct{})
 	go func() {
-		defer GinkgoRecover()
+		defer ginkgo.GinkgoRecover()
 		defer close(done)
-		Expect(mgr.Start(ctx)).To(Succeed())
+		gomega.Expect(mgr.Start(ctx)).To(gomega.Succeed())
 	}()
 	if srv != nil {
-		Eventually(srv.Addr).WithTimeout(30 * time.Second).ShouldNot(BeEmpty())
+		gomega.Eventually(srv.Addr).WithTimeout(30 * time.Second).ShouldNot(gomega.BeEmpty())
 	}
 	return &Operator{Manager: mgr, Server: srv, Stop: func() { cancel(); <-done }}
 }

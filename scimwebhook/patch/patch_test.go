@@ -28,7 +28,7 @@ func TestApply(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		ops  string
-		want string // the resulting document; "" when the PATCH must fail
+		want string          // the resulting document; "" when the PATCH must fail
 		err  schema.ScimType // the SCIM error type when it fails
 	}{
 		{

@@ -93,6 +93,10 @@ func fromAPI(err error, action string) error {
 	switch {
 	case apierrors.IsInvalid(err):
 		return &Error{Reason: Invalid, Detail: invalidDetail(err)}
+	case apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(err.Error(), "request is too large"):
+		// etcd's own limit, which the API server reports as an internal
+		// error: retrying the same object can never succeed.
+		return &Error{Reason: Invalid, Detail: "the resource is too large to store; send fewer or shorter values", cause: err}
 	case apierrors.IsTooManyRequests(err), apierrors.IsServerTimeout(err), apierrors.IsTimeout(err),
 		apierrors.IsServiceUnavailable(err), apierrors.IsInternalError(err), !isAPIStatus(err):
 		return &Error{

@@ -27,6 +27,8 @@ func TestFromAPI(t *testing.T) {
 		{"timeout", apierrors.NewTimeoutError("slow", 1), Unavailable, true},
 		{"invalid", apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: "ScimUser"}, "u",
 			field.ErrorList{field.Invalid(field.NewPath("spec", "userName"), "", "must not be empty")}), Invalid, false},
+		{"too large for etcd", apierrors.NewInternalError(errors.New("etcdserver: request is too large")), Invalid, false},
+		{"too large for the API server", apierrors.NewRequestEntityTooLargeError("limit is 3145728"), Invalid, false},
 		{"forbidden is the operator's fault", apierrors.NewForbidden(gr, "u", errors.New("rbac")), 0, false},
 	} {
 		got := fromAPI(tc.err, "test")

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -87,6 +88,11 @@ type Lookup struct {
 // never a false NotFound.
 func (ids Identities[O]) Get(ctx context.Context, tenant *v1alpha1.ScimTenant, id string, l Lookup) (O, error) {
 	var zero O
+	if len(validation.IsDNS1123Subdomain(id)) > 0 {
+		// No object can have this name; the API server would refuse the
+		// request rather than say so.
+		return zero, notFound(ids.k.noun, id)
+	}
 	key := types.NamespacedName{Namespace: tenant.Namespace, Name: id}
 	obj := ids.k.newObj()
 	var err error
@@ -201,6 +207,9 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		}
 		switch {
 		case apierrors.IsConflict(err) && attempt < maxUpdateAttempts:
+			if err := backoffAfterConflict(ctx, attempt); err != nil {
+				return Updated[O]{}, err
+			}
 			continue
 		case apierrors.IsConflict(err):
 			return Updated[O]{}, &Error{Reason: Unavailable, RetryAfter: time.Second,

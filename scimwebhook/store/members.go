@@ -167,7 +167,7 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) error {
 	key := types.NamespacedName{Namespace: g.Namespace, Name: sliceName(g.Name, bucket)}
 	for attempt := 1; ; attempt++ {
-		if attempt > maxUpdateAttempts*4 {
+		if attempt > maxUpdateAttempts {
 			return &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
 				Detail: "the group's members are being changed by many requests at once; retry"}
 		}
@@ -215,6 +215,9 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 			s.awaitCache(ctx, sl, deleted)
 			return nil
 		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
+			if err := backoffAfterConflict(ctx, attempt); err != nil {
+				return err
+			}
 			continue
 		default:
 			return fromAPI(err, "write member slice")

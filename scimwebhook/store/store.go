@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -25,8 +26,11 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
-// maxUpdateAttempts bounds the optimistic-concurrency retries of one write.
-const maxUpdateAttempts = 5
+// maxUpdateAttempts bounds the optimistic-concurrency retries of one
+// write. With backoffAfterConflict between them they span about ten
+// seconds: enough for a burst of dozens of writes to one object, as an
+// identity provider sends them, to all get through.
+const maxUpdateAttempts = 40
 
 // cacheWaitTimeout bounds how long a write waits for the cache to see it.
 const cacheWaitTimeout = 2 * time.Second
@@ -96,6 +100,22 @@ func (s *Store) awaitCache(ctx context.Context, obj client.Object, deleted bool)
 		got, _ := strconv.ParseUint(cur.GetResourceVersion(), 10, 64)
 		return err == nil && got >= want, nil
 	})
+}
+
+// backoffAfterConflict waits before the next attempt of a write that lost
+// an optimistic-concurrency race: a random time up to a bound that grows
+// with the attempt, so that writers racing for one object spread out
+// instead of colliding again at once.
+func backoffAfterConflict(ctx context.Context, attempt int) error {
+	bound := min(5*time.Millisecond<<min(attempt, 6), 250*time.Millisecond)
+	t := time.NewTimer(rand.N(bound) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return &Error{Reason: Unavailable, RetryAfter: time.Second, Detail: "the request ended while waiting to retry a conflicting write; nothing was changed, retry", cause: ctx.Err()}
+	case <-t.C:
+		return nil
+	}
 }
 
 // touch records the time of a change the identity provider made.
