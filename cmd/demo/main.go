@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,7 +49,15 @@ func main() {
 	if addr == "" {
 		addr = defaultAddr
 	}
-	if err := run(ctrl.SetupSignalHandler(), addr, *crdDir, *sample); err != nil {
+	// The first SIGINT or SIGTERM stops the demo; later ones are taken
+	// and ignored until the control plane is down. envtest starts etcd and
+	// kube-apiserver in process groups of their own, so a signal to the
+	// demo's group never reaches them: exiting at a second signal, as
+	// controller-runtime's handler does, would leave them running.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, addr, *crdDir, *sample)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
