@@ -94,6 +94,12 @@ func startDemo(t *testing.T) (pid int, children []int) {
 		t.Fatal("demo did not serve within 3 minutes")
 	}
 	children = childrenOf(t, cmd.Process.Pid)
+	t.Cleanup(func() {
+		// A demo that failed to stop its control plane leaves it to us.
+		for _, child := range children {
+			_ = syscall.Kill(child, syscall.SIGKILL)
+		}
+	})
 	if len(children) < 2 {
 		t.Fatalf("demo runs %d child processes, want etcd and kube-apiserver", len(children))
 	}
