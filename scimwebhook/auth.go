@@ -35,6 +35,12 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			return
 		}
 		noteTenant(r.Context(), key.String())
+		release, err := s.limits.admit(r.Context(), key.String())
+		if err != nil {
+			writeError(w, log, err)
+			return
+		}
+		defer release()
 		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID)}
 		if err := e(w, r, t); err != nil {
 			writeError(w, log, err)

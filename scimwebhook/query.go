@@ -1,12 +1,16 @@
 package scimwebhook
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
 // queryEndpoints builds the list (GET) and search (POST /.search)
@@ -38,16 +42,9 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		sortByCreation(matched)
 		from, to := q.page(len(matched), s.opts.MaxResults)
 		p := newProjection(k.res, q.attributes, q.excluded)
-		resources := make([]map[string]any, 0, to-from)
-		for _, obj := range matched[from:to] {
-			doc, err := render(ctx, t, obj, p)
-			if err != nil {
-				return err
-			}
-			resources = append(resources, doc)
-		}
-		writeJSON(w, t.log, http.StatusOK, newPage(resources, len(matched), from))
-		return nil
+		return streamPage(w, t, len(matched), from, s.opts.MaxResponseBytes, matched[from:to], func(obj O) (map[string]any, error) {
+			return render(ctx, t, obj, p)
+		})
 	}
 	list = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 		q, err := parseQuery(r, k.res)
@@ -64,4 +61,55 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		return run(w, r, t, q)
 	}
 	return list, search
+}
+
+// streamPage writes a ListResponse of page, rendering and sending one
+// resource at a time so that a page of large resources is never held in
+// memory whole. It stops before maxBytes: itemsPerPage, sent last, says
+// how many resources the page holds, and the client asks for the rest
+// from there (RFC 7644 section 3.4.2.4). The first resource is always
+// sent.
+func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, from, maxBytes int, page []O, render func(O) (map[string]any, error)) error {
+	var first []byte
+	if len(page) > 0 {
+		doc, err := render(page[0])
+		if err != nil {
+			return err
+		}
+		if first, err = json.Marshal(doc); err != nil {
+			return fmt.Errorf("encode resource: %w", err)
+		}
+	}
+	w.Header().Set("Content-Type", schema.MediaType+"; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	out := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, from+1)
+	written, sent := 0, 0
+	for i, obj := range page {
+		body := first
+		if i > 0 {
+			doc, err := render(obj)
+			if err == nil {
+				body, err = json.Marshal(doc)
+			}
+			if err != nil {
+				// The status is sent: a page cut short here would look
+				// complete. Break the response so the client retries it.
+				t.log.Error(err, "render a resource of a list page")
+				panic(http.ErrAbortHandler)
+			}
+			if written+len(body) > maxBytes {
+				break
+			}
+			out.WriteByte(',')
+		}
+		_, _ = out.Write(body)
+		written += len(body)
+		sent++
+	}
+	fmt.Fprintf(out, `],"itemsPerPage":%d}`+"\n", sent)
+	if err := out.Flush(); err != nil {
+		t.log.V(1).Info("write list response", "error", err.Error())
+	}
+	return nil
 }

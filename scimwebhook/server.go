@@ -32,6 +32,11 @@ const (
 	DefaultAddr            = ":8000"
 	DefaultMaxPayloadSize  = 1 << 20
 	DefaultMaxResults      = 1000
+	DefaultMaxResponseSize = 8 << 20
+	DefaultTenantRate      = 200
+	DefaultTenantBurst     = 400
+	DefaultTenantInFlight  = 32
+	DefaultTenantWait      = 10 * time.Second
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultRequestTimeout  = 60 * time.Second
 )
@@ -47,10 +52,21 @@ type Options struct {
 	MaxPayloadSize int64
 	// MaxResults bounds the resources one list response returns.
 	MaxResults int
+	// MaxResponseBytes bounds the resources of one list response by their
+	// size as well: a page stops before it, and says how many it holds.
+	MaxResponseBytes int
 	// ShutdownTimeout is how long in-flight requests may finish on stop.
 	ShutdownTimeout time.Duration
 	// RequestTimeout bounds the handling of one request.
 	RequestTimeout time.Duration
+	// TenantRequestsPerSecond and TenantBurst are the token bucket that
+	// bounds each tenant's request rate.
+	TenantRequestsPerSecond float64
+	TenantBurst             int
+	// TenantConcurrency bounds the requests of one tenant in flight; one
+	// more waits up to TenantQueueWait for a slot.
+	TenantConcurrency int
+	TenantQueueWait   time.Duration
 	// Clock is the server's time: the times it stamps on identities and
 	// the end of a replaced token's grace period. Nil means the real one.
 	Clock clock.PassiveClock
@@ -66,11 +82,26 @@ func (o *Options) defaults() {
 	if o.MaxResults == 0 {
 		o.MaxResults = DefaultMaxResults
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = DefaultMaxResponseSize
+	}
 	if o.ShutdownTimeout == 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.TenantRequestsPerSecond == 0 {
+		o.TenantRequestsPerSecond = DefaultTenantRate
+	}
+	if o.TenantBurst == 0 {
+		o.TenantBurst = DefaultTenantBurst
+	}
+	if o.TenantConcurrency == 0 {
+		o.TenantConcurrency = DefaultTenantInFlight
+	}
+	if o.TenantQueueWait == 0 {
+		o.TenantQueueWait = DefaultTenantWait
 	}
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
@@ -84,7 +115,8 @@ type Server struct {
 	// reader reads tenants and token Secrets from the manager's cache.
 	reader client.Reader
 	// store holds the identities.
-	store *store.Store
+	store  *store.Store
+	limits *tenantLimits
 	// recorder records provisioning actions as Events; nil records none.
 	recorder events.EventRecorder
 	log      logr.Logger
@@ -98,7 +130,7 @@ type Server struct {
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), log: log}
+	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), log: log}
 	s.handler = s.routes()
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
@@ -175,6 +176,40 @@ var _ = Describe("Users", func() {
 		expectSCIMError(t.get("/Users/"+id), http.StatusNotFound)
 		expectSCIMError(t.send(http.MethodDelete, "/Users/"+id, ""), http.StatusNotFound)
 		Expect(t.list(`/Users?filter=userName+eq+"gone"`)["totalResults"]).To(BeNumerically("==", 0))
+	})
+
+	It("caches users without their managedFields", func() {
+		id := t.created("/Users", `{"userName":"lean"}`)["id"].(string)
+		stored := &v1alpha1.ScimUser{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, stored)).To(Succeed())
+		Expect(stored.ManagedFields).NotTo(BeEmpty(), "the API server keeps them")
+		cached := &v1alpha1.ScimUser{}
+		Expect(first.Manager.GetCache().Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, cached)).To(Succeed())
+		Expect(cached.ManagedFields).To(BeEmpty())
+	})
+
+	It("refuses a user too large to store before writing anything, claims included", func() {
+		emails := make([]string, 1000)
+		for i := range emails {
+			emails[i] = fmt.Sprintf(`{"value":"many%d@example.com"}`, i)
+		}
+		doc := expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"many","emails":[`+strings.Join(emails, ",")+`]}`), http.StatusBadRequest)
+		Expect(doc["detail"]).To(ContainSubstring("at most 32"))
+		entitlements := make([]string, 200)
+		for i := range entitlements {
+			entitlements[i] = `{"value":"` + strings.Repeat("e", 2000) + `"}`
+		}
+		doc = expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"large","emails":[{"value":"large@example.com"}],"entitlements":[`+strings.Join(entitlements, ",")+`]}`), http.StatusBadRequest)
+		Expect(doc["detail"]).To(ContainSubstring("bytes"))
+		claims := &v1alpha1.ScimClaimList{}
+		Expect(k8sClient.List(ctx, claims, client.InNamespace(t.namespace))).To(Succeed())
+		Expect(claims.Items).To(BeEmpty(), "nothing is claimed for a user that is refused")
+
+		By("refusing the same growth by PATCH")
+		id := t.created("/Users", `{"userName":"grows"}`)["id"].(string)
+		expectSCIMError(t.send(http.MethodPatch, "/Users/"+id, patchOps(`[{"op":"add","path":"emails","value":[`+strings.Join(emails[:40], ",")+`]}]`)), http.StatusBadRequest)
+		Expect(k8sClient.List(ctx, claims, client.InNamespace(t.namespace))).To(Succeed())
+		Expect(claims.Items).To(HaveLen(1), "only the userName of the user created")
 	})
 
 	It("refuses a malformed query string before writing anything", func() {

@@ -27,6 +27,7 @@ type ScimClaimSpec struct {
 	// case-insensitively: the claim's name is derived from the lower-cased
 	// value.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
 	Value string `json:"value"`
 
 	// holder is the name (SCIM id) of the ScimUser or ScimGroup holding the

@@ -64,6 +64,25 @@ const (
 	SCIMPathPrefix = "/scim/v2"
 )
 
+// Bounds on what an identity may hold, checked by the SCIM server before
+// it writes anything (claims included). The CRDs' markers set the same
+// numbers; a test keeps them equal.
+const (
+	// MaxUserNameLength bounds spec.userName.
+	MaxUserNameLength = 512
+	// MaxEmails bounds spec.emails, and so the email claims of one user.
+	MaxEmails = 32
+	// MaxValueLength bounds the value of a multi-valued attribute element
+	// (an email address, a phone number) and so a claim's value.
+	MaxValueLength = 2048
+	// MaxGroupDisplayNameLength bounds a group's spec.displayName.
+	MaxGroupDisplayNameLength = 1024
+	// MaxSpecBytes bounds an identity's spec as JSON: far below etcd's
+	// 1.5 MiB object limit, so that a tenant's users fit in memory and
+	// one identity cannot take a page of responses for itself.
+	MaxSpecBytes = 64 << 10
+)
+
 // DefaultTokenRotationGracePeriod is how long a replaced token keeps
 // working when the tenant sets no grace period.
 const DefaultTokenRotationGracePeriod = 5 * time.Minute

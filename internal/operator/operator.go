@@ -133,9 +133,11 @@ func (r Role) parts() (controllers, server bool, err error) {
 }
 
 // cacheOptions keeps only token Secrets in the manager's cache, never
-// every Secret in the cluster.
+// every Secret in the cluster, and no object's managedFields: nothing
+// reads them, and they are a large share of a small object.
 func cacheOptions() cache.Options {
 	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})},
 		},

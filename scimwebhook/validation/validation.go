@@ -3,6 +3,7 @@
 package validation
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -20,6 +21,9 @@ func invalid(format string, args ...any) error {
 func User(spec *v1alpha1.ScimUserSpec) error {
 	if strings.TrimSpace(spec.UserName) == "" {
 		return invalid("userName is required and must not be blank")
+	}
+	if err := userBounds(spec); err != nil {
+		return err
 	}
 	for _, e := range spec.Emails {
 		if e.Value != "" && !strings.Contains(e.Value, "@") {
@@ -56,7 +60,10 @@ func Group(spec *v1alpha1.ScimGroupSpec) error {
 	if strings.TrimSpace(spec.DisplayName) == "" {
 		return invalid("displayName is required and must not be blank")
 	}
-	return nil
+	if n := len(spec.DisplayName); n > v1alpha1.MaxGroupDisplayNameLength {
+		return invalid("displayName has %d characters; at most %d are stored", n, v1alpha1.MaxGroupDisplayNameLength)
+	}
+	return specSize("group", spec)
 }
 
 func atMostOnePrimary(attr string, n int, primary func(int) bool) error {
@@ -112,3 +119,32 @@ var iso6391 = func() map[string]bool {
 	}
 	return m
 }()
+
+// userBounds checks what the server claims before it writes (userName and
+// emails) and the user's size, so that nothing is written for a user that
+// cannot be stored.
+func userBounds(spec *v1alpha1.ScimUserSpec) error {
+	if n := len(spec.UserName); n > v1alpha1.MaxUserNameLength {
+		return invalid("userName has %d characters; at most %d are stored", n, v1alpha1.MaxUserNameLength)
+	}
+	if n := len(spec.Emails); n > v1alpha1.MaxEmails {
+		return invalid("emails has %d values; at most %d are stored", n, v1alpha1.MaxEmails)
+	}
+	for _, e := range spec.Emails {
+		if n := len(e.Value); n > v1alpha1.MaxValueLength {
+			return invalid("emails: a value has %d characters; at most %d are stored", n, v1alpha1.MaxValueLength)
+		}
+	}
+	return specSize("user", spec)
+}
+
+func specSize(noun string, spec any) error {
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return fmt.Errorf("measure %s: %w", noun, err)
+	}
+	if n := len(data); n > v1alpha1.MaxSpecBytes {
+		return invalid("the %s takes %d bytes; at most %d are stored: send fewer or shorter values", noun, n, v1alpha1.MaxSpecBytes)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package v1alpha1_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+)
+
+// The server checks the bounds in Go before it writes; the API server
+// checks the CRDs' markers when it stores. Both must say the same.
+func TestBoundsMatchTheCRDs(t *testing.T) {
+	for _, tc := range []struct {
+		crd  string
+		path []string
+		max  func(*apiextensionsv1.JSONSchemaProps) *int64
+		want int64
+	}{
+		{"scimusers", []string{"spec", "userName"}, maxLength, v1alpha1.MaxUserNameLength},
+		{"scimusers", []string{"spec", "emails"}, maxItems, v1alpha1.MaxEmails},
+		{"scimusers", []string{"spec", "emails", "[]", "value"}, maxLength, v1alpha1.MaxValueLength},
+		{"scimgroups", []string{"spec", "displayName"}, maxLength, v1alpha1.MaxGroupDisplayNameLength},
+		{"scimclaims", []string{"spec", "value"}, maxLength, v1alpha1.MaxValueLength},
+	} {
+		props := crdSchema(t, tc.crd)
+		for _, p := range tc.path {
+			if p == "[]" {
+				props = props.Items.Schema
+				continue
+			}
+			next, ok := props.Properties[p]
+			if !ok {
+				t.Fatalf("%s: no property %v", tc.crd, tc.path)
+			}
+			props = &next
+		}
+		if got := tc.max(props); got == nil || *got != tc.want {
+			t.Errorf("%s %v: the CRD's bound is %v, the Go constant %d", tc.crd, tc.path, got, tc.want)
+		}
+	}
+}
+
+func maxLength(p *apiextensionsv1.JSONSchemaProps) *int64 { return p.MaxLength }
+func maxItems(p *apiextensionsv1.JSONSchemaProps) *int64  { return p.MaxItems }
+
+func crdSchema(t *testing.T, plural string) *apiextensionsv1.JSONSchemaProps {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "scim.provisioning.io_"+plural+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(data, crd); err != nil {
+		t.Fatal(err)
+	}
+	return crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+}

@@ -1,0 +1,82 @@
+package scimwebhook
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// tenantLimits keeps one tenant's requests from taking the server from
+// the others: a token bucket bounds its rate, and a semaphore the requests
+// it has in flight. Requests over either get 429 with Retry-After, which
+// identity providers honour.
+type tenantLimits struct {
+	rate        rate.Limit
+	burst       int
+	concurrency int
+	// wait is how long a request waits for one of its tenant's slots
+	// before it is refused.
+	wait time.Duration
+
+	mu      sync.Mutex
+	tenants map[string]*tenantLimiter
+}
+
+type tenantLimiter struct {
+	bucket *rate.Limiter
+	slots  chan struct{}
+}
+
+func newTenantLimits(o Options) *tenantLimits {
+	return &tenantLimits{
+		rate:        rate.Limit(o.TenantRequestsPerSecond),
+		burst:       o.TenantBurst,
+		concurrency: o.TenantConcurrency,
+		wait:        o.TenantQueueWait,
+		tenants:     map[string]*tenantLimiter{},
+	}
+}
+
+// limiter is the tenant's limiter. Only authenticated tenants get one, so
+// the map grows with the tenants that exist, not with what clients send.
+func (l *tenantLimits) limiter(tenant string) *tenantLimiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tl, ok := l.tenants[tenant]
+	if !ok {
+		tl = &tenantLimiter{bucket: rate.NewLimiter(l.rate, l.burst), slots: make(chan struct{}, l.concurrency)}
+		l.tenants[tenant] = tl
+	}
+	return tl
+}
+
+// admit takes one of the tenant's tokens and slots, or fails with a 429;
+// release gives the slot back.
+func (l *tenantLimits) admit(ctx context.Context, tenant string) (release func(), err error) {
+	tl := l.limiter(tenant)
+	r := tl.bucket.Reserve()
+	if delay := r.Delay(); delay > 0 {
+		r.Cancel()
+		return nil, tooManyRequests(delay, "this tenant sends more requests than the %g a second it is allowed", float64(l.rate))
+	}
+	timer := time.NewTimer(l.wait)
+	defer timer.Stop()
+	select {
+	case tl.slots <- struct{}{}:
+		return func() { <-tl.slots }, nil
+	case <-timer.C:
+		return nil, tooManyRequests(time.Second, "this tenant has %d requests in flight, the most it may have", l.concurrency)
+	case <-ctx.Done():
+		return nil, tooManyRequests(time.Second, "the request ended while waiting behind this tenant's %d requests in flight", l.concurrency)
+	}
+}
+
+func tooManyRequests(retryAfter time.Duration, format string, args ...any) *Error {
+	e := errorf(http.StatusTooManyRequests, "", format+"; retry after the time Retry-After gives", args...)
+	e.RetryAfter = int(math.Ceil(retryAfter.Seconds()))
+	return e
+}
