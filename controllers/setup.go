@@ -29,6 +29,7 @@ type Reconcilers struct {
 	TenantCounts *TenantCountReconciler
 	Users        *ScimUserReconciler
 	Groups       *ScimGroupReconciler
+	Claims       *ClaimCollector
 }
 
 // NewReconcilers builds every reconciler on mgr's clients, whose cache
@@ -54,6 +55,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			Clock:     opts.Clock,
 		},
 		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
+		Claims: &ClaimCollector{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: opts.Clock, Interval: DefaultClaimCollectInterval},
 	}
 }
 
@@ -71,6 +73,9 @@ func SetupWithManager(mgr manager.Manager, opts Options) error {
 	}
 	if err := r.Groups.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up group controller: %w", err)
+	}
+	if err := mgr.Add(r.Claims); err != nil {
+		return fmt.Errorf("set up claim collector: %w", err)
 	}
 	return nil
 }

@@ -83,6 +83,12 @@ const (
 	MaxSpecBytes = 64 << 10
 )
 
+// ClaimGrace is how long a ScimClaim whose holder does not hold its value
+// is taken to belong to a write in flight (on another replica, perhaps).
+// Past it the claim is left over from a write that failed: the SCIM server
+// may take it over and the claim collector deletes it.
+const ClaimGrace = 30 * time.Second
+
 // DefaultTokenRotationGracePeriod is how long a replaced token keeps
 // working when the tenant sets no grace period.
 const DefaultTokenRotationGracePeriod = 5 * time.Minute

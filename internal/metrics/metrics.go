@@ -41,10 +41,16 @@ var (
 		Name: "scim_user_purge_backlog",
 		Help: "Users of each tenant whose purge is due but not done.",
 	}, []string{"tenant"})
+
+	// ClaimsCollected counts claims deleted because no identity held them.
+	ClaimsCollected = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "scim_claims_collected_total",
+		Help: "Uniqueness claims deleted because no identity held them any more.",
+	})
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog)
+	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog, ClaimsCollected)
 }
 
 // ForgetTenant drops the gauges of a deleted tenant ("namespace/name").

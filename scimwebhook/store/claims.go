@@ -13,11 +13,6 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
-// claimGrace is how long a claim whose holder does not exist yet is taken
-// to belong to a create in flight on another replica. Past it, the claim
-// is left over from a create that failed, and may be taken over.
-const claimGrace = 30 * time.Second
-
 // releaseTimeout bounds the release of claims. It does not run on the
 // request's context: a client that disconnects must not leave claims
 // behind that block their values.
@@ -73,7 +68,7 @@ func (s *Store) acquireOne(ctx context.Context, tenant *v1alpha1.ScimTenant, hol
 	}
 	// The claim's creation time is the API server's: only the wall clock,
 	// not the store's (which tests move), can tell how old it is.
-	if ok || time.Since(current.CreationTimestamp.Time) < claimGrace {
+	if ok || time.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
 		return false, taken
 	}
 	// The holder is gone: the claim outlived a failed write. Take it over;
