@@ -181,10 +181,11 @@ func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) me
 	return c
 }
 
-// reconcileToken makes sure the tenant's token Secret exists, carries the
-// token label (so the SCIM server's cache sees it) and holds a usable
-// token, and reports on it with the Secret as it left it. It writes into a
-// Secret only when the operator created it.
+// reconcileToken makes sure the tenant's token Secret exists and holds a
+// usable token, and reports on it with the Secret as it left it. It
+// creates the Secret (labelled, so the SCIM server's cache sees it) when
+// there is none, and uses a Secret someone else created only when it
+// carries the token label.
 func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alpha1.ScimTenant) (metav1.Condition, *corev1.Secret, error) {
 	key := types.NamespacedName{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
 	secret := &corev1.Secret{}
@@ -193,6 +194,16 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 			return metav1.Condition{}, nil, fmt.Errorf("get token secret %s: %w", key, err)
 		}
 		return r.createTokenSecret(ctx, tenant, key)
+	}
+	if !metav1.IsControlledBy(secret, tenant) && secret.Labels[v1alpha1.LabelTokenSecret] != "true" {
+		// Nothing is read from, said about or written into a Secret that
+		// was not offered as a token.
+		return metav1.Condition{
+			Status: metav1.ConditionFalse,
+			Reason: v1alpha1.ReasonTokenSecretNotOptedIn,
+			Message: fmt.Sprintf("Secret %s is not used until it is labelled %s=true, to say it holds a SCIM token",
+				key.Name, v1alpha1.LabelTokenSecret),
+		}, nil, nil
 	}
 	if err := r.ensureTokenLabel(ctx, secret); err != nil {
 		return metav1.Condition{}, nil, err

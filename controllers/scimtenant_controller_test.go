@@ -15,6 +15,9 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
+// tokenLabel opts a Secret in as a tenant's token.
+var tokenLabel = map[string]string{v1alpha1.LabelTokenSecret: "true"}
+
 func newTenant(ns, name, secret string) *v1alpha1.ScimTenant {
 	return &v1alpha1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -65,10 +68,10 @@ var _ = Describe("ScimTenant controller", func() {
 		Expect(strings.Contains(string(raw), string(secret.Data["token"]))).To(BeFalse())
 	})
 
-	It("uses a Secret the platform team created, labels it and leaves its token alone", func() {
+	It("uses a Secret the platform team created and labelled, and leaves its token alone", func() {
 		token := strings.Repeat("s3cr3t-", 8)
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "given"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "given", Labels: tokenLabel},
 			Data:       map[string][]byte{"bearer": []byte(token)},
 		})).To(Succeed())
 		tenant := newTenant(ns, "given", "given")
@@ -83,13 +86,42 @@ var _ = Describe("ScimTenant controller", func() {
 		secret := &corev1.Secret{}
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "given"}, secret)).To(Succeed())
 		Expect(string(secret.Data["bearer"])).To(Equal(token))
-		Expect(secret.Labels).To(HaveKeyWithValue(v1alpha1.LabelTokenSecret, "true"))
 		Expect(secret.OwnerReferences).To(BeEmpty())
+	})
+
+	It("uses no Secret the platform team did not label as a token, and says nothing of its contents", func() {
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "database"},
+			Data:       map[string][]byte{"token": []byte(strings.Repeat("d", 40)), "password": []byte("hunter2")},
+		})).To(Succeed())
+		tenant := newTenant(ns, "grabby", "database")
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+		key := client.ObjectKeyFromObject(tenant)
+		Eventually(func(g Gomega) {
+			c := condition(g, key, v1alpha1.ConditionTokenReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonTokenSecretNotOptedIn))
+			g.Expect(c.Message).To(ContainSubstring(v1alpha1.LabelTokenSecret + "=true"))
+			g.Expect(c.Message).NotTo(ContainSubstring("40"), "no length of anything in the Secret")
+			g.Expect(condition(g, key, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		}).Should(Succeed())
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "database"}, secret)).To(Succeed())
+		Expect(secret.Labels).NotTo(HaveKey(v1alpha1.LabelTokenSecret), "the operator does not opt a Secret in")
+		Expect(secret.Data).To(HaveLen(2), "nor writes into it")
+
+		By("the platform team labelling it")
+		patch := client.MergeFrom(secret.DeepCopy())
+		secret.Labels = tokenLabel
+		Expect(k8sClient.Patch(ctx, secret, patch)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(condition(g, key, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		}).Should(Succeed())
 	})
 
 	It("reports a Secret without the token key, and recovers when the key is added", func() {
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "empty"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "empty", Labels: tokenLabel},
 			Data:       map[string][]byte{"other": []byte("x")},
 		})).To(Succeed())
 		tenant := newTenant(ns, "empty", "empty")
@@ -118,7 +150,7 @@ var _ = Describe("ScimTenant controller", func() {
 
 	It("refuses a token shorter than the minimum", func() {
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "weak"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "weak", Labels: tokenLabel},
 			Data:       map[string][]byte{"token": []byte("password")},
 		})).To(Succeed())
 		tenant := newTenant(ns, "weak", "weak")

@@ -37,11 +37,11 @@ var _ = Describe("Authentication", func() {
 	It("takes a token stored with a trailing newline, as kubectl create secret --from-file leaves it", func() {
 		token := strings.Repeat("f", 40)
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file", Labels: map[string]string{v1alpha1.LabelTokenSecret: "true"}},
 			Data:       map[string][]byte{"token": []byte(token + "\n")},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, &v1alpha1.ScimTenant{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "from-file", Labels: map[string]string{v1alpha1.LabelTokenSecret: "true"}},
 			Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "from-file"}},
 		})).To(Succeed())
 		Eventually(func() int {

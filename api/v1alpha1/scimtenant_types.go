@@ -16,6 +16,9 @@ const (
 	// a token.
 	ReasonTokenFound = "TokenFound"
 	// ReasonTokenKeyMissing: the referenced Secret exists but lacks the key.
+	// ReasonTokenSecretNotOptedIn: the Secret was not created by the
+	// operator and does not carry the token label; it is not used.
+	ReasonTokenSecretNotOptedIn = "TokenSecretNotOptedIn"
 	ReasonTokenKeyMissing = "TokenKeyMissing"
 	// ReasonTokenTooShort: the token in the Secret is too weak to accept.
 	ReasonTokenTooShort = "TokenTooShort"

@@ -9,9 +9,11 @@ import (
 
 // Labels and annotations the operator reads or writes.
 const (
-	// LabelTokenSecret marks Secrets that hold a tenant's bearer token. The
-	// operator caches only Secrets carrying it, never every Secret in the
-	// cluster, and adds it to the Secrets tenants reference.
+	// LabelTokenSecret ("true") marks Secrets that hold a tenant's bearer
+	// token. The operator caches only Secrets carrying it, never every
+	// Secret in the cluster. It sets it on the Secrets it creates; a Secret
+	// a platform team brings must carry it, so that a tenant's editor
+	// cannot turn an unrelated Secret into a token by naming it.
 	LabelTokenSecret = "scim.provisioning.io/token-secret"
 
 	// LabelGroup names the ScimGroup a ScimGroupMemberSlice belongs to, so
