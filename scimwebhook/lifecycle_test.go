@@ -97,6 +97,7 @@ var _ = Describe("User lifecycle over SCIM", func() {
 				UserName:  "bjensen@example.com",
 				Active:    ptr.To(true),
 				Title:     "Set by hand",
+				Roles:     []v1alpha1.MultiValuedAttribute{{Value: "break-glass"}},
 			},
 		}
 		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
@@ -109,12 +110,18 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		u := getUser(t, "barbara")
 		Expect(u.Spec.ManagedBy).To(Equal(v1alpha1.ManagedBySCIM))
 		Expect(u.Spec.Name.GivenName).To(Equal("Barbara"))
+		Expect(u.Spec.Title).To(Equal("Set by hand"), "what the identity provider did not send is kept")
+		Expect(u.Spec.Roles).To(ConsistOf(v1alpha1.MultiValuedAttribute{Value: "break-glass"}))
+		Expect(u.IsActive()).To(BeTrue())
 
 		By("holding its userName from then on")
 		expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"bjensen@example.com"}`), http.StatusConflict)
 	})
 
-	It("adopts a user created by hand whose email matches the email of record", func() {
+	It("adopts a user created by hand whose email matches the email of record, where the tenant says so", func() {
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.AdoptManualUsersBy = []v1alpha1.AdoptionMatch{v1alpha1.AdoptByUserName, v1alpha1.AdoptByEmail}
+		})
 		manual := &v1alpha1.ScimUser{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "mail-match"},
 			Spec: v1alpha1.ScimUserSpec{
@@ -128,6 +135,50 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		Eventually(func() any {
 			return t.send(http.MethodPost, "/Users", `{"userName":"pat@example.com","emails":[{"value":"Pat@Example.com","primary":true}]}`).json()["id"]
 		}).Should(Equal("mail-match"))
+	})
+
+	It("adopts by userName only unless the tenant says otherwise", func() {
+		manual := &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "admin-by-mail"},
+			Spec: v1alpha1.ScimUserSpec{
+				TenantRef: v1alpha1.TenantReference{Name: t.name},
+				ManagedBy: v1alpha1.ManagedByManual,
+				UserName:  "root",
+				Emails:    []v1alpha1.MultiValuedAttribute{{Value: "ops@example.com", Type: "work"}},
+			},
+		}
+		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		doc := t.created("/Users", `{"userName":"ops@example.com","emails":[{"value":"ops@example.com","primary":true}]}`)
+		Expect(doc["id"]).NotTo(Equal("admin-by-mail"))
+		kept := getUser(t, "admin-by-mail")
+		Expect(kept.Spec.ManagedBy).To(Equal(v1alpha1.ManagedByManual))
+		Expect(kept.Spec.UserName).To(Equal("root"))
+	})
+
+	It("never adopts a user created by hand that opts out, and says why", func() {
+		manual := &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: t.namespace, Name: "break-glass",
+				Annotations: map[string]string{v1alpha1.AnnotationNeverAdopt: "true"},
+			},
+			Spec: v1alpha1.ScimUserSpec{
+				TenantRef: v1alpha1.TenantReference{Name: t.name},
+				ManagedBy: v1alpha1.ManagedByManual,
+				UserName:  "emergency@example.com",
+				Roles:     []v1alpha1.MultiValuedAttribute{{Value: "cluster-admin"}},
+			},
+		}
+		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		Eventually(func() error {
+			return first.Manager.GetCache().Get(ctx, client.ObjectKeyFromObject(manual), &v1alpha1.ScimUser{})
+		}).Should(Succeed(), "the server sees the user created by hand")
+		doc := expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"emergency@example.com","active":false}`), http.StatusConflict)
+		Expect(doc["scimType"]).To(Equal("uniqueness"))
+		Expect(doc["detail"]).To(ContainSubstring(v1alpha1.AnnotationNeverAdopt))
+		u := getUser(t, "break-glass")
+		Expect(u.Spec.ManagedBy).To(Equal(v1alpha1.ManagedByManual))
+		Expect(u.IsActive()).To(BeTrue())
+		Expect(u.Spec.Roles).To(HaveLen(1))
 	})
 
 	It("counts users by phase and groups in the tenant's status", func() {

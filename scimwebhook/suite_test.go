@@ -202,3 +202,12 @@ func (t testTenant) list(p string) map[string]any {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// editTenant patches the tenant's spec.
+func (t testTenant) editTenant(edit func(*v1alpha1.ScimTenantSpec)) {
+	tenant := &v1alpha1.ScimTenant{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+	patch := client.MergeFrom(tenant.DeepCopy())
+	edit(&tenant.Spec)
+	ExpectWithOffset(1, k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,9 +42,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		// keeping its id and data rather than creating a stranger.
 		u, err = update(r, s, userKind, t, prior.Name, store.Update[*v1alpha1.ScimUser]{
 			Lookup: store.Lookup{Hidden: true},
-			Change: func(_, next *v1alpha1.ScimUser) error {
+			Change: func(cur, next *v1alpha1.ScimUser) error {
+				sent := in
+				if cur.Spec.ManagedBy == v1alpha1.ManagedByManual {
+					// Adoption: what the identity provider sent wins, and
+					// what it did not send, set by hand before, stays.
+					sent = mergeOnto(mapping.User(cur, "", nil), in)
+				}
 				next.Restore()
-				if err := decodeUser(in, &next.Spec); err != nil {
+				if err := decodeUser(sent, &next.Spec); err != nil {
 					return err
 				}
 				next.Spec.ManagedBy = v1alpha1.ManagedBySCIM
@@ -93,12 +100,16 @@ func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1
 			}
 		}
 	}
-	// A user created by hand with the same userName or email is adopted.
-	for _, key := range []struct{ index, value string }{
-		{index.UserName, spec.UserName},
-		{index.UserEmail, spec.EmailOfRecord()},
+	// A user created by hand with the same userName or email is adopted,
+	// as far as the tenant allows and the user does not opt out.
+	for _, key := range []struct {
+		by           v1alpha1.AdoptionMatch
+		index, value string
+	}{
+		{v1alpha1.AdoptByUserName, index.UserName, spec.UserName},
+		{v1alpha1.AdoptByEmail, index.UserEmail, spec.EmailOfRecord()},
 	} {
-		if key.value == "" {
+		if key.value == "" || !t.tenant.AdoptsBy(key.by) {
 			continue
 		}
 		found, err := s.store.Users.ByIndex(ctx, t.tenant, key.index, index.Key(t.tenant.Name, v1alpha1.Fold(key.value)), store.Lookup{Hidden: true})
@@ -106,12 +117,40 @@ func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1
 			return nil, err
 		}
 		for _, u := range found {
-			if u.Spec.ManagedBy == v1alpha1.ManagedByManual && !u.DeletedOverSCIM() {
-				return u, nil
+			if u.Spec.ManagedBy != v1alpha1.ManagedByManual || u.DeletedOverSCIM() {
+				continue
 			}
+			if u.NeverAdopt() {
+				return nil, errorf(http.StatusConflict, schema.ScimTypeUniqueness,
+					"%s %q belongs to user %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
+					key.by, key.value, u.Name, v1alpha1.AnnotationNeverAdopt)
+			}
+			return u, nil
 		}
 	}
 	return nil, nil
+}
+
+// mergeOnto lays a user as a client sent it over base, a user in SCIM
+// form: attributes in sent replace base's, extension attributes one by
+// one; the rest of base stays.
+func mergeOnto(base, sent map[string]any) map[string]any {
+	sentDoc, err := schema.UserResource.Normalize(sent)
+	if err != nil {
+		// decodeUser reports it on the sent user as it is.
+		return sent
+	}
+	for k, v := range sentDoc {
+		ext, isExt := v.(map[string]any)
+		if old, ok := base[k].(map[string]any); ok && isExt && strings.HasPrefix(k, "urn:") {
+			for name, value := range ext {
+				old[name] = value
+			}
+			continue
+		}
+		base[k] = v
+	}
+	return base
 }
 
 // decodeUser sets spec from a user as a client sent it.

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,3 +123,16 @@ func (u *ScimUser) IsLive() bool { return u.DeletionTimestamp.IsZero() && !u.Del
 // is not part of it: presented tokens are trimmed too, so a Secret that
 // looks right works.
 func BearerToken(stored []byte) []byte { return bytes.TrimSpace(stored) }
+
+// AdoptsBy reports whether the tenant adopts users created by hand that
+// match on m. A tenant stored before the setting existed adopts by
+// userName, the default.
+func (t *ScimTenant) AdoptsBy(m AdoptionMatch) bool {
+	if t.Spec.AdoptManualUsersBy == nil {
+		return m == AdoptByUserName
+	}
+	return slices.Contains(t.Spec.AdoptManualUsersBy, m)
+}
+
+// NeverAdopt reports whether a user created by hand opts out of adoption.
+func (u *ScimUser) NeverAdopt() bool { return u.Annotations[AnnotationNeverAdopt] == "true" }

@@ -78,6 +78,18 @@ type ScimTenantSpec struct {
 	// +optional
 	DefaultRole string `json:"defaultRole,omitempty"`
 
+	// adoptManualUsersBy says what a user created by hand must share with
+	// a user the identity provider creates for SCIM to take it over
+	// instead of creating a second one: its userName, the email of record,
+	// or either. An empty list adopts no one. A user annotated
+	// scim.provisioning.io/never-adopt=true is never adopted. Adoption keeps
+	// every attribute the identity provider does not send.
+	// +kubebuilder:default={UserName}
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=set
+	// +optional
+	AdoptManualUsersBy []AdoptionMatch `json:"adoptManualUsersBy,omitempty"`
+
 	// publicBaseURL is the externally reachable base URL of the SCIM server
 	// (for example the ingress host, "https://scim.example.com"). The tenant's
 	// endpoint is this URL followed by /scim/v2/<namespace>/<name>. When
@@ -86,6 +98,19 @@ type ScimTenantSpec struct {
 	// +optional
 	PublicBaseURL string `json:"publicBaseURL,omitempty"`
 }
+
+// AdoptionMatch is what a user created by hand and a user the identity
+// provider creates must share for SCIM to adopt the former.
+// +kubebuilder:validation:Enum=UserName;Email
+type AdoptionMatch string
+
+// What adoption matches on.
+const (
+	// AdoptByUserName matches the userName, case-insensitively.
+	AdoptByUserName AdoptionMatch = "UserName"
+	// AdoptByEmail matches the email of record, case-insensitively.
+	AdoptByEmail AdoptionMatch = "Email"
+)
 
 // ScimTenantStatus is the observed state of a tenant.
 type ScimTenantStatus struct {

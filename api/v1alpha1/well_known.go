@@ -39,6 +39,11 @@ const (
 	// grace period shortened later shortens the overlap too.
 	AnnotationTokenRotatedAt = "scim.provisioning.io/token-rotated-at"
 
+	// AnnotationNeverAdopt, set to "true" on a user created by hand, keeps
+	// SCIM from ever taking it over (a break-glass account, say): a create
+	// that would adopt it fails with a conflict that says so.
+	AnnotationNeverAdopt = "scim.provisioning.io/never-adopt"
+
 	// FinalizerRetention holds a deleted user's data until its purge time.
 	FinalizerRetention = "scim.provisioning.io/retention"
 )
