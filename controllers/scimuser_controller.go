@@ -28,8 +28,13 @@ import (
 	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
-// EventUserPurged is recorded when a user's data is removed for good.
-const EventUserPurged = "UserPurged"
+// Event reasons of the user controller.
+const (
+	// EventUserPurged is recorded when a user's data is removed for good.
+	EventUserPurged = "UserPurged"
+	// EventStatusNotWritten warns that the API server refused a status.
+	EventStatusNotWritten = "StatusNotWritten"
+)
 
 // ScimUserReconciler runs a user's lifecycle: it keeps deactivated and
 // deleted users for their tenant's retention, purges them when it ends, and
@@ -188,6 +193,9 @@ func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1
 	st.Email = user.Spec.EmailOfRecord()
 	st.Roles = nil
 	for _, role := range user.Spec.Roles {
+		if len(st.Roles) == v1alpha1.MaxStatusRoles {
+			break
+		}
 		st.Roles = append(st.Roles, role.Value)
 	}
 	if len(st.Roles) == 0 && tenant != nil && tenant.Spec.DefaultRole != "" {
@@ -319,6 +327,13 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 	err := r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		// A newer version's event reconciles the user again.
+		return nil
+	}
+	if apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) {
+		// Retrying the same status can never succeed; the next change to
+		// the user brings a new one.
+		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, EventStatusNotWritten, "ReportStatus",
+			"the user's status cannot be stored: %v", err)
 		return nil
 	}
 	if err != nil {

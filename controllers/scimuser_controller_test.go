@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -137,6 +138,21 @@ var _ = Describe("ScimUser controller", func() {
 			}
 			return reasons
 		}).Should(ContainElement(controllers.EventUserPurged))
+	})
+
+	It("shows at most 64 roles in status, however many spec holds", func() {
+		newUser("many-roles", true, func(u *v1alpha1.ScimUser) {
+			for i := range 100 {
+				u.Spec.Roles = append(u.Spec.Roles, v1alpha1.MultiValuedAttribute{Value: fmt.Sprintf("role-%03d", i)})
+			}
+		})
+		Eventually(func(g Gomega) {
+			u, err := get("many-roles")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(u.Status.Phase).To(Equal(v1alpha1.UserPhaseActive))
+			g.Expect(u.Status.Roles).To(HaveLen(v1alpha1.MaxStatusRoles))
+			g.Expect(u.Status.Roles[0]).To(Equal("role-000"))
+		}).Should(Succeed())
 	})
 
 	It("cancels the purge when the user is reactivated in time", func() {

@@ -423,7 +423,9 @@ type ScimUserStatus struct {
 	Email string `json:"email,omitempty"`
 
 	// roles are the user's effective roles: its own, or the tenant's default
-	// role when it has none.
+	// role when it has none; at most the first 64, so that status stays
+	// small whatever spec holds.
+	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	Roles []string `json:"roles,omitempty"`
 

@@ -84,6 +84,10 @@ const (
 	MaxValueLength = 2048
 	// MaxGroupDisplayNameLength bounds a group's spec.displayName.
 	MaxGroupDisplayNameLength = 1024
+	// MaxStatusRoles bounds the roles a user's status shows, so that what
+	// status copies from spec stays small whatever spec holds (users
+	// created by hand are not held to MaxSpecBytes).
+	MaxStatusRoles = 64
 	// MaxSpecBytes bounds an identity's spec as JSON: far below etcd's
 	// 1.5 MiB object limit, so that a tenant's users fit in memory and
 	// one identity cannot take a page of responses for itself.
