@@ -83,7 +83,8 @@ func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, from, max
 	w.Header().Set("Content-Type", schema.MediaType+"; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	out := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, from+1)
+	// A bufio.Writer keeps its first error; Flush reports it.
+	_, _ = fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, from+1)
 	written, sent := 0, 0
 	for i, obj := range page {
 		body := first
@@ -101,13 +102,13 @@ func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, from, max
 			if written+len(body) > maxBytes {
 				break
 			}
-			out.WriteByte(',')
+			_ = out.WriteByte(',')
 		}
 		_, _ = out.Write(body)
 		written += len(body)
 		sent++
 	}
-	fmt.Fprintf(out, `],"itemsPerPage":%d}`+"\n", sent)
+	_, _ = fmt.Fprintf(out, `],"itemsPerPage":%d}`+"\n", sent)
 	if err := out.Flush(); err != nil {
 		t.log.V(1).Info("write list response", "error", err.Error())
 	}

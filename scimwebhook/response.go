@@ -29,18 +29,6 @@ func newListResponse[T any](items []T) listResponse[T] {
 	}
 }
 
-// newPage is one page of a query's results: items starts at the 0-based
-// offset from of total matches.
-func newPage[T any](items []T, total, from int) listResponse[T] {
-	return listResponse[T]{
-		Schemas:      []string{schema.ListResponseURN},
-		TotalResults: total,
-		StartIndex:   from + 1,
-		ItemsPerPage: len(items),
-		Resources:    items,
-	}
-}
-
 // writeJSON sends v as a SCIM response with the given status.
 func writeJSON(w http.ResponseWriter, log logr.Logger, status int, v any) {
 	body, err := json.Marshal(v)

@@ -19,7 +19,7 @@ const (
 	// ReasonTokenSecretNotOptedIn: the Secret was not created by the
 	// operator and does not carry the token label; it is not used.
 	ReasonTokenSecretNotOptedIn = "TokenSecretNotOptedIn"
-	ReasonTokenKeyMissing = "TokenKeyMissing"
+	ReasonTokenKeyMissing       = "TokenKeyMissing"
 	// ReasonTokenTooShort: the token in the Secret is too weak to accept.
 	ReasonTokenTooShort = "TokenTooShort"
 	// ReasonTenantReady: the endpoint is serving with a valid token.
