@@ -36,12 +36,13 @@ help: ## Display this help.
 
 ##@ Development
 
-GEN_RBAC = rbac:roleName=manager-role
 GEN_PATHS = paths="./..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs and RBAC from the markers in api/, controllers/ and scimwebhook/.
-	$(CONTROLLER_GEN) $(GEN_RBAC) crd $(GEN_PATHS) output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+manifests: controller-gen ## Generate CRDs from api/, and one role each for the reconcilers (controllers/) and the SCIM server (scimwebhook/).
+	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=controller-role paths="./controllers/..." output:rbac:artifacts:config=config/rbac/controller
+	$(CONTROLLER_GEN) rbac:roleName=server-role paths="./scimwebhook/..." output:rbac:artifacts:config=config/rbac/server
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.

@@ -20,6 +20,7 @@ func main() {
 	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader among replicas for the reconcilers. Every replica serves SCIM either way.")
+	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "The operator's own namespace, where token verifiers are kept (default: $POD_NAMESPACE).")
 	flag.StringVar(&opts.SCIM.Addr, "scim-bind-address", ":8000", "Address the SCIM server binds to.")
 	flag.StringVar(&opts.SCIM.BaseURL, "scim-base-url", "", "Externally reachable base URL of the SCIM server (e.g. https://scim.example.com), for tenants that set no publicBaseURL.")
 	flag.Int64Var(&opts.SCIM.MaxPayloadSize, "scim-max-payload-bytes", 1<<20, "Largest SCIM request body accepted, in bytes.")

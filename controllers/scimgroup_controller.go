@@ -22,7 +22,7 @@ type ScimGroupReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch
 
 // Reconcile counts one group's members.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -51,25 +52,30 @@ type ScimTenantReconciler struct {
 	Recorder    events.EventRecorder
 	Clock       clock.PassiveClock
 	SCIMBaseURL string
+	// Namespace is the operator's own namespace, where the verifiers the
+	// SCIM server checks tokens against are published.
+	Namespace string
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=get;list;watch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create;update;delete
 
 // Reconcile brings one tenant's token and status up to date.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	tenant := &v1alpha1.ScimTenant{}
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, nil
+			return ctrl.Result{}, r.withdrawVerifier(ctx, req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
 	}
 	if !tenant.DeletionTimestamp.IsZero() {
-		// The generated token Secret is owned by the tenant and goes with it.
-		return ctrl.Result{}, nil
+		// The generated token Secret is owned by the tenant and goes with
+		// it; from now on no token of the tenant is accepted.
+		return ctrl.Result{}, r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
 	}
 	return r.reconcileNormal(ctx, tenant)
 }
@@ -86,6 +92,9 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 		if result, err = r.reconcileRotation(ctx, tenant, secret); err != nil {
 			return ctrl.Result{}, err
 		}
+	}
+	if err := r.publishVerifier(ctx, tenant, tokenReady, secret); err != nil {
+		return ctrl.Result{}, err
 	}
 	tokenReady.Type = v1alpha1.ConditionTokenReady
 	tokenReady.ObservedGeneration = tenant.Generation
@@ -154,6 +163,62 @@ func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1
 	at := metav1.NewTime(expires)
 	tenant.Status.PreviousTokenExpiresAt = &at
 	return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
+}
+
+// publishVerifier writes, into the operator's namespace, the digests the
+// SCIM server checks the tenant's tokens against: the token's, and the
+// previous token's until its grace period ends. A tenant without a usable
+// token has none, so every request is refused.
+func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition, secret *corev1.Secret) error {
+	if tokenReady.Status != metav1.ConditionTrue {
+		return r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
+	}
+	data := map[string][]byte{v1alpha1.VerifierCurrentKey: v1alpha1.TokenVerifier(secret.Data[tenant.TokenKey()])}
+	if previous := secret.Data[tenant.PreviousTokenKey()]; previous != nil {
+		if expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt]); ok {
+			data[v1alpha1.VerifierPreviousKey] = v1alpha1.TokenVerifier(previous)
+			data[v1alpha1.VerifierPreviousExpiresKey] = []byte(expires.UTC().Format(time.RFC3339))
+		}
+	}
+	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(tenant.Namespace, tenant.Name)}
+	verifier := &corev1.Secret{}
+	err := r.APIReader.Get(ctx, key, verifier)
+	if apierrors.IsNotFound(err) {
+		verifier = &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace:   key.Namespace,
+				Name:        key.Name,
+				Labels:      map[string]string{v1alpha1.LabelVerifier: "true"},
+				Annotations: map[string]string{v1alpha1.AnnotationVerifierTenant: tenant.Namespace + "/" + tenant.Name},
+			},
+			Type: corev1.SecretTypeOpaque,
+			Data: data,
+		}
+		if err := r.Create(ctx, verifier); err != nil {
+			return fmt.Errorf("publish token verifier %s: %w", key, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get token verifier %s: %w", key, err)
+	}
+	if equality.Semantic.DeepEqual(verifier.Data, data) {
+		return nil
+	}
+	verifier.Data = data
+	if err := r.Update(ctx, verifier); err != nil {
+		return fmt.Errorf("update token verifier %s: %w", key, err)
+	}
+	return nil
+}
+
+// withdrawVerifier removes a tenant's verifier: its tokens stop working.
+func (r *ScimTenantReconciler) withdrawVerifier(ctx context.Context, namespace, tenant string) error {
+	verifier := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(namespace, tenant)}}
+	if err := r.Delete(ctx, verifier); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("withdraw token verifier of tenant %s/%s: %w", namespace, tenant, err)
+	}
+	return nil
 }
 
 func setAnnotation(obj metav1.Object, key, value string) {
@@ -312,6 +377,14 @@ func generateToken() []byte {
 
 // tenantsForSecret maps a token Secret to the tenants that reference it.
 func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	if o.GetLabels()[v1alpha1.LabelVerifier] == "true" {
+		// A verifier changed by anyone but the controller is put right.
+		ns, name, ok := strings.Cut(o.GetAnnotations()[v1alpha1.AnnotationVerifierTenant], "/")
+		if !ok {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	}
 	return requestsFor(ctx, r, &v1alpha1.ScimTenantList{}, o.GetNamespace(), client.MatchingFields{index.TenantTokenSecret: o.GetName()})
 }
 

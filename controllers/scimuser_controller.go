@@ -49,10 +49,10 @@ type ScimUserReconciler struct {
 	Clock     clock.PassiveClock
 }
 
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;update;patch;delete
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;delete
 
 // Reconcile advances one user's lifecycle.

@@ -20,6 +20,9 @@ type Options struct {
 	SCIMBaseURL string
 	// Clock is the reconcilers' time; nil means the real one.
 	Clock clock.PassiveClock
+	// Namespace is the operator's own namespace, where token verifiers
+	// are published for the SCIM server.
+	Namespace string
 }
 
 // Reconcilers are the operator's reconcilers, built on one manager's
@@ -46,6 +49,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			Recorder:    mgr.GetEventRecorder("scimtenant-controller"),
 			Clock:       opts.Clock,
 			SCIMBaseURL: opts.SCIMBaseURL,
+			Namespace:   opts.Namespace,
 		},
 		TenantCounts: &TenantCountReconciler{Client: mgr.GetClient(), Clock: opts.Clock},
 		Users: &ScimUserReconciler{

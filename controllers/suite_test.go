@@ -58,7 +58,7 @@ func stopManager() { running.Stop() }
 // clock reads at: the timing rules are checked by calling them directly,
 // never by waiting.
 func reconcilersAt(at time.Time) controllers.Reconcilers {
-	return controllers.NewReconcilers(running.Manager, controllers.Options{SCIMBaseURL: testBaseURL, Clock: clocktesting.NewFakeClock(at)})
+	return controllers.NewReconcilers(running.Manager, controllers.Options{SCIMBaseURL: testBaseURL, Clock: clocktesting.NewFakeClock(at), Namespace: suite.OperatorNamespace})
 }
 
 // reconcile runs r once for the object key names and returns its result.

@@ -1,7 +1,6 @@
 package scimwebhook
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
@@ -49,7 +48,9 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 }
 
 // authenticate returns the tenant key names if the request carries its
-// token.
+// token. The server never sees tokens: it compares the presented token's
+// digest with the verifiers the tenant controller publishes in the
+// operator's namespace, the only Secrets it can read.
 func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alpha1.ScimTenant, error) {
 	presented, ok := bearerToken(r)
 	if !ok {
@@ -62,29 +63,34 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 		}
 		return nil, fmt.Errorf("get tenant %s: %w", key, err)
 	}
-	secret := &corev1.Secret{}
-	secretKey := types.NamespacedName{Namespace: key.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
-	if err := s.reader.Get(r.Context(), secretKey, secret); err != nil {
+	verifier := &corev1.Secret{}
+	verifierKey := types.NamespacedName{Namespace: s.opts.Namespace, Name: v1alpha1.VerifierSecretName(key.Namespace, key.Name)}
+	if err := s.reader.Get(r.Context(), verifierKey, verifier); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errUnauthorized
 		}
-		return nil, fmt.Errorf("get token secret of tenant %s: %w", key, err)
+		return nil, fmt.Errorf("get token verifier of tenant %s: %w", key, err)
 	}
-	if tokenMatches(secret.Data[tenant.TokenKey()], presented) || previousTokenMatches(tenant, secret, presented, s.opts.Clock.Now()) {
+	if verifier.Annotations[v1alpha1.AnnotationVerifierTenant] != key.String() {
+		return nil, errUnauthorized
+	}
+	if verifierMatches(verifier, presented, s.opts.Clock.Now()) {
 		return tenant, nil
 	}
 	return nil, errUnauthorized
 }
 
-// previousTokenMatches accepts the token replaced last until its grace
-// period ends.
-func previousTokenMatches(tenant *v1alpha1.ScimTenant, secret *corev1.Secret, presented string, now time.Time) bool {
-	previous := secret.Data[tenant.PreviousTokenKey()]
-	if previous == nil {
-		return false
+// verifierMatches reports whether presented is the tenant's token, or the
+// token it replaced while that is in its grace period. Digests are
+// compared in constant time.
+func verifierMatches(verifier *corev1.Secret, presented string, now time.Time) bool {
+	got := v1alpha1.TokenVerifier([]byte(presented))
+	if want := verifier.Data[v1alpha1.VerifierCurrentKey]; len(want) == len(got) && subtle.ConstantTimeCompare(want, got) == 1 {
+		return true
 	}
-	expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt])
-	return ok && now.Before(expires) && tokenMatches(previous, presented)
+	previous := verifier.Data[v1alpha1.VerifierPreviousKey]
+	expires, err := time.Parse(time.RFC3339, string(verifier.Data[v1alpha1.VerifierPreviousExpiresKey]))
+	return err == nil && now.Before(expires) && len(previous) == len(got) && subtle.ConstantTimeCompare(previous, got) == 1
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header. The
@@ -96,17 +102,4 @@ func bearerToken(r *http.Request) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-// tokenMatches compares in constant time. Hashing first makes the time
-// independent of the lengths too; tokens shorter than the minimum never
-// match, whatever the Secret holds.
-func tokenMatches(stored []byte, presented string) bool {
-	stored = v1alpha1.BearerToken(stored)
-	if len(stored) < v1alpha1.MinTokenLength {
-		return false
-	}
-	want := sha256.Sum256(stored)
-	got := sha256.Sum256([]byte(presented))
-	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
 }

@@ -4,6 +4,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
 func TestBearerToken(t *testing.T) {
@@ -32,27 +37,36 @@ func TestBearerToken(t *testing.T) {
 	}
 }
 
-func TestTokenMatches(t *testing.T) {
-	long := strings.Repeat("a", 32)
-	short := strings.Repeat("a", 31)
+func TestVerifierMatches(t *testing.T) {
+	token := strings.Repeat("a", 32)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	verifier := func(current, previous, expires string) *corev1.Secret {
+		s := &corev1.Secret{Data: map[string][]byte{v1alpha1.VerifierCurrentKey: v1alpha1.TokenVerifier([]byte(current))}}
+		if previous != "" {
+			s.Data[v1alpha1.VerifierPreviousKey] = v1alpha1.TokenVerifier([]byte(previous))
+			s.Data[v1alpha1.VerifierPreviousExpiresKey] = []byte(expires)
+		}
+		return s
+	}
+	later := now.Add(time.Minute).Format(time.RFC3339)
 	for _, tc := range []struct {
 		name      string
-		stored    string
+		verifier  *corev1.Secret
 		presented string
 		want      bool
 	}{
-		{name: "equal", stored: long, presented: long, want: true},
-		{name: "different", stored: long, presented: strings.Repeat("b", 32)},
-		{name: "prefix", stored: long, presented: long[:31]},
-		{name: "longer", stored: long, presented: long + "a"},
-		{name: "stored too short", stored: short, presented: short},
-		{name: "empty stored", stored: "", presented: ""},
-		{name: "stored with a trailing newline", stored: long + "\n", presented: long, want: true},
-		{name: "stored with surrounding blanks", stored: " " + long + "\r\n", presented: long, want: true},
-		{name: "too short once trimmed", stored: short + "\n", presented: short},
+		{name: "current", verifier: verifier(token, "", ""), presented: token, want: true},
+		{name: "different", verifier: verifier(token, "", ""), presented: strings.Repeat("b", 32)},
+		{name: "prefix", verifier: verifier(token, "", ""), presented: token[:31]},
+		{name: "longer", verifier: verifier(token, "", ""), presented: token + "a"},
+		{name: "stored with a trailing newline", verifier: verifier(token+"\n", "", ""), presented: token, want: true},
+		{name: "previous in its grace period", verifier: verifier("new-"+token, token, later), presented: token, want: true},
+		{name: "previous after its grace period", verifier: verifier("new-"+token, token, now.Format(time.RFC3339)), presented: token},
+		{name: "previous with an unreadable expiry", verifier: verifier("new-"+token, token, "soon"), presented: token},
+		{name: "no verifier data", verifier: &corev1.Secret{}, presented: token},
 	} {
-		if got := tokenMatches([]byte(tc.stored), tc.presented); got != tc.want {
-			t.Errorf("%s: tokenMatches = %v, want %v", tc.name, got, tc.want)
+		if got := verifierMatches(tc.verifier, tc.presented, now); got != tc.want {
+			t.Errorf("%s: verifierMatches = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

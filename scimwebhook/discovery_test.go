@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/suite"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
@@ -143,6 +144,9 @@ var _ = Describe("Authentication", func() {
 		secret := &corev1.Secret{}
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
 		Expect(secret.Data).NotTo(HaveKey("token.previous"), "the previous token is removed when it expires")
+		verifier := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(t.namespace, t.name)}, verifier)).To(Succeed())
+		Expect(verifier.Data).NotTo(HaveKey(v1alpha1.VerifierPreviousKey), "nor is it verified any more")
 	})
 })
 

@@ -67,6 +67,9 @@ type Options struct {
 	// more waits up to TenantQueueWait for a slot.
 	TenantConcurrency int
 	TenantQueueWait   time.Duration
+	// Namespace is the operator's own namespace, where the tenant
+	// controller publishes the token verifiers the server checks.
+	Namespace string
 	// Clock is the server's time: the times it stamps on identities and
 	// the end of a replaced token's grace period. Nil means the real one.
 	Clock clock.PassiveClock
@@ -183,8 +186,16 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 	return nil
 }
 
-// The server's reads and writes of identities.
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups;scimgroupmemberslices;scimclaims,verbs=get;list;watch;create;update;patch;delete;deletecollection
+// What the server reads and writes: tenants to authenticate against, the
+// token verifiers in the operator's namespace (no other Secret), and the
+// identities. Users are never deleted over SCIM, only marked.
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;create;update
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;create;update;delete;deletecollection
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;create;update;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Start serves until ctx is cancelled, then drains in-flight requests.
 func (s *Server) Start(ctx context.Context) error {

@@ -65,7 +65,7 @@ func startOperator() *suite.Operator {
 // reconcilersAt are reconcilers whose clock reads at, for specs that check
 // what happens when a time comes without waiting for it.
 func reconcilersAt(at time.Time) controllers.Reconcilers {
-	return controllers.NewReconcilers(first.Manager, controllers.Options{Clock: clocktesting.NewFakeClock(at)})
+	return controllers.NewReconcilers(first.Manager, controllers.Options{Clock: clocktesting.NewFakeClock(at), Namespace: suite.OperatorNamespace})
 }
 
 // testTenant is a ready tenant in a namespace of its own.

@@ -16,6 +16,16 @@ const (
 	// cannot turn an unrelated Secret into a token by naming it.
 	LabelTokenSecret = "scim.provisioning.io/token-secret"
 
+	// LabelVerifier ("true") marks the Secrets, in the operator's own
+	// namespace, where the tenant controller publishes what the SCIM
+	// server checks tokens against: their SHA-256 digests, never the
+	// tokens. The SCIM server reads these and no other Secrets.
+	LabelVerifier = "scim.provisioning.io/verifier"
+
+	// AnnotationVerifierTenant, on a verifier Secret, names its tenant
+	// ("namespace/name").
+	AnnotationVerifierTenant = "scim.provisioning.io/tenant"
+
 	// LabelGroup names the ScimGroup a ScimGroupMemberSlice belongs to, so
 	// that all of a group's slices can be listed or deleted at once.
 	LabelGroup = "scim.provisioning.io/group"
@@ -47,6 +57,33 @@ const (
 	// FinalizerRetention holds a deleted user's data until its purge time.
 	FinalizerRetention = "scim.provisioning.io/retention"
 )
+
+// Keys of a verifier Secret.
+const (
+	// VerifierCurrentKey holds the digest of the tenant's token.
+	VerifierCurrentKey = "current"
+	// VerifierPreviousKey holds the digest of the token replaced last,
+	// accepted until VerifierPreviousExpiresKey (RFC 3339).
+	VerifierPreviousKey        = "previous"
+	VerifierPreviousExpiresKey = "previous-expires-at"
+)
+
+// VerifierSecretName is the name of the Secret, in the operator's
+// namespace, that holds the verifiers of tenant namespace/name. It derives
+// from both so that tenants of every namespace share one namespace
+// without clashing, and the server finds it without a lookup.
+func VerifierSecretName(namespace, tenant string) string {
+	sum := sha256.Sum256([]byte(namespace + "/" + tenant))
+	return "scim-verifier-" + hex.EncodeToString(sum[:20])
+}
+
+// TokenVerifier is what a token is checked against: the SHA-256 digest of
+// the token as BearerToken reads it. Comparing digests, in constant time,
+// also keeps the comparison's time independent of the tokens' lengths.
+func TokenVerifier(token []byte) []byte {
+	sum := sha256.Sum256(BearerToken(token))
+	return sum[:]
+}
 
 // ClaimName is the name of the ScimClaim on a value of kind within tenant.
 // It derives from the tenant and the case-folded value, so that every

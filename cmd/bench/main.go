@@ -67,7 +67,7 @@ func run(ctx context.Context, users, lookups, concurrency int) error {
 	stopped := make(chan struct{})
 	defer func() { stop(); <-stopped }()
 	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
+		MetricsAddr: "0", ProbeAddr: "0", Namespace: metav1.NamespaceDefault,
 		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
 	})
 	if err != nil {

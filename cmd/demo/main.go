@@ -18,6 +18,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,12 +29,15 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/internal/scheme"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 const (
-	defaultAddr  = "127.0.0.1:8080"
-	demoNS       = "default"
+	defaultAddr = "127.0.0.1:8080"
+	demoNS      = "default"
+	// operatorNS is the operator's own namespace, as the install's.
+	operatorNS   = "scim-operator-system"
 	readyTimeout = 2 * time.Minute
 )
 
@@ -85,11 +89,24 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 		return err
 	}
 
+	sch, err := scheme.New()
+	if err != nil {
+		return err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: sch})
+	if err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNS}}); err != nil {
+		return fmt.Errorf("create the operator's namespace: %w", err)
+	}
+
 	mgrCtx, stopManager := context.WithCancel(ctx)
 	defer stopManager()
 	mgr, _, err := operator.New(mgrCtx, cfg, operator.Options{
 		MetricsAddr: "0",
 		ProbeAddr:   "0",
+		Namespace:   operatorNS,
 		SCIM:        scimwebhook.Options{Addr: addr, BaseURL: "http://" + addr},
 	})
 	if err != nil {
@@ -98,10 +115,6 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 	mgrDone := make(chan error, 1)
 	go func() { mgrDone <- mgr.Start(mgrCtx) }()
 
-	c, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
-	if err != nil {
-		return fmt.Errorf("create client: %w", err)
-	}
 	tenant, err := applyTenant(ctx, c, sample)
 	if err != nil {
 		return err

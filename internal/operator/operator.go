@@ -7,6 +7,7 @@ package operator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -61,6 +62,10 @@ type Options struct {
 	// Controller configures every controller; tests running several
 	// operators in one process set SkipNameValidation.
 	Controller config.Controller
+	// Namespace is the operator's own namespace: the reconcilers publish
+	// token verifiers there, and the SCIM server reads them, and no other
+	// Secret. It must exist.
+	Namespace string
 	// Clock is the time of the reconcilers and the SCIM server; nil means
 	// the real one. Tests move a fake one to reach purge times and token
 	// expiries without waiting.
@@ -78,13 +83,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
+	if opts.Namespace == "" {
+		return nil, nil, errors.New("the operator's namespace is not set: pass --namespace or set POD_NAMESPACE")
+	}
 	s, err := scheme.New()
 	if err != nil {
 		return nil, nil, err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        s,
-		Cache:                         cacheOptions(),
+		Cache:                         cacheOptions(opts.Namespace, runControllers),
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
 		LeaderElection:                opts.LeaderElection && runControllers,
@@ -103,13 +111,13 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, nil, err
 	}
 	if runControllers {
-		if err := controllers.SetupWithManager(mgr, controllers.Options{SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock}); err != nil {
+		if err := controllers.SetupWithManager(mgr, controllers.Options{SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock, Namespace: opts.Namespace}); err != nil {
 			return nil, nil, err
 		}
 	}
 	var srv *scimwebhook.Server
 	if runServer {
-		opts.SCIM.Clock = opts.Clock
+		opts.SCIM.Clock, opts.SCIM.Namespace = opts.Clock, opts.Namespace
 		if srv, err = scimwebhook.AddToManager(mgr, opts.SCIM); err != nil {
 			return nil, nil, err
 		}
@@ -132,14 +140,20 @@ func (r Role) parts() (controllers, server bool, err error) {
 	return false, false, fmt.Errorf("unknown role %q: use one of %v", r, Roles)
 }
 
-// cacheOptions keeps only token Secrets in the manager's cache, never
-// every Secret in the cluster, and no object's managedFields: nothing
-// reads them, and they are a large share of a small object.
-func cacheOptions() cache.Options {
+// cacheOptions keeps no object's managedFields (nothing reads them, and
+// they are a large share of a small object) and only the Secrets the
+// manager uses: the token verifiers in the operator's namespace, and, when
+// it runs the reconcilers, the labelled token Secrets elsewhere. Never
+// every Secret in the cluster.
+func cacheOptions(namespace string, tokens bool) cache.Options {
+	secrets := map[string]cache.Config{
+		namespace: {LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelVerifier: "true"})},
+	}
+	if tokens {
+		secrets[cache.AllNamespaces] = cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})}
+	}
 	return cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})},
-		},
+		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Namespaces: secrets}},
 	}
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -46,8 +49,13 @@ func Start() *Suite {
 		cancel()
 		gomega.Expect(env.Stop()).To(gomega.Succeed())
 	})
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: OperatorNamespace}}
+	gomega.Expect(env.Client.Create(ctx, ns)).To(gomega.Succeed())
 	return &Suite{Env: env, Ctx: ctx, Clock: clocktesting.NewFakeClock(time.Now())}
 }
+
+// OperatorNamespace is where the suites' operators keep token verifiers.
+const OperatorNamespace = "scim-operator-system"
 
 // Operator is one running operator.
 type Operator struct {
@@ -64,12 +72,18 @@ type Operator struct {
 // the suite's clock, with metrics and probes off and the SCIM server on
 // a free loopback port.
 func (s *Suite) StartOperator(opts operator.Options) *Operator {
-	opts.MetricsAddr, opts.ProbeAddr, opts.Clock = "0", "0", s.Clock
+	return s.StartOperatorAs(s.Config, opts)
+}
+
+// StartOperatorAs is StartOperator with the API server credentials of
+// cfg, to run an operator with no more than given roles grant.
+func (s *Suite) StartOperatorAs(cfg *rest.Config, opts operator.Options) *Operator {
+	opts.MetricsAddr, opts.ProbeAddr, opts.Clock, opts.Namespace = "0", "0", s.Clock, OperatorNamespace
 	// Several operators in one process register the same controllers.
 	opts.Controller = config.Controller{SkipNameValidation: ptr.To(true)}
 	opts.SCIM.Addr = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(s.Ctx)
-	mgr, srv, err := operator.New(ctx, s.Config, opts)
+	mgr, srv, err := operator.New(ctx, cfg, opts)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	done := make(chan struct{})
 	go func() {
