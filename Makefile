@@ -93,7 +93,7 @@ build: ## Build the manager and every binary under cmd/ into bin/.
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster in your kubeconfig.
-	go run . $(RUN_ARGS)
+	go run . --namespace=$${POD_NAMESPACE:-default} $(RUN_ARGS)
 
 .PHONY: demo
 demo: | $(LOCALBIN) ## Run the operator on an embedded local control plane and print KUBECONFIG, SCIM_URL and SCIM_TOKEN.
