@@ -80,6 +80,10 @@ verify-no-binaries: ## Fail if git tracks an executable over 1 MiB: built binari
 test: verify-fmt vet verify-generated verify-no-binaries ## Check formatting, vet, generated files, tracked binaries, then run every suite on a real API server.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
+.PHONY: test-faults
+test-faults: ## Run the fault suite: steady SCIM load while the API server goes away, replicas and the leader are killed.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test -tags faults ./internal/faults/ -count=1 -timeout 15m -v -ginkgo.v $(GO_TEST_FLAGS) | grep -E 'fault suite:|^(ok|FAIL|---)|\[FAIL|STEP|Ran '
+
 .PHONY: bench
 bench: ## Measure the SCIM server against client-go on the same API server (BENCH_ARGS="-users 10000").
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/bench $(BENCH_ARGS)

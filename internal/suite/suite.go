@@ -69,8 +69,8 @@ type Operator struct {
 }
 
 // StartOperator runs an operator with opts against the control plane, on
-// the suite's clock, with metrics and probes off and the SCIM server on
-// a free loopback port.
+// the suite's clock unless opts has one, with metrics and probes off and
+// the SCIM server on a free loopback port.
 func (s *Suite) StartOperator(opts operator.Options) *Operator {
 	return s.StartOperatorAs(s.Config, opts)
 }
@@ -78,7 +78,10 @@ func (s *Suite) StartOperator(opts operator.Options) *Operator {
 // StartOperatorAs is StartOperator with the API server credentials of
 // cfg, to run an operator with no more than given roles grant.
 func (s *Suite) StartOperatorAs(cfg *rest.Config, opts operator.Options) *Operator {
-	opts.MetricsAddr, opts.ProbeAddr, opts.Clock, opts.Namespace = "0", "0", s.Clock, OperatorNamespace
+	opts.MetricsAddr, opts.ProbeAddr, opts.Namespace = "0", "0", OperatorNamespace
+	if opts.Clock == nil {
+		opts.Clock = s.Clock
+	}
 	// Several operators in one process register the same controllers.
 	opts.Controller = config.Controller{SkipNameValidation: ptr.To(true)}
 	opts.SCIM.Addr = "127.0.0.1:0"
