@@ -359,7 +359,7 @@ var _ = Describe("Under faults", func() {
 		summary := fmt.Sprintf("requests %d, 2xx %d, 503 %d, connection errors %d, hangs %d, lost %d, 5xx other than 503 %d, statuses %v",
 			book.requests, book.acked, book.unavailable, book.errors, book.hangs, lost, len(book.otherServer), book.statuses)
 		AddReportEntry("fault suite", summary)
-		fmt.Fprintln(GinkgoWriter, "fault suite:", summary)
+		GinkgoWriter.Println("fault suite:", summary)
 		Expect(lostWhat).To(BeEmpty())
 		Expect(book.otherServer).To(BeEmpty())
 		Expect(book.withoutRetryAfter).To(BeEmpty())
@@ -378,7 +378,7 @@ var _ = Describe("Under faults", func() {
 			Expect(u.Status.PurgeAt).NotTo(BeNil())
 			Eventually(func() bool {
 				return apierrors.IsNotFound(c.Get(env.Ctx, types.NamespacedName{Namespace: ns.Name, Name: id}, &v1alpha1.ScimUser{}))
-			}).WithTimeout(time.Until(u.Status.PurgeAt.Add(30 * time.Second))).WithPolling(time.Second).
+			}).WithTimeout(time.Until(u.Status.PurgeAt.Add(30*time.Second))).WithPolling(time.Second).
 				Should(BeTrue(), "user %s, due at %s, is purged within 30s of it", id, u.Status.PurgeAt)
 		}
 	})
