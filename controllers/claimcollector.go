@@ -41,7 +41,9 @@ type ClaimCollector struct {
 	Interval time.Duration
 }
 
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;list;delete
+// The collector confirms with the API server that a holder is gone.
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=list;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=get
 
 // NeedLeaderElection is true: one sweeper is enough.
 func (c *ClaimCollector) NeedLeaderElection() bool { return true }

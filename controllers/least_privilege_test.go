@@ -2,10 +2,12 @@ package controllers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -17,10 +19,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/controllers"
 	"github.com/scim-operator/scim-operator/internal/idp"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
@@ -67,15 +71,17 @@ func grantedOnly(user, file string) *rest.Config {
 
 var _ = Describe("The generated roles", Ordered, func() {
 	var (
-		server    *scimwebhook.Server
-		serverCfg *rest.Config
+		server        *scimwebhook.Server
+		serverCfg     *rest.Config
+		controllersOp *suite.Operator
+		cycleNS       string
 	)
 	BeforeAll(func() {
 		// Only the restricted operators run meanwhile, so that nothing
 		// they lack a permission for is done for them.
 		stopManager()
 		DeferCleanup(startManager)
-		controllersOp := env.StartOperatorAs(grantedOnly("least-controllers", "controller/role.yaml"), operator.Options{
+		controllersOp = env.StartOperatorAs(grantedOnly("least-controllers", "controller/role.yaml"), operator.Options{
 			Role: operator.RoleControllers,
 			SCIM: scimwebhook.Options{BaseURL: testBaseURL},
 		})
@@ -91,6 +97,7 @@ var _ = Describe("The generated roles", Ordered, func() {
 
 	It("are enough for the reconcilers and the SCIM server to run whole provisioning cycles", func() {
 		ns := newNamespace()
+		cycleNS = ns
 		Expect(k8sClient.Create(ctx, newTenant(ns, "least", "least-token"))).To(Succeed())
 		token := ""
 		base := fmt.Sprintf("http://%s%s/%s/least", server.Addr(), v1alpha1.SCIMPathPrefix, ns)
@@ -130,4 +137,149 @@ var _ = Describe("The generated roles", Ordered, func() {
 		err = c.Delete(ctx, &v1alpha1.ScimUser{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "anyone"}})
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "users are never deleted over SCIM: %v", err)
 	})
+
+	It("grant nothing the code does not use", func() {
+		By("running what the cycles leave to later: purges, claim collection, a tenant's deletion")
+		later := controllers.NewReconcilers(controllersOp.Manager, controllers.Options{
+			SCIMBaseURL: testBaseURL, Namespace: suite.OperatorNamespace,
+			Clock: clocktesting.NewFakeClock(time.Now().Add(2 * v1alpha1.DefaultSoftDeleteRetention)),
+		})
+		users := &v1alpha1.ScimUserList{}
+		Expect(k8sClient.List(ctx, users, client.InNamespace(cycleNS))).To(Succeed())
+		purged := 0
+		for _, u := range users.Items {
+			if u.DeletedOverSCIM() || !u.IsActive() {
+				key := client.ObjectKeyFromObject(&u)
+				Eventually(func() bool {
+					reconcile(later.Users, key)
+					return apierrors.IsNotFound(k8sClient.Get(ctx, key, &v1alpha1.ScimUser{}))
+				}).Should(BeTrue(), "user %s is purged", key)
+				purged++
+			}
+		}
+		Expect(purged).To(BeNumerically(">", 0), "the cycles delete users")
+		Expect(k8sClient.Create(ctx, &v1alpha1.ScimClaim{
+			ObjectMeta: metav1.ObjectMeta{Namespace: cycleNS, Name: v1alpha1.ClaimName("least", v1alpha1.ClaimUserName, "orphan")},
+			Spec:       v1alpha1.ScimClaimSpec{TenantRef: v1alpha1.TenantReference{Name: "least"}, Kind: v1alpha1.ClaimUserName, Value: "orphan", Holder: "nobody"},
+		})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &v1alpha1.ScimClaim{
+			ObjectMeta: metav1.ObjectMeta{Namespace: cycleNS, Name: v1alpha1.ClaimName("least", v1alpha1.ClaimGroupDisplayName, "orphan")},
+			Spec:       v1alpha1.ScimClaimSpec{TenantRef: v1alpha1.TenantReference{Name: "least"}, Kind: v1alpha1.ClaimGroupDisplayName, Value: "orphan", Holder: "nogroup"},
+		})).To(Succeed())
+		Expect(later.Claims.Collect(ctx)).To(BeNumerically(">=", 2))
+
+		By("rotating the tenant's token, which changes its verifier")
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: cycleNS, Name: "least-token"}, secret)).To(Succeed())
+		patch := client.MergeFrom(secret.DeepCopy())
+		secret.Data["token"] = bytes.Repeat([]byte("r"), 40)
+		Expect(k8sClient.Patch(ctx, secret, patch)).To(Succeed())
+		Eventually(func(g Gomega) {
+			verifier := &corev1.Secret{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(cycleNS, "least")}, verifier)).To(Succeed())
+			g.Expect(verifier.Data).To(HaveKey(v1alpha1.VerifierPreviousKey))
+		}).Should(Succeed())
+		By("meeting a uniqueness conflict and a user the cache does not have")
+		send := func(method, path, body string) int {
+			req, err := http.NewRequestWithContext(ctx, method, fmt.Sprintf("http://%s%s/%s/least%s", server.Addr(), v1alpha1.SCIMPathPrefix, cycleNS, path), strings.NewReader(body))
+			Expect(err).NotTo(HaveOccurred())
+			secret := &corev1.Secret{}
+			Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: cycleNS, Name: "least-token"}, secret)).To(Succeed())
+			req.Header.Set("Authorization", "Bearer "+string(secret.Data["token"]))
+			req.Header.Set("Content-Type", "application/scim+json")
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			_ = resp.Body.Close()
+			return resp.StatusCode
+		}
+		Eventually(func() int { return send(http.MethodPost, "/Users", `{"userName":"twice"}`) }).Should(Equal(http.StatusCreated))
+		Expect(send(http.MethodPost, "/Users", `{"userName":"twice"}`)).To(Equal(http.StatusConflict))
+		Expect(send(http.MethodGet, "/Users/not-cached", "")).To(Equal(http.StatusNotFound))
+
+		tenant := &v1alpha1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: cycleNS, Name: "least"}}
+		Expect(k8sClient.Delete(ctx, tenant)).To(Succeed())
+		Eventually(func() bool {
+			key := types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(cycleNS, "least")}
+			return apierrors.IsNotFound(k8sClient.Get(ctx, key, &corev1.Secret{}))
+		}).Should(BeTrue(), "the deleted tenant's verifier is withdrawn")
+
+		By("comparing what each role grants with what its user did, as the API server's audit log has it")
+		used := map[string]map[string]bool{"least-controllers": {}, "least-server": {}}
+		data, err := os.ReadFile(auditLog)
+		Expect(err).NotTo(HaveOccurred())
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			var event struct {
+				User struct {
+					Username string `json:"username"`
+				} `json:"user"`
+				Verb      string `json:"verb"`
+				ObjectRef *struct {
+					Resource    string `json:"resource"`
+					Subresource string `json:"subresource"`
+					APIGroup    string `json:"apiGroup"`
+				} `json:"objectRef"`
+			}
+			if json.Unmarshal(line, &event) != nil || event.ObjectRef == nil || used[event.User.Username] == nil {
+				continue
+			}
+			used[event.User.Username][permission(event.ObjectRef.APIGroup, event.ObjectRef.Resource, event.ObjectRef.Subresource, event.Verb)] = true
+		}
+		// Permissions the API server checks on behalf of a request, or that
+		// only a rare path needs; each says why it is granted.
+		needed := map[string]string{
+			"scim.provisioning.io/scimusers/finalizers:update": "checked when a finalizer is set on a user, which the audit log records as a patch of the user",
+			"scim.provisioning.io/scimclaims:update":           "taking over a claim left by a failed write, once it is older than the claim grace",
+			"events.k8s.io/events:patch":                       "the event recorder patches an Event when the same one repeats",
+			"scim.provisioning.io/scimgroupmemberslices:get":   "re-reading a member slice from the API server after a conflicting write",
+		}
+		unused := map[string][]string{}
+		for user, file := range map[string]string{"least-controllers": "controller/role.yaml", "least-server": "server/role.yaml"} {
+			for _, p := range granted(file) {
+				// An informer lists before it watches where the API server
+				// cannot stream the list in its watch; this one can.
+				listedByWatch := strings.HasSuffix(p, ":list") && used[user][strings.TrimSuffix(p, ":list")+":watch"]
+				if !used[user][p] && !listedByWatch && needed[p] == "" {
+					unused[file] = append(unused[file], p)
+				}
+			}
+		}
+		Expect(unused).To(BeEmpty(), "roles that grant what their user never did")
+	})
 })
+
+func permission(group, resource, subresource, verb string) string {
+	if subresource != "" {
+		resource += "/" + subresource
+	}
+	return group + "/" + resource + ":" + verb
+}
+
+// granted lists every group/resource:verb a generated role file grants.
+func granted(file string) []string {
+	data, err := os.ReadFile(filepath.Join("..", "config", "rbac", file))
+	Expect(err).NotTo(HaveOccurred())
+	decoder := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []string
+	for {
+		var doc struct {
+			Rules []rbacv1.PolicyRule `json:"rules"`
+		}
+		if decoder.Decode(&doc) != nil {
+			return out
+		}
+		for _, r := range doc.Rules {
+			for _, g := range r.APIGroups {
+				for _, res := range r.Resources {
+					for _, v := range r.Verbs {
+						parts := strings.SplitN(res, "/", 2)
+						sub := ""
+						if len(parts) == 2 {
+							sub = parts[1]
+						}
+						out = append(out, permission(g, parts[0], sub, v))
+					}
+				}
+			}
+		}
+	}
+}

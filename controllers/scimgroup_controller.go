@@ -21,9 +21,9 @@ type ScimGroupReconciler struct {
 	client.Client
 }
 
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups/status,verbs=patch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch
 
 // Reconcile counts one group's members.
 func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

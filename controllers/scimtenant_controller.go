@@ -57,7 +57,7 @@ type ScimTenantReconciler struct {
 	Namespace string
 }
 
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

@@ -52,7 +52,7 @@ type ScimUserReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch;patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;delete
 
 // Reconcile advances one user's lifecycle.

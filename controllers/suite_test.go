@@ -2,6 +2,8 @@ package controllers_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/scim-operator/scim-operator/controllers"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
+	"github.com/scim-operator/scim-operator/internal/testenv"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
@@ -35,8 +38,16 @@ func TestControllers(t *testing.T) {
 	RunSpecs(t, "Controllers Suite")
 }
 
+// auditLog is where the API server records every request, for the
+// spec that checks the generated roles grant nothing unused.
+var auditLog string
+
 var _ = BeforeSuite(func() {
-	env = suite.Start()
+	dir, err := os.MkdirTemp("", "scim-audit-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(os.RemoveAll, dir)
+	auditLog = filepath.Join(dir, "audit.log")
+	env = suite.Start(testenv.WithAuditLog(auditLog))
 	k8sClient, ctx = env.Client, env.Ctx
 	startManager()
 	DeferCleanup(func() { running.Stop() })

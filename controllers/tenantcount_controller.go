@@ -32,7 +32,7 @@ type TenantCountReconciler struct {
 	Clock clock.PassiveClock
 }
 
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=list;watch
 
 // Reconcile counts one tenant's identities.
 func (r *TenantCountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

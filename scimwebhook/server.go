@@ -189,7 +189,7 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 // What the server reads and writes: tenants to authenticate against, the
 // token verifiers in the operator's namespace (no other Secret), and the
 // identities. Users are never deleted over SCIM, only marked.
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=list;watch
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch;create;update;delete

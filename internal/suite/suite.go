@@ -38,12 +38,12 @@ type Suite struct {
 
 // Start starts the control plane; call it from BeforeSuite. It stops with
 // the suite.
-func Start() *Suite {
+func Start(opts ...testenv.Option) *Suite {
 	logf.SetLogger(zap.New(zap.WriteTo(ginkgo.GinkgoWriter), zap.UseDevMode(true)))
 	// Two cores run the control plane, the operators and the specs.
 	gomega.SetDefaultEventuallyTimeout(10 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
-	env, err := testenv.Start()
+	env, err := testenv.Start(opts...)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	ginkgo.DeferCleanup(func() {
 		cancel()

@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 
@@ -22,12 +23,38 @@ type Env struct {
 	Client client.Client
 }
 
+// Option changes the control plane before it starts.
+type Option func(*envtest.Environment) error
+
+// WithAuditLog makes the API server write every request it serves to
+// path, one JSON event a line, at the Metadata level: who did what to
+// which resource, never bodies.
+func WithAuditLog(path string) Option {
+	return func(env *envtest.Environment) error {
+		policy := filepath.Join(filepath.Dir(path), "audit-policy.yaml")
+		rules := "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n"
+		if err := os.WriteFile(policy, []byte(rules), 0o600); err != nil {
+			return fmt.Errorf("write audit policy: %w", err)
+		}
+		env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).
+			Set("audit-log-path", path).
+			Set("audit-log-mode", "blocking")
+		return nil
+	}
+}
+
 // Start starts a control plane with the CRDs of config/crd/bases.
-func Start() (*Env, error) {
+func Start(opts ...Option) (*Env, error) {
 	_, file, _, _ := runtime.Caller(0)
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(filepath.Dir(file), "..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+	}
+	for _, o := range opts {
+		if err := o(env); err != nil {
+			return nil, err
+		}
 	}
 	cfg, err := env.Start()
 	if err != nil {
