@@ -202,12 +202,13 @@ var _ = Describe("User lifecycle over SCIM", func() {
 	})
 })
 
-// purgeAt waits for the user controller to schedule a user's purge.
+// purgeAt waits for the user controller to schedule a user's purge, and
+// for the cache of the reconcilers specs call directly to have seen it.
 func purgeAt(t testTenant, id string) time.Time {
 	var at time.Time
 	EventuallyWithOffset(1, func(g Gomega) {
 		u := &v1alpha1.ScimUser{}
-		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
+		g.Expect(first.Manager.GetCache().Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
 		g.Expect(u.Status.PurgeAt).NotTo(BeNil())
 		at = u.Status.PurgeAt.Time
 	}).Should(Succeed())
