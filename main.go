@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -21,6 +22,8 @@ func main() {
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader among replicas for the reconcilers. Every replica serves SCIM either way.")
 	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "The operator's own namespace, where token verifiers are kept (default: $POD_NAMESPACE).")
+	var watch string
+	flag.StringVar(&watch, "watch-namespaces", "", "Comma-separated namespaces whose tenants the operator serves; empty serves every namespace. With it set, the operator needs Roles in those namespaces, no ClusterRole for namespaced resources.")
 	flag.StringVar(&opts.SCIM.Addr, "scim-bind-address", ":8000", "Address the SCIM server binds to.")
 	flag.StringVar(&opts.SCIM.BaseURL, "scim-base-url", "", "Externally reachable base URL of the SCIM server (e.g. https://scim.example.com), for tenants that set no publicBaseURL.")
 	flag.Int64Var(&opts.SCIM.MaxPayloadSize, "scim-max-payload-bytes", 1<<20, "Largest SCIM request body accepted, in bytes.")
@@ -33,6 +36,11 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	opts.Role = operator.Role(role)
+	for _, ns := range strings.Split(watch, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			opts.WatchNamespaces = append(opts.WatchNamespaces, ns)
+		}
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 

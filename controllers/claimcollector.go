@@ -6,6 +6,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,6 +40,9 @@ type ClaimCollector struct {
 	// API server's.
 	Clock    clock.PassiveClock
 	Interval time.Duration
+	// Namespaces, when set, are the only ones swept: an operator limited
+	// to them may not list claims elsewhere.
+	Namespaces []string
 }
 
 // The collector confirms with the API server that a holder is gone.
@@ -69,10 +73,25 @@ func (c *ClaimCollector) Start(ctx context.Context) error {
 
 // Collect sweeps every claim once and returns how many it deleted.
 func (c *ClaimCollector) Collect(ctx context.Context) (int, error) {
+	if len(c.Namespaces) == 0 {
+		return c.collectIn(ctx, metav1.NamespaceAll)
+	}
+	collected := 0
+	for _, ns := range c.Namespaces {
+		n, err := c.collectIn(ctx, ns)
+		collected += n
+		if err != nil {
+			return collected, err
+		}
+	}
+	return collected, nil
+}
+
+func (c *ClaimCollector) collectIn(ctx context.Context, namespace string) (int, error) {
 	collected := 0
 	list := &v1alpha1.ScimClaimList{}
 	for {
-		if err := c.APIReader.List(ctx, list, client.Limit(claimPage), client.Continue(list.Continue)); err != nil {
+		if err := c.APIReader.List(ctx, list, client.InNamespace(namespace), client.Limit(claimPage), client.Continue(list.Continue)); err != nil {
 			return collected, fmt.Errorf("list claims: %w", err)
 		}
 		for i := range list.Items {

@@ -33,8 +33,10 @@ import (
 
 // grantedOnly is a user of the test API server that holds exactly the
 // roles controller-gen generated into file (a ClusterRole, and a Role in
-// the operator's namespace), as the shipped bindings grant them.
-func grantedOnly(user, file string) *rest.Config {
+// the operator's namespace), as the shipped bindings grant them. With
+// namespaces, the ClusterRole's rules are granted as a Role in each of
+// them instead, as the namespace-scoped install grants them.
+func grantedOnly(user, file string, namespaces ...string) *rest.Config {
 	u, err := env.AddUser(envtest.User{Name: user}, nil)
 	Expect(err).NotTo(HaveOccurred())
 	data, err := os.ReadFile(filepath.Join("..", "config", "rbac", file))
@@ -53,21 +55,76 @@ func grantedOnly(user, file string) *rest.Config {
 			break
 		}
 		name := user + "-" + doc.Kind
-		switch doc.Kind {
-		case "ClusterRole":
+		switch {
+		case doc.Kind == "ClusterRole" && len(namespaces) == 0:
 			Expect(k8sClient.Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: doc.Rules})).To(Succeed())
 			Expect(k8sClient.Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, Subjects: subjects,
 				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}})).To(Succeed())
-		case "Role":
+		case doc.Kind == "ClusterRole":
+			for _, ns := range namespaces {
+				grantRole(metav1.ObjectMeta{Namespace: ns, Name: name}, doc.Rules, subjects)
+			}
+		case doc.Kind == "Role":
 			Expect(doc.Metadata.Namespace).To(Equal("system"), "namespaced roles are the operator's namespace's")
-			meta := metav1.ObjectMeta{Namespace: suite.OperatorNamespace, Name: name}
-			Expect(k8sClient.Create(ctx, &rbacv1.Role{ObjectMeta: meta, Rules: doc.Rules})).To(Succeed())
-			Expect(k8sClient.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta, Subjects: subjects,
-				RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}})).To(Succeed())
+			grantRole(metav1.ObjectMeta{Namespace: suite.OperatorNamespace, Name: name}, doc.Rules, subjects)
 		}
 	}
 	return u.Config()
 }
+
+func grantRole(meta metav1.ObjectMeta, rules []rbacv1.PolicyRule, subjects []rbacv1.Subject) {
+	Expect(k8sClient.Create(ctx, &rbacv1.Role{ObjectMeta: meta, Rules: rules})).To(Succeed())
+	Expect(k8sClient.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta, Subjects: subjects,
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: meta.Name}})).To(Succeed())
+}
+
+// provision runs the first IdP scripts against a new tenant of namespace
+// ns through server, once its token works.
+func provision(server *scimwebhook.Server, ns string) {
+	GinkgoHelper()
+	Expect(k8sClient.Create(ctx, newTenant(ns, "least", "least-token"))).To(Succeed())
+	token := ""
+	base := fmt.Sprintf("http://%s%s/%s/least", server.Addr(), v1alpha1.SCIMPathPrefix, ns)
+	Eventually(func(g Gomega) {
+		secret := &corev1.Secret{}
+		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "least-token"}, secret)).To(Succeed())
+		token = string(secret.Data["token"])
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/ServiceProviderConfig", nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		g.Expect(err).NotTo(HaveOccurred())
+		_ = resp.Body.Close()
+		g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	for _, script := range idp.Scripts()[:2] {
+		run, err := script.Run(ctx, &idp.Target{BaseURL: base, Token: token, Cluster: idp.KubeCluster{Client: k8sClient, Namespace: ns}},
+			"least-"+script.Name, 4, 2, false)
+		Expect(err).NotTo(HaveOccurred(), "%s", script.Name)
+		Expect(run.Requests).To(BeNumerically(">", 30))
+	}
+}
+
+var _ = Describe("The namespace-scoped install", Ordered, func() {
+	It("serves the namespaces it is given with Roles there and in its own namespace, and no ClusterRole", func() {
+		stopManager()
+		DeferCleanup(startManager)
+		ns := newNamespace()
+		controllersOp := env.StartOperatorAs(grantedOnly("scoped-controllers", "controller/role.yaml", ns), operator.Options{
+			Role: operator.RoleControllers, WatchNamespaces: []string{ns},
+			SCIM: scimwebhook.Options{BaseURL: testBaseURL},
+		})
+		DeferCleanup(controllersOp.Stop)
+		serverOp := env.StartOperatorAs(grantedOnly("scoped-server", "server/role.yaml", ns), operator.Options{
+			Role: operator.RoleServer, WatchNamespaces: []string{ns},
+			SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example"},
+		})
+		DeferCleanup(serverOp.Stop)
+		provision(serverOp.Server, ns)
+		scoped := controllers.NewReconcilers(controllersOp.Manager, controllers.Options{Namespace: suite.OperatorNamespace, WatchNamespaces: []string{ns}, Clock: clocktesting.NewFakeClock(time.Now())})
+		Expect(scoped.Claims.Collect(ctx)).To(BeZero(), "the collector sweeps the namespaces it may")
+	})
+})
 
 var _ = Describe("The generated roles", Ordered, func() {
 	var (
@@ -96,29 +153,8 @@ var _ = Describe("The generated roles", Ordered, func() {
 	})
 
 	It("are enough for the reconcilers and the SCIM server to run whole provisioning cycles", func() {
-		ns := newNamespace()
-		cycleNS = ns
-		Expect(k8sClient.Create(ctx, newTenant(ns, "least", "least-token"))).To(Succeed())
-		token := ""
-		base := fmt.Sprintf("http://%s%s/%s/least", server.Addr(), v1alpha1.SCIMPathPrefix, ns)
-		Eventually(func(g Gomega) {
-			secret := &corev1.Secret{}
-			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "least-token"}, secret)).To(Succeed())
-			token = string(secret.Data["token"])
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/ServiceProviderConfig", nil)
-			g.Expect(err).NotTo(HaveOccurred())
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := http.DefaultClient.Do(req)
-			g.Expect(err).NotTo(HaveOccurred())
-			_ = resp.Body.Close()
-			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
-		}).WithTimeout(30 * time.Second).Should(Succeed())
-		for _, script := range idp.Scripts()[:2] {
-			run, err := script.Run(ctx, &idp.Target{BaseURL: base, Token: token, Cluster: idp.KubeCluster{Client: k8sClient, Namespace: ns}},
-				"least-"+script.Name, 4, 2, false)
-			Expect(err).NotTo(HaveOccurred(), "%s", script.Name)
-			Expect(run.Requests).To(BeNumerically(">", 30))
-		}
+		cycleNS = newNamespace()
+		provision(server, cycleNS)
 	})
 
 	It("keep the SCIM server away from every Secret but the token verifiers", func() {

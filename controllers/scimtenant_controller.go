@@ -61,7 +61,7 @@ type ScimTenantReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create;update;delete
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch;create;update;delete
 
 // Reconcile brings one tenant's token and status up to date.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

@@ -23,6 +23,8 @@ type Options struct {
 	// Namespace is the operator's own namespace, where token verifiers
 	// are published for the SCIM server.
 	Namespace string
+	// WatchNamespaces, when set, are the only namespaces served.
+	WatchNamespaces []string
 }
 
 // Reconcilers are the operator's reconcilers, built on one manager's
@@ -59,7 +61,10 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			Clock:     opts.Clock,
 		},
 		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
-		Claims: &ClaimCollector{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: opts.Clock, Interval: DefaultClaimCollectInterval},
+		Claims: &ClaimCollector{
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: opts.Clock,
+			Interval: DefaultClaimCollectInterval, Namespaces: opts.WatchNamespaces,
+		},
 	}
 }
 

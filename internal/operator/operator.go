@@ -66,6 +66,10 @@ type Options struct {
 	// token verifiers there, and the SCIM server reads them, and no other
 	// Secret. It must exist.
 	Namespace string
+	// WatchNamespaces, when set, limits the operator to tenants in these
+	// namespaces, so that it needs Roles there and no ClusterRole for
+	// namespaced resources; empty means every namespace.
+	WatchNamespaces []string
 	// Clock is the time of the reconcilers and the SCIM server; nil means
 	// the real one. Tests move a fake one to reach purge times and token
 	// expiries without waiting.
@@ -92,7 +96,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        s,
-		Cache:                         cacheOptions(opts.Namespace, runControllers),
+		Cache:                         cacheOptions(opts.Namespace, opts.WatchNamespaces, runControllers),
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
 		LeaderElection:                opts.LeaderElection && runControllers,
@@ -111,7 +115,9 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, nil, err
 	}
 	if runControllers {
-		if err := controllers.SetupWithManager(mgr, controllers.Options{SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock, Namespace: opts.Namespace}); err != nil {
+		if err := controllers.SetupWithManager(mgr, controllers.Options{
+			SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock, Namespace: opts.Namespace, WatchNamespaces: opts.WatchNamespaces,
+		}); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -143,17 +149,28 @@ func (r Role) parts() (controllers, server bool, err error) {
 // cacheOptions keeps no object's managedFields (nothing reads them, and
 // they are a large share of a small object) and only the Secrets the
 // manager uses: the token verifiers in the operator's namespace, and, when
-// it runs the reconcilers, the labelled token Secrets elsewhere. Never
-// every Secret in the cluster.
-func cacheOptions(namespace string, tokens bool) cache.Options {
-	secrets := map[string]cache.Config{
-		namespace: {LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelVerifier: "true"})},
+// it runs the reconcilers, the labelled token Secrets of the watched
+// namespaces. Never every Secret in the cluster. With watched namespaces
+// set, nothing is cached outside them and the operator's own namespace.
+func cacheOptions(namespace string, watched []string, tokens bool) cache.Options {
+	verifiers := cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelVerifier: "true"})}
+	tokenSecrets := cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})}
+	secrets := map[string]cache.Config{}
+	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	if len(watched) > 0 {
+		opts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range watched {
+			opts.DefaultNamespaces[ns] = cache.Config{}
+			if tokens {
+				secrets[ns] = tokenSecrets
+			}
+		}
+	} else if tokens {
+		secrets[cache.AllNamespaces] = tokenSecrets
 	}
-	if tokens {
-		secrets[cache.AllNamespaces] = cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})}
-	}
-	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
-		ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Namespaces: secrets}},
-	}
+	// Verifiers override a token selector: tenants do not live in the
+	// operator's namespace.
+	secrets[namespace] = verifiers
+	opts.ByObject = map[client.Object]cache.ByObject{&corev1.Secret{}: {Namespaces: secrets}}
+	return opts
 }
