@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,7 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
+	"github.com/scim-operator/scim-operator/internal/testenv"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
@@ -40,7 +42,12 @@ func TestFaults(t *testing.T) {
 
 var env *suite.Suite
 
-var _ = BeforeSuite(func() { env = suite.Start() })
+var _ = BeforeSuite(func() {
+	dir, err := os.MkdirTemp("", "scim-faults-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(os.RemoveAll, dir)
+	env = suite.Start(testenv.WithRestartableState(dir))
+})
 
 // requestTimeout bounds a SCIM request in this suite; a client waiting
 // longer than it, and a little more, saw a hang.
@@ -177,6 +184,7 @@ type user struct {
 
 var _ = Describe("Under faults", func() {
 	It("loses nothing it acknowledged, answers 503 with Retry-After while the API server is away, and purges on time", func() {
+		// The users deactivated below fall due while the faults last.
 		apiServer, err := url.Parse(env.Config.Host)
 		Expect(err).NotTo(HaveOccurred())
 		px, err := newProxy(apiServer.Host)
@@ -303,6 +311,15 @@ var _ = Describe("Under faults", func() {
 		time.Sleep(20 * time.Second)
 		Expect(px.restore()).To(Succeed())
 		time.Sleep(8 * time.Second)
+
+		By("stopping the API server and etcd for 20 seconds, and starting them again")
+		stopping := time.Now()
+		Expect(env.StopControlPlane()).To(Succeed())
+		GinkgoWriter.Printf("the control plane took %s to stop\n", time.Since(stopping).Round(time.Second))
+		// Down for 20 seconds from the moment it began to go.
+		time.Sleep(time.Until(stopping.Add(20 * time.Second)))
+		Expect(env.StartControlPlane()).To(Succeed())
+		time.Sleep(10 * time.Second)
 
 		By("killing a replica and starting it again")
 		replicas[1].kill()

@@ -6,6 +6,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"time"
 	"path/filepath"
 	"runtime"
 
@@ -42,6 +43,53 @@ func WithAuditLog(path string) Option {
 			Set("audit-log-mode", "blocking")
 		return nil
 	}
+}
+
+// WithRestartableState keeps etcd's data and the API server's certificates
+// in dir, so that the control plane can be stopped and started again, at
+// the same addresses and with the same credentials, without losing
+// anything: how the fault suite takes the API server and etcd away.
+func WithRestartableState(dir string) Option {
+	return func(env *envtest.Environment) error {
+		etcd, certs := filepath.Join(dir, "etcd"), filepath.Join(dir, "certs")
+		for _, d := range []string{etcd, certs} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return fmt.Errorf("create %s: %w", d, err)
+			}
+		}
+		env.ControlPlane.Etcd = &envtest.Etcd{DataDir: etcd}
+		env.ControlPlane.GetAPIServer().CertDir = certs
+		// Stop at once, as a crashed API server would, rather than drain
+		// open watches first.
+		env.ControlPlane.GetAPIServer().Configure().Set("shutdown-watch-termination-grace-period", "1s")
+		// A graceful stop drains open watches; it may take longer than
+		// envtest waits by default.
+		env.ControlPlaneStopTimeout = 2 * time.Minute
+		return nil
+	}
+}
+
+// StopControlPlane stops the API server and etcd, keeping their state
+// when the control plane was started WithRestartableState.
+func (e *Env) StopControlPlane() error {
+	if err := e.ControlPlane.APIServer.Stop(); err != nil {
+		return fmt.Errorf("stop kube-apiserver: %w", err)
+	}
+	if err := e.ControlPlane.Etcd.Stop(); err != nil {
+		return fmt.Errorf("stop etcd: %w", err)
+	}
+	return nil
+}
+
+// StartControlPlane starts what StopControlPlane stopped.
+func (e *Env) StartControlPlane() error {
+	if err := e.ControlPlane.Etcd.Start(); err != nil {
+		return fmt.Errorf("start etcd: %w", err)
+	}
+	if err := e.ControlPlane.APIServer.Start(); err != nil {
+		return fmt.Errorf("start kube-apiserver: %w", err)
+	}
+	return nil
 }
 
 // Start starts a control plane with the CRDs of config/crd/bases.
