@@ -6,9 +6,9 @@ package testenv
 import (
 	"fmt"
 	"os"
-	"time"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
