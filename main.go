@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 func main() {
@@ -24,14 +25,14 @@ func main() {
 	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "The operator's own namespace, where token verifiers are kept (default: $POD_NAMESPACE).")
 	var watch string
 	flag.StringVar(&watch, "watch-namespaces", "", "Comma-separated namespaces whose tenants the operator serves; empty serves every namespace. With it set, the operator needs Roles in those namespaces, no ClusterRole for namespaced resources.")
-	flag.StringVar(&opts.SCIM.Addr, "scim-bind-address", ":8000", "Address the SCIM server binds to.")
+	flag.StringVar(&opts.SCIM.Addr, "scim-bind-address", scimwebhook.DefaultAddr, "Address the SCIM server binds to.")
 	flag.StringVar(&opts.SCIM.BaseURL, "scim-base-url", "", "Externally reachable base URL of the SCIM server (e.g. https://scim.example.com), for tenants that set no publicBaseURL.")
-	flag.Int64Var(&opts.SCIM.MaxPayloadSize, "scim-max-payload-bytes", 1<<20, "Largest SCIM request body accepted, in bytes.")
-	flag.IntVar(&opts.SCIM.MaxResults, "scim-max-results", 1000, "Most resources one SCIM list response returns.")
-	flag.Float64Var(&opts.SCIM.TenantRequestsPerSecond, "scim-tenant-rate", 200, "Requests a second one tenant may send (a token bucket); more get 429 with Retry-After.")
-	flag.IntVar(&opts.SCIM.TenantBurst, "scim-tenant-burst", 400, "Requests one tenant may send at once above its rate.")
-	flag.IntVar(&opts.SCIM.TenantConcurrency, "scim-tenant-concurrency", 32, "Requests of one tenant handled at once; more wait up to 10s, then get 429.")
-	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", 8<<20, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
+	flag.Int64Var(&opts.SCIM.MaxPayloadSize, "scim-max-payload-bytes", scimwebhook.DefaultMaxPayloadSize, "Largest SCIM request body accepted, in bytes.")
+	flag.IntVar(&opts.SCIM.MaxResults, "scim-max-results", scimwebhook.DefaultMaxResults, "Most resources one SCIM list response returns.")
+	flag.Float64Var(&opts.SCIM.TenantRequestsPerSecond, "scim-tenant-rate", scimwebhook.DefaultTenantRate, "Requests a second one tenant may send (a token bucket); more get 429 with Retry-After.")
+	flag.IntVar(&opts.SCIM.TenantBurst, "scim-tenant-burst", scimwebhook.DefaultTenantBurst, "Requests one tenant may send at once above its rate.")
+	flag.IntVar(&opts.SCIM.TenantConcurrency, "scim-tenant-concurrency", scimwebhook.DefaultTenantInFlight, "Requests of one tenant handled at once; more wait up to 10s, then get 429.")
+	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

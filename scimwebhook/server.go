@@ -8,6 +8,7 @@
 package scimwebhook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,36 +77,16 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Addr == "" {
-		o.Addr = DefaultAddr
-	}
-	if o.MaxPayloadSize == 0 {
-		o.MaxPayloadSize = DefaultMaxPayloadSize
-	}
-	if o.MaxResults == 0 {
-		o.MaxResults = DefaultMaxResults
-	}
-	if o.MaxResponseBytes == 0 {
-		o.MaxResponseBytes = DefaultMaxResponseSize
-	}
-	if o.ShutdownTimeout == 0 {
-		o.ShutdownTimeout = DefaultShutdownTimeout
-	}
-	if o.RequestTimeout == 0 {
-		o.RequestTimeout = DefaultRequestTimeout
-	}
-	if o.TenantRequestsPerSecond == 0 {
-		o.TenantRequestsPerSecond = DefaultTenantRate
-	}
-	if o.TenantBurst == 0 {
-		o.TenantBurst = DefaultTenantBurst
-	}
-	if o.TenantConcurrency == 0 {
-		o.TenantConcurrency = DefaultTenantInFlight
-	}
-	if o.TenantQueueWait == 0 {
-		o.TenantQueueWait = DefaultTenantWait
-	}
+	o.Addr = cmp.Or(o.Addr, DefaultAddr)
+	o.MaxPayloadSize = cmp.Or(o.MaxPayloadSize, DefaultMaxPayloadSize)
+	o.MaxResults = cmp.Or(o.MaxResults, DefaultMaxResults)
+	o.MaxResponseBytes = cmp.Or(o.MaxResponseBytes, DefaultMaxResponseSize)
+	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, DefaultShutdownTimeout)
+	o.RequestTimeout = cmp.Or(o.RequestTimeout, DefaultRequestTimeout)
+	o.TenantRequestsPerSecond = cmp.Or(o.TenantRequestsPerSecond, DefaultTenantRate)
+	o.TenantBurst = cmp.Or(o.TenantBurst, DefaultTenantBurst)
+	o.TenantConcurrency = cmp.Or(o.TenantConcurrency, DefaultTenantInFlight)
+	o.TenantQueueWait = cmp.Or(o.TenantQueueWait, DefaultTenantWait)
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
