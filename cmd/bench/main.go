@@ -68,7 +68,12 @@ func run(ctx context.Context, users, lookups, concurrency int) error {
 	defer func() { stop(); <-stopped }()
 	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0", Namespace: metav1.NamespaceDefault,
-		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
+		// One tenant's requests are the whole load here: its rate and
+		// in-flight limits would measure themselves.
+		SCIM: scimwebhook.Options{
+			Addr: "127.0.0.1:0", BaseURL: "http://bench.example",
+			TenantRequestsPerSecond: 1e9, TenantBurst: 1e9, TenantConcurrency: 1024,
+		},
 	})
 	if err != nil {
 		return err
