@@ -24,6 +24,11 @@ func (t *tenantRequest) groupLocation(id string) string { return t.baseURL + "/G
 // decodeGroup sets spec from a group as a client sent it and returns its
 // member ids.
 func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, error) {
+	for k, v := range in {
+		if strings.EqualFold(k, attrMembers) {
+			in[k] = bareMemberIDs(v)
+		}
+	}
 	doc, err := schema.GroupResource.Normalize(in)
 	if err != nil {
 		return nil, inputError(err)
@@ -48,17 +53,19 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	change := store.NewMemberChange()
 	change.ReplaceAll(members...)
 	ctx := r.Context()
-	if err := s.checkMembers(ctx, t, change); err != nil {
+	strangers, err := s.dropStrangers(ctx, t, change)
+	if err != nil {
 		return err
 	}
 	if err := create(ctx, s, groupKind, t, g); err != nil {
 		return err
 	}
-	if len(members) > 0 {
+	if len(members) > len(strangers) {
 		if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 			return err
 		}
 	}
+	s.reportStrangers(t, g, strangers)
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
 	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
 }
@@ -144,12 +151,14 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err != nil {
 		return err
 	}
-	if err := s.checkMembers(ctx, t, change); err != nil {
+	strangers, err := s.dropStrangers(ctx, t, change)
+	if err != nil {
 		return err
 	}
 	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 		return err
 	}
+	s.reportStrangers(t, g, strangers)
 	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
@@ -178,13 +187,14 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
-	// Members are checked before anything is written, so that a request
-	// naming a user that does not exist changes nothing.
+	// Members are read and checked before anything is written; ones
+	// that are not users of the tenant are skipped and reported.
 	change, err := s.memberChanges(ctx, t, g, memberOps)
 	if err != nil {
 		return err
 	}
-	if err := s.checkMembers(ctx, t, change); err != nil {
+	strangers, err := s.dropStrangers(ctx, t, change)
+	if err != nil {
 		return err
 	}
 	g, err = update(r, s, groupKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimGroup]{
@@ -207,6 +217,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 		return err
 	}
+	s.reportStrangers(t, g, strangers)
 	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
@@ -257,7 +268,7 @@ func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha
 
 // memberIDs reads the ids from a members value.
 func memberIDs(v any, membersAttr *schema.Attribute) ([]string, error) {
-	nv, err := membersAttr.NormalizeValue(v)
+	nv, err := membersAttr.NormalizeValue(bareMemberIDs(v))
 	if err != nil {
 		return nil, err //nolint:wrapcheck // a schema.ValueError, rendered by inputError
 	}
@@ -271,6 +282,26 @@ func memberIDs(v any, membersAttr *schema.Attribute) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// bareMemberIDs takes members sent as bare ids ("id" or ["id", ...]) as
+// the member objects they stand for, as lenient clients send them.
+func bareMemberIDs(v any) any {
+	if id, ok := v.(string); ok {
+		return []any{map[string]any{"value": id}}
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := make([]any, len(list))
+	for i, el := range list {
+		if id, ok := el.(string); ok {
+			el = map[string]any{"value": id}
+		}
+		out[i] = el
+	}
+	return out
 }
 
 // membersMatching lists the members a value filter selects. A filter that

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -93,20 +95,43 @@ var _ = Describe("Groups", func() {
 		Expect(memberIDs(t, id)).To(ConsistOf(users[1], users[2]))
 	})
 
-	It("rejects a member that is not a user of the tenant, changing nothing", func() {
-		id := t.created("/Groups", `{"displayName":"Strict"}`)["id"].(string)
+	It("applies everything else a write asks and skips members that are not users of the tenant, with a Warning Event", func() {
+		id := t.created("/Groups", `{"displayName":"Lenient"}`)["id"].(string)
 		other := newTenant().created("/Users", `{"userName":"stranger"}`)["id"].(string)
-		for _, bad := range []string{"no-such-user", other} {
-			doc := expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
-				{"op":"replace","path":"displayName","value":"Changed"},
-				{"op":"add","path":"members","value":[{"value":"`+users[0]+`"},{"value":"`+bad+`"}]}]`)), http.StatusBadRequest)
-			Expect(doc["scimType"]).To(Equal("invalidValue"))
-			Expect(doc["detail"]).To(ContainSubstring(bad))
+		deleted := t.created("/Users", `{"userName":"leaver"}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+deleted, "").StatusCode).To(Equal(http.StatusNoContent))
+		strangers := []string{"no-such-user", other, deleted, id}
+
+		batch := []string{`{"value":"` + users[0] + `"}`, `"` + users[1] + `"`}
+		for _, bad := range strangers {
+			batch = append(batch, `{"value":"`+bad+`"}`)
 		}
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
+			{"op":"replace","path":"displayName","value":"Changed"},
+			{"op":"add","path":"members","value":[`+strings.Join(batch, ",")+`]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
 		doc := t.get("/Groups/" + id).json()
-		Expect(doc["displayName"]).To(Equal("Strict"))
-		Expect(doc).NotTo(HaveKey("members"))
-		expectSCIMError(t.send(http.MethodPost, "/Groups", `{"displayName":"Bad","members":[{"value":"no-such-user"}]}`), http.StatusBadRequest)
+		Expect(doc["displayName"]).To(Equal("Changed"))
+		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]), "a bare id is taken as a member; strangers are skipped")
+		Eventually(func(g Gomega) {
+			list := &eventsv1.EventList{}
+			g.Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace))).To(Succeed())
+			var notes []string
+			for _, e := range list.Items {
+				if e.Regarding.Name == id && e.Reason == "MembersSkipped" {
+					g.Expect(e.Type).To(Equal("Warning"))
+					notes = append(notes, e.Note)
+				}
+			}
+			g.Expect(notes).To(ContainElement(ContainSubstring("skipped 4 member(s)")))
+		}).Should(Succeed())
+
+		By("creating and replacing groups the same way")
+		created := t.created("/Groups", `{"displayName":"Created","members":[{"value":"no-such-user"},{"value":"`+users[2]+`"}]}`)["id"].(string)
+		Expect(memberIDs(t, created)).To(ConsistOf(users[2]))
+		r = t.send(http.MethodPut, "/Groups/"+created, `{"displayName":"Created","members":[{"value":"`+other+`"},{"value":"`+users[0]+`"}]}`)
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(memberIDs(t, created)).To(ConsistOf(users[0]))
 	})
 
 	It("computes a user's groups", func() {

@@ -39,6 +39,9 @@ const (
 	EventGroupCreated    = "GroupCreated"
 	EventGroupUpdated    = "GroupUpdated"
 	EventGroupDeleted    = "GroupDeleted"
+	// EventGroupMembersSkipped warns that a write named members that are
+	// not users of the tenant; everything else it asked was done.
+	EventGroupMembersSkipped = "MembersSkipped"
 )
 
 var (

@@ -3,14 +3,14 @@ package scimwebhook
 import (
 	"context"
 	"hash/fnv"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
-	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
 
@@ -58,17 +58,42 @@ func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1al
 	return refs
 }
 
-// checkMembers fails with a 400 naming the first member to add that is not
-// a user of the tenant. Users another replica just created are found
-// through the API server.
-func (s *Server) checkMembers(ctx context.Context, t *tenantRequest, c *store.MemberChange) error {
+// dropStrangers takes out of the change every member to add that is not
+// a user of the tenant SCIM sees (an id that never existed, a purged or
+// deleted user, a user created by hand, another tenant's user, a group)
+// and returns them: one stale id must not cost the rest of a batch. Users
+// another replica just created are found through the API server.
+func (s *Server) dropStrangers(ctx context.Context, t *tenantRequest, c *store.MemberChange) ([]string, error) {
+	var strangers []string
 	for _, id := range c.Added() {
 		if _, err := find(ctx, s, userKind, t, id); err != nil {
-			if store.IsNotFound(err) {
-				return errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue, "members: %q is not the id of a user of this tenant", id)
+			if !store.IsNotFound(err) {
+				return nil, err
 			}
-			return err
+			strangers = append(strangers, id)
 		}
 	}
-	return nil
+	c.Drop(strangers...)
+	return strangers, nil
+}
+
+// maxReportedIDs bounds the ids an Event names.
+const maxReportedIDs = 10
+
+// reportStrangers tells the platform team which members a write skipped:
+// a Warning Event on the group and a log line, both with the request id.
+func (s *Server) reportStrangers(t *tenantRequest, g *v1alpha1.ScimGroup, strangers []string) {
+	if len(strangers) == 0 {
+		return
+	}
+	t.log.Info("skipped members that are not users of the tenant", "group", g.Name, "ids", strangers)
+	if s.recorder == nil {
+		return
+	}
+	named := strangers
+	if len(named) > maxReportedIDs {
+		named = named[:maxReportedIDs]
+	}
+	s.recorder.Eventf(g, nil, corev1.EventTypeWarning, EventGroupMembersSkipped, "Provision",
+		"skipped %d member(s) that are not users of this tenant: %s (request %s)", len(strangers), strings.Join(named, ", "), t.requestID)
 }

@@ -95,6 +95,13 @@ func (c *MemberChange) Remove(ids ...string) {
 	}
 }
 
+// Drop forgets members the change would add.
+func (c *MemberChange) Drop(ids ...string) {
+	for _, id := range ids {
+		delete(c.add, id)
+	}
+}
+
 // ReplaceAll makes ids the whole member list.
 func (c *MemberChange) ReplaceAll(ids ...string) {
 	c.replace = true
