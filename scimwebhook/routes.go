@@ -72,6 +72,11 @@ func (s *Server) routes() http.Handler {
 	handle(tenantPrefix+"/Me", func(_ http.ResponseWriter, _ *http.Request, _ *tenantRequest) error {
 		return errorf(http.StatusNotImplemented, "", "/Me is not supported: a tenant's token identifies the identity provider, not a user")
 	})
+	// ServiceProviderConfig advertises bulk as unsupported; say so rather
+	// than that the endpoint does not exist.
+	handle(tenantPrefix+"/Bulk", func(_ http.ResponseWriter, _ *http.Request, _ *tenantRequest) error {
+		return errorf(http.StatusNotImplemented, "", "/Bulk is not supported (bulk.supported is false in ServiceProviderConfig): send each operation as a request of its own")
+	})
 	// Anything else under a tenant is authenticated first, so that an
 	// unauthenticated client learns nothing about which endpoints exist.
 	handle(tenantPrefix+"/", func(w http.ResponseWriter, r *http.Request, _ *tenantRequest) error {
@@ -86,6 +91,7 @@ func (s *Server) routes() http.Handler {
 	h := scimFallback(mux, s.log)
 	h = s.withDeadline(h)
 	h = withMetrics(h)
+	h = canonicalPath(h)
 	h = s.limitBody(h)
 	h = s.recoverPanics(h)
 	h = s.withRequestID(h)
@@ -103,6 +109,36 @@ func withQuery(res *schema.Resource, e func(http.ResponseWriter, *http.Request, 
 		}
 		return e(w, r, t, q)
 	}
+}
+
+// endpoints are the names of a tenant's SCIM endpoints as routed.
+var endpoints = []string{"Users", "Groups", "ServiceProviderConfig", "Schemas", "ResourceTypes", "Me", "Bulk"}
+
+// canonicalPath routes endpoint names in any case (/users), with or
+// without a trailing slash, as identity providers and reference servers
+// accept them: /scim/v2/<namespace>/<tenant>/<endpoint>[/<id>].
+func canonicalPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, ok := strings.CutPrefix(r.URL.Path, v1alpha1.SCIMPathPrefix+"/")
+		parts := strings.Split(rest, "/")
+		if !ok || len(parts) < 3 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(parts) > 3 && parts[len(parts)-1] == "" {
+			parts = parts[:len(parts)-1]
+		}
+		for _, e := range endpoints {
+			if strings.EqualFold(parts[2], e) {
+				parts[2] = e
+			}
+		}
+		if path := v1alpha1.SCIMPathPrefix + "/" + strings.Join(parts, "/"); path != r.URL.Path {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = path, ""
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // scimFallback answers requests the mux matches no route for (404) or no
@@ -238,7 +274,7 @@ func noteTenant(ctx context.Context, tenant string) {
 
 // knownResources bounds the resource label to the endpoints that exist.
 var knownResources = map[string]bool{
-	"Users": true, "Groups": true, "ServiceProviderConfig": true, "Schemas": true, "ResourceTypes": true, "Me": true,
+	"Users": true, "Groups": true, "ServiceProviderConfig": true, "Schemas": true, "ResourceTypes": true, "Me": true, "Bulk": true,
 }
 
 // withMetrics counts requests and times them.

@@ -386,6 +386,16 @@ var _ = Describe("Users", func() {
 		})
 	})
 
+	It("routes endpoint names in any case and with a trailing slash, and answers /Bulk with 501", func() {
+		id := t.created("/users/", `{"userName":"lenient"}`)["id"].(string)
+		Expect(t.get("/USERS/" + id + "/").StatusCode).To(Equal(http.StatusOK))
+		Expect(t.list("/users?filter=" + url.QueryEscape(`userName eq "lenient"`))["totalResults"]).To(BeNumerically("==", 1))
+		Expect(t.get("/serviceproviderconfig").StatusCode).To(Equal(http.StatusOK))
+		Expect(t.get("/groups/").StatusCode).To(Equal(http.StatusOK))
+		expectSCIMError(t.send(http.MethodPost, "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`), http.StatusNotImplemented)
+		expectSCIMError(t.get("/nosuch"), http.StatusNotFound)
+	})
+
 	It("answers /Me with 501", func() {
 		expectSCIMError(t.get("/Me"), http.StatusNotImplemented)
 	})
