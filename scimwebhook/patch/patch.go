@@ -262,9 +262,25 @@ func applyWhole(container map[string]any, op Operation, a *schema.Attribute) err
 	case v == nil:
 	case a.MultiValued && op.Op == OpAdd:
 		list, _ := container[a.Name].([]any)
-		for _, el := range v.([]any) {
-			if !containsElement(list, el, a) {
+		added := v.([]any)
+		if slices.ContainsFunc(added, isPrimary) {
+			// RFC 7643 section 2.4: a new primary value makes the others
+			// not primary.
+			for _, el := range list {
+				if m, ok := el.(map[string]any); ok && isPrimary(m) {
+					m["primary"] = false
+				}
+			}
+		}
+		for _, el := range added {
+			i := indexOfElement(list, el, a)
+			switch {
+			case i < 0:
 				list = append(list, el)
+			case isPrimary(el):
+				if m, ok := list[i].(map[string]any); ok {
+					m["primary"] = true
+				}
 			}
 		}
 		container[a.Name] = list
@@ -447,11 +463,22 @@ func setList(container map[string]any, a *schema.Attribute, list []any) {
 	container[a.Name] = list
 }
 
+func isPrimary(el any) bool {
+	m, ok := el.(map[string]any)
+	return ok && m["primary"] == true
+}
+
 // containsElement reports whether list holds el: the same "value" when
 // both have one (compared as the schema says), or an identical element.
 func containsElement(list []any, el any, a *schema.Attribute) bool {
+	return indexOfElement(list, el, a) >= 0
+}
+
+// indexOfElement is where list holds el, as containsElement compares, or
+// -1.
+func indexOfElement(list []any, el any, a *schema.Attribute) int {
 	valueAttr, hasValue := a.Sub("value")
-	for _, x := range list {
+	for i, x := range list {
 		xm, ok1 := x.(map[string]any)
 		em, ok2 := el.(map[string]any)
 		if hasValue && ok1 && ok2 {
@@ -459,16 +486,16 @@ func containsElement(list []any, el any, a *schema.Attribute) bool {
 			ev, _ := em["value"].(string)
 			if xv != "" && ev != "" {
 				if xv == ev || (!valueAttr.CaseExact && strings.EqualFold(xv, ev)) {
-					return true
+					return i
 				}
 				continue
 			}
 		}
 		if reflect.DeepEqual(x, el) {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // mergeInto sets the members of value over base when value is an object.

@@ -52,6 +52,16 @@ func TestApply(t *testing.T) {
 			want: `{"emails":[{"value":"new@example.com","type":"work","primary":true}]}`,
 		},
 		{
+			name: "add a primary email: the old one stops being primary",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"new@example.com","type":"home","primary":true}]}]`,
+			want: `{"emails":[{"value":"b@example.com","type":"work","primary":false},{"value":"new@example.com","type":"home","primary":true}]}`,
+		},
+		{
+			name: "add an email already there as primary: it becomes the primary",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"x@example.com","type":"home"}]},{"op":"add","path":"emails","value":[{"value":"X@example.com","primary":true}]}]`,
+			want: `{"emails":[{"value":"b@example.com","type":"work","primary":false},{"value":"x@example.com","type":"home","primary":true}]}`,
+		},
+		{
 			name: "Entra: a filter matching nothing creates the element",
 			ops:  `[{"op":"Add","path":"addresses[type eq \"work\"].country","value":"FI"},{"op":"Replace","path":"addresses[type eq \"work\"].locality","value":"Helsinki"}]`,
 			want: `{"addresses":[{"type":"work","country":"FI","locality":"Helsinki"}]}`,
