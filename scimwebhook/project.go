@@ -1,6 +1,7 @@
 package scimwebhook
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
@@ -14,15 +15,22 @@ type projection struct {
 	include  []filter.Resolved
 	exclude  []filter.Resolved
 	included bool
+	// includeExt and excludeExt are extension schemas named whole by
+	// their URN.
+	includeExt, excludeExt []string
 }
 
 // newProjection resolves the attribute lists; names the schema does not
 // know are ignored, as they could not be returned anyway.
 func newProjection(res *schema.Resource, attributes, excluded []string) projection {
 	p := projection{res: res, included: len(attributes) > 0}
-	resolve := func(names []string) []filter.Resolved {
+	resolve := func(names []string, extensions *[]string) []filter.Resolved {
 		var out []filter.Resolved
 		for _, n := range names {
+			if ext, ok := res.Extension(n); ok {
+				*extensions = append(*extensions, ext.ID)
+				continue
+			}
 			path, err := filter.ParsePath(n)
 			if err != nil || path.Filter != nil {
 				continue
@@ -33,14 +41,20 @@ func newProjection(res *schema.Resource, attributes, excluded []string) projecti
 		}
 		return out
 	}
-	p.include = resolve(attributes)
-	p.exclude = resolve(excluded)
+	p.include = resolve(attributes, &p.includeExt)
+	p.exclude = resolve(excluded, &p.excludeExt)
 	return p
 }
 
 // wants reports whether the top-level attribute name (in container) is to
 // be returned, so callers can skip computing what is not.
 func (p projection) wants(container, name string) bool {
+	if container != "" && slices.Contains(p.includeExt, container) {
+		return true
+	}
+	if container != "" && slices.Contains(p.excludeExt, container) {
+		return false
+	}
 	if p.included {
 		for _, r := range p.include {
 			if r.Container == container && strings.EqualFold(r.Attr.Name, name) {
@@ -65,7 +79,15 @@ func (p projection) apply(doc map[string]any) map[string]any {
 		for _, r := range p.include {
 			copyAttr(out, doc, r)
 		}
+		for _, urn := range p.includeExt {
+			if ext, ok := doc[urn]; ok {
+				out[urn] = ext
+			}
+		}
 		return out
+	}
+	for _, urn := range p.excludeExt {
+		delete(doc, urn)
 	}
 	for _, r := range p.exclude {
 		if r.Attr.Returned == schema.ReturnedAlways {

@@ -373,6 +373,14 @@ var _ = Describe("Users", func() {
 			Expect(doc).NotTo(HaveKey("emails"))
 			Expect(doc).NotTo(HaveKey("meta"))
 			Expect(doc).To(HaveKey("userName"))
+
+			By("naming a whole extension by its URN")
+			doc = t.get("/Users/" + ids[2] + "?attributes=userName," + strings.ToUpper(enterpriseURN)).json()
+			Expect(doc[enterpriseURN]).To(HaveKeyWithValue("department", "Sales"))
+			Expect(doc).NotTo(HaveKey("emails"))
+			doc = t.get("/Users/" + ids[2] + "?excludedAttributes=" + enterpriseURN).json()
+			Expect(doc).NotTo(HaveKey(enterpriseURN))
+			Expect(doc).To(HaveKey("emails"))
 		})
 
 		It("searches with POST /.search", func() {
