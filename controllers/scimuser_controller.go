@@ -267,28 +267,32 @@ func (r *ScimUserReconciler) findManager(ctx context.Context, user *v1alpha1.Sci
 	case err != nil && !apierrors.IsNotFound(err):
 		return "", fmt.Errorf("get manager %s of user %s/%s: %w", value, user.Namespace, user.Name, err)
 	}
-	byEmail := &v1alpha1.ScimUserList{}
-	if err := r.List(ctx, byEmail, client.InNamespace(user.Namespace),
-		client.MatchingFields{index.UserEmail: index.Key(user.Spec.TenantRef.Name, v1alpha1.Fold(value))}); err != nil {
-		return "", fmt.Errorf("find manager %s of user %s/%s by email: %w", value, user.Namespace, user.Name, err)
-	}
-	for i := range byEmail.Items {
-		if m := &byEmail.Items[i]; m.IsLive() && m.Name != user.Name {
-			return m.Name, nil
+	// Entra sends the manager's UPN as often as its id: the userName
+	// index answers that, the email index the rest.
+	for _, by := range []string{index.UserName, index.UserEmail} {
+		found := &v1alpha1.ScimUserList{}
+		if err := r.List(ctx, found, client.InNamespace(user.Namespace),
+			client.MatchingFields{by: index.Key(user.Spec.TenantRef.Name, v1alpha1.Fold(value))}); err != nil {
+			return "", fmt.Errorf("find manager %s of user %s/%s by %s: %w", value, user.Namespace, user.Name, by, err)
+		}
+		for i := range found.Items {
+			if m := &found.Items[i]; m.IsLive() && m.Name != user.Name {
+				return m.Name, nil
+			}
 		}
 	}
 	return "", nil
 }
 
-// reportsOf maps a user to the users whose manager value names it, by id
-// or by one of its emails, so they resolve their manager again when it
-// appears, changes or goes.
+// reportsOf maps a user to the users whose manager value names it, by
+// id, userName or one of its emails, so they resolve their manager again
+// when it appears, changes or goes.
 func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []reconcile.Request {
 	u, ok := o.(*v1alpha1.ScimUser)
 	if !ok {
 		return nil
 	}
-	keys := []string{u.Name}
+	keys := []string{u.Name, v1alpha1.Fold(u.Spec.UserName)}
 	for _, e := range u.Spec.Emails {
 		keys = append(keys, v1alpha1.Fold(e.Value))
 	}
@@ -301,12 +305,13 @@ func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []r
 }
 
 // managerKeysChanged passes user updates that change what reports find
-// their manager by: its emails, or whether it is live. Status patches,
+// their manager by: its userName, its emails, or whether it is live. Status patches,
 // the bulk of user updates, pass none.
 func managerKeysChanged(e event.UpdateEvent) bool {
 	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
 	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
-	return !okOld || !okNew || old.IsLive() != cur.IsLive() || !equality.Semantic.DeepEqual(old.Spec.Emails, cur.Spec.Emails)
+	return !okOld || !okNew || old.IsLive() != cur.IsLive() || old.Spec.UserName != cur.Spec.UserName ||
+		!equality.Semantic.DeepEqual(old.Spec.Emails, cur.Spec.Emails)
 }
 
 // untilPurge is how long until the user's purge time; zero or less when

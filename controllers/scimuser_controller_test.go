@@ -252,6 +252,15 @@ var _ = Describe("ScimUser controller", func() {
 			Eventually(func(g Gomega) string { m, _ := managerOf("report")(g); return m }).Should(BeEmpty())
 		})
 
+		It("resolves by userName, as Entra sends the manager's UPN", func() {
+			newUser("upn-boss", true, func(u *v1alpha1.ScimUser) {
+				u.Spec.UserName = "Boss.UPN@corp.example.com"
+				u.Spec.Emails = nil
+			})
+			newUser("upn-report", true, withManager("boss.upn@corp.example.com"))
+			Eventually(func(g Gomega) string { m, _ := managerOf("upn-report")(g); return m }).Should(Equal("upn-boss"))
+		})
+
 		It("resolves by email address", func() {
 			newUser("chief", true)
 			newUser("worker", true, withManager("CHIEF@example.com"))
