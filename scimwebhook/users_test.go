@@ -298,6 +298,7 @@ var _ = Describe("Users", func() {
 			Entry("Entra's work email lookup", `emails[type eq "work"].value eq "alice+work@example.com"`, 0),
 			Entry("work email lookup with the wrong type", `emails[type eq "work"].value eq "carol@example.org"`),
 			Entry("sw", `userName sw "b"`, 1),
+			Entry("sw with a bare word", `userName sw b`, 1),
 			Entry("ew", `userName ew "example.com"`, 0, 1),
 			Entry("co", `userName co "ARO"`, 2),
 			Entry("pr", `title pr`, 0, 1),

@@ -252,6 +252,12 @@ func (p *parser) parseValue() (any, error) {
 		if f, err := strconv.ParseFloat(t.text, 64); err == nil && isJSONNumber(t.text) {
 			return f, nil
 		}
+		// A bare word (userName sw j, a date without quotes) is the
+		// string it spells, as lenient clients mean it; the logical
+		// operators are never values.
+		if !isKeyword(t, "and") && !isKeyword(t, "or") && !isKeyword(t, "not") {
+			return t.text, nil
+		}
 	}
 	return nil, p.errorf(t, "expected a value (a quoted string, number, true, false or null), found %s", t)
 }
