@@ -25,6 +25,22 @@ func getUser(t testTenant, id string) *v1alpha1.ScimUser {
 	return u
 }
 
+// createdByHand creates a user of t by hand (managedBy Manual), as a
+// platform team does before SCIM takes over.
+func createdByHand(t testTenant, name, userName string, edit func(*v1alpha1.ScimUser)) *v1alpha1.ScimUser {
+	u := &v1alpha1.ScimUser{
+		ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: name},
+		Spec: v1alpha1.ScimUserSpec{
+			TenantRef: v1alpha1.TenantReference{Name: t.name},
+			ManagedBy: v1alpha1.ManagedByManual,
+			UserName:  userName,
+		},
+	}
+	edit(u)
+	ExpectWithOffset(1, k8sClient.Create(ctx, u)).To(Succeed())
+	return u
+}
+
 var _ = Describe("User lifecycle over SCIM", func() {
 	var t testTenant
 	BeforeEach(func() { t = newTenant() })
@@ -89,18 +105,11 @@ var _ = Describe("User lifecycle over SCIM", func() {
 	})
 
 	It("adopts a user created by hand with the same userName instead of answering 409", func() {
-		manual := &v1alpha1.ScimUser{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "barbara"},
-			Spec: v1alpha1.ScimUserSpec{
-				TenantRef: v1alpha1.TenantReference{Name: t.name},
-				ManagedBy: v1alpha1.ManagedByManual,
-				UserName:  "bjensen@example.com",
-				Active:    ptr.To(true),
-				Title:     "Set by hand",
-				Roles:     []v1alpha1.MultiValuedAttribute{{Value: "break-glass"}},
-			},
-		}
-		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		createdByHand(t, "barbara", "bjensen@example.com", func(u *v1alpha1.ScimUser) {
+			u.Spec.Active = ptr.To(true)
+			u.Spec.Title = "Set by hand"
+			u.Spec.Roles = []v1alpha1.MultiValuedAttribute{{Value: "break-glass"}}
+		})
 		expectSCIMError(t.get("/Users/barbara"), http.StatusNotFound)
 		Eventually(func() any { return t.list("/Users")["totalResults"] }).Should(BeNumerically("==", 0), "SCIM does not see users created by hand")
 
@@ -122,32 +131,18 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
 			s.AdoptManualUsersBy = []v1alpha1.AdoptionMatch{v1alpha1.AdoptByUserName, v1alpha1.AdoptByEmail}
 		})
-		manual := &v1alpha1.ScimUser{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "mail-match"},
-			Spec: v1alpha1.ScimUserSpec{
-				TenantRef: v1alpha1.TenantReference{Name: t.name},
-				ManagedBy: v1alpha1.ManagedByManual,
-				UserName:  "legacy-login",
-				Emails:    []v1alpha1.MultiValuedAttribute{{Value: "pat@example.com", Type: "work"}},
-			},
-		}
-		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		createdByHand(t, "mail-match", "legacy-login", func(u *v1alpha1.ScimUser) {
+			u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "pat@example.com", Type: "work"}}
+		})
 		Eventually(func() any {
 			return t.send(http.MethodPost, "/Users", `{"userName":"pat@example.com","emails":[{"value":"Pat@Example.com","primary":true}]}`).json()["id"]
 		}).Should(Equal("mail-match"))
 	})
 
 	It("adopts by userName only unless the tenant says otherwise", func() {
-		manual := &v1alpha1.ScimUser{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "admin-by-mail"},
-			Spec: v1alpha1.ScimUserSpec{
-				TenantRef: v1alpha1.TenantReference{Name: t.name},
-				ManagedBy: v1alpha1.ManagedByManual,
-				UserName:  "root",
-				Emails:    []v1alpha1.MultiValuedAttribute{{Value: "ops@example.com", Type: "work"}},
-			},
-		}
-		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		createdByHand(t, "admin-by-mail", "root", func(u *v1alpha1.ScimUser) {
+			u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "ops@example.com", Type: "work"}}
+		})
 		doc := t.created("/Users", `{"userName":"ops@example.com","emails":[{"value":"ops@example.com","primary":true}]}`)
 		Expect(doc["id"]).NotTo(Equal("admin-by-mail"))
 		kept := getUser(t, "admin-by-mail")
@@ -156,19 +151,10 @@ var _ = Describe("User lifecycle over SCIM", func() {
 	})
 
 	It("never adopts a user created by hand that opts out, and says why", func() {
-		manual := &v1alpha1.ScimUser{
-			ObjectMeta: metav1.ObjectMeta{
-				Namespace: t.namespace, Name: "break-glass",
-				Annotations: map[string]string{v1alpha1.AnnotationNeverAdopt: "true"},
-			},
-			Spec: v1alpha1.ScimUserSpec{
-				TenantRef: v1alpha1.TenantReference{Name: t.name},
-				ManagedBy: v1alpha1.ManagedByManual,
-				UserName:  "emergency@example.com",
-				Roles:     []v1alpha1.MultiValuedAttribute{{Value: "cluster-admin"}},
-			},
-		}
-		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		manual := createdByHand(t, "break-glass", "emergency@example.com", func(u *v1alpha1.ScimUser) {
+			u.Annotations = map[string]string{v1alpha1.AnnotationNeverAdopt: "true"}
+			u.Spec.Roles = []v1alpha1.MultiValuedAttribute{{Value: "cluster-admin"}}
+		})
 		Eventually(func() error {
 			return first.Manager.GetCache().Get(ctx, client.ObjectKeyFromObject(manual), &v1alpha1.ScimUser{})
 		}).Should(Succeed(), "the server sees the user created by hand")
