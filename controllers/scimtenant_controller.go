@@ -182,7 +182,9 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 	}
 	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(tenant.Namespace, tenant.Name)}
 	verifier := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, key, verifier)
+	// The cache holds the verifiers; one published meanwhile makes the
+	// create fail and the reconcile run again.
+	err := r.Get(ctx, key, verifier)
 	if apierrors.IsNotFound(err) {
 		verifier = &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{
@@ -213,8 +215,19 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 }
 
 // withdrawVerifier removes a tenant's verifier: its tokens stop working.
+// Every reconcile of a tenant without a usable token comes here, so the
+// cache answers first and only a verifier that exists is deleted; one the
+// cache has not seen yet brings its own event, and the reconcile returns.
 func (r *ScimTenantReconciler) withdrawVerifier(ctx context.Context, namespace, tenant string) error {
-	verifier := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(namespace, tenant)}}
+	verifier := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(namespace, tenant)}
+	err := r.Get(ctx, key, verifier)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get token verifier of tenant %s/%s: %w", namespace, tenant, err)
+	}
 	if err := r.Delete(ctx, verifier); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("withdraw token verifier of tenant %s/%s: %w", namespace, tenant, err)
 	}
