@@ -19,16 +19,9 @@ var _ = Describe("Two replicas behind one Service", func() {
 	It("lets exactly one of 50 concurrent creates of a userName succeed", func() {
 		const n = 50
 		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer GinkgoRecover()
-				defer wg.Done()
-				statuses[i] = t.sendVia(alternate(i), http.MethodPost, "/Users", fmt.Sprintf(`{"userName":"Race@Example.com","externalId":"%d"}`, i)).StatusCode
-			}()
-		}
-		wg.Wait()
+		inParallel(n, func(i int) {
+			statuses[i] = t.sendVia(alternate(i), http.MethodPost, "/Users", fmt.Sprintf(`{"userName":"Race@Example.com","externalId":"%d"}`, i)).StatusCode
+		})
 		created, conflicts := 0, 0
 		for _, s := range statuses {
 			switch s {
@@ -72,17 +65,10 @@ var _ = Describe("Two replicas behind one Service", func() {
 		id := t.created("/Users", `{"userName":"contended"}`)["id"].(string)
 		const n = 50
 		statuses := make([]int, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer GinkgoRecover()
-				defer wg.Done()
-				statuses[i] = t.sendVia(alternate(i), http.MethodPatch, "/Users/"+id,
-					patchOps(fmt.Sprintf(`[{"op":"add","path":"entitlements","value":[{"value":"e%02d"}]}]`, i))).StatusCode
-			}()
-		}
-		wg.Wait()
+		inParallel(n, func(i int) {
+			statuses[i] = t.sendVia(alternate(i), http.MethodPatch, "/Users/"+id,
+				patchOps(fmt.Sprintf(`[{"op":"add","path":"entitlements","value":[{"value":"e%02d"}]}]`, i))).StatusCode
+		})
 		Expect(statuses).To(HaveEach(http.StatusOK))
 		// The last write may have gone through the other replica, whose
 		// cache this one's read can trail for a moment.
@@ -99,30 +85,17 @@ var _ = Describe("Two replicas behind one Service", func() {
 		for i := range n {
 			ids[i] = t.created("/Users", fmt.Sprintf(`{"userName":"busy%d"}`, i))["id"].(string)
 		}
-		var wg sync.WaitGroup
-		for i, id := range ids {
-			wg.Add(1)
-			go func() {
-				defer GinkgoRecover()
-				defer wg.Done()
-				r := t.sendVia(alternate(i), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]`))
-				Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
-			}()
-		}
-		wg.Wait()
+		inParallel(n, func(i int) {
+			r := t.sendVia(alternate(i), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"Add","path":"members","value":[{"value":"`+ids[i]+`"}]}]`))
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		})
 		Eventually(func() []string { return memberIDs(t, group) }).Should(ConsistOf(ids))
 
 		By("removing half of them concurrently")
-		for i, id := range ids[:n/2] {
-			wg.Add(1)
-			go func() {
-				defer GinkgoRecover()
-				defer wg.Done()
-				r := t.sendVia(alternate(i+1), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"remove","path":"members[value eq \"`+id+`\"]"}]`))
-				Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
-			}()
-		}
-		wg.Wait()
+		inParallel(n/2, func(i int) {
+			r := t.sendVia(alternate(i+1), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"remove","path":"members[value eq \"`+ids[i]+`\"]"}]`))
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		})
 		Eventually(func() []string { return memberIDs(t, group) }).Should(ConsistOf(ids[n/2:]))
 	})
 })
@@ -133,4 +106,18 @@ func alternate(i int) *scimwebhook.Server {
 		return replica
 	}
 	return server
+}
+
+// inParallel runs f(0) … f(n-1) at once and waits for them all.
+func inParallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer GinkgoRecover()
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
 }

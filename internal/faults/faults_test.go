@@ -4,6 +4,7 @@ package faults_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -242,14 +243,14 @@ var _ = Describe("Under faults", func() {
 			resp, body, err := send(0, http.MethodPost, "/Groups", `{"displayName":"Everyone"}`)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(resp.StatusCode).To(Equal(http.StatusCreated), body)
-			groupID = strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0]
+			groupID = idOf(body)
 		}).Should(Succeed())
 		var doomed []string
 		for i := range 5 {
 			resp, body, err := send(i, http.MethodPost, "/Users", fmt.Sprintf(`{"userName":"doomed%d","active":false}`, i))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(resp.StatusCode).To(Equal(http.StatusCreated), body)
-			doomed = append(doomed, strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0])
+			doomed = append(doomed, idOf(body))
 		}
 
 		By("steady load from six workers, each owning its users")
@@ -274,7 +275,7 @@ var _ = Describe("Under faults", func() {
 						resp, body, err := send(n, http.MethodPost, path, fmt.Sprintf(`{"userName":"w%d-u%d"}`, w, n))
 						book.note(http.MethodPost, path, resp, err)
 						if err == nil && resp.StatusCode == http.StatusCreated {
-							owned[w] = append(owned[w], &user{id: strings.Split(strings.Split(body, `"id":"`)[1], `"`)[0]})
+							owned[w] = append(owned[w], &user{id: idOf(body)})
 						}
 					case n%4 == 1:
 						u := owned[w][n%len(owned[w])]
@@ -408,4 +409,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// idOf is the id of the resource a SCIM response body holds.
+func idOf(body string) string {
+	var doc struct {
+		ID string `json:"id"`
+	}
+	Expect(json.Unmarshal([]byte(body), &doc)).To(Succeed(), "body: %s", body)
+	return doc.ID
 }
