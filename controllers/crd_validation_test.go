@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -63,11 +64,21 @@ var _ = Describe("CRD validation", func() {
 		Entry("two primary emails", func(u *v1alpha1.ScimUser) {
 			u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "a@example.com", Primary: true}, {Value: "b@example.com", Primary: true}}
 		}, "at most one email may be primary"),
-		Entry("employmentStart not YYYY-MM-DD", func(u *v1alpha1.ScimUser) {
-			u.Spec.Hoxhunt = &v1alpha1.HoxhuntUser{EmploymentStart: "03/01/2020"}
-		}, "spec.hoxhunt.employmentStart"),
+		Entry("a language override that is no language code", func(u *v1alpha1.ScimUser) { u.Spec.LanguageOverride = "xx-XX" },
+			"languageOverride must start with an ISO 639-1 language code"),
+		Entry("a language override that is a name", func(u *v1alpha1.ScimUser) { u.Spec.LanguageOverride = "Finnish" },
+			"spec.languageOverride"),
 		Entry("unknown managedBy", func(u *v1alpha1.ScimUser) { u.Spec.ManagedBy = "Robot" }, "spec.managedBy"),
 	)
+
+	It("accepts language overrides in every form a tag takes, and any employmentStart the provider sends", func() {
+		for i, lang := range []string{"fi", "pt-BR", "pt_BR", "zh-Hant-TW", "fil", "EN"} {
+			u := newUser(ns, fmt.Sprintf("lang-%d", i), func(u *v1alpha1.ScimUser) { u.Spec.LanguageOverride = lang })
+			Expect(k8sClient.Create(ctx, u)).To(Succeed(), lang)
+		}
+		u := newUser(ns, "date", func(u *v1alpha1.ScimUser) { u.Spec.Hoxhunt = &v1alpha1.HoxhuntUser{EmploymentStart: "03/01/2020"} })
+		Expect(k8sClient.Create(ctx, u)).To(Succeed())
+	})
 
 	It("keeps a user's tenant immutable", func() {
 		u := newUser(ns, "immutable", nil)

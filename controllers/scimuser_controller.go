@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,12 +27,16 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/internal/metrics"
+	"github.com/scim-operator/scim-operator/internal/normalize"
 )
 
 // Event reasons of the user controller.
 const (
 	// EventUserPurged is recorded when a user's data is removed for good.
 	EventUserPurged = "UserPurged"
+	// EventAttributesNotNormalized warns of values stored as sent that
+	// could not be normalised; it names the attributes, not the values.
+	EventAttributesNotNormalized = "AttributesNotNormalized"
 	// EventStatusNotWritten warns that the API server refused a status.
 	EventStatusNotWritten = "StatusNotWritten"
 )
@@ -159,6 +164,9 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	if err := r.patchStatus(ctx, before, user); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.reportAttributes(ctx, before, user); err != nil {
+		return ctrl.Result{}, err
+	}
 	if wait := r.untilPurge(user); user.Status.PurgeAt == nil || wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
@@ -201,26 +209,60 @@ func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1
 	if len(st.Roles) == 0 && tenant != nil && tenant.Spec.DefaultRole != "" {
 		st.Roles = []string{tenant.Spec.DefaultRole}
 	}
-	setLanguage(user)
+	region := ""
+	if tenant != nil {
+		region = tenant.Spec.DefaultPhoneRegion
+	}
+	values := normalize.User(&user.Spec, region)
+	st.PhoneNumbers, st.EmploymentStart = values.PhoneNumbers, values.EmploymentStart
+	setLanguage(user, &values)
+	setAttributesValid(user, &values)
 	st.ObservedGeneration = user.Generation
 }
 
+// setAttributesValid reports the values that could not be normalised.
+func setAttributesValid(user *v1alpha1.ScimUser, values *normalize.UserValues) {
+	st := &user.Status
+	st.InvalidAttributes = values.Paths(v1alpha1.MaxStatusRoles)
+	c := metav1.Condition{
+		Type:               v1alpha1.ConditionAttributesValid,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonAttributesNormalized,
+		Message:            "every attribute value was read",
+		ObservedGeneration: user.Generation,
+	}
+	if len(values.Findings) > 0 {
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonAttributesNotNormalized, values.Message()
+	}
+	meta.SetStatusCondition(&st.Conditions, c)
+}
+
 // setLanguage decides the effective language: the identity provider's
-// value when it is new or changed, a language chosen by hand when that
-// changed since; otherwise whichever decided it last.
-func setLanguage(user *v1alpha1.ScimUser) {
+// value when it is new or changed (a change of case or separator is not a
+// change), a language chosen by hand when that changed since; otherwise
+// whichever decided it last. The effective language is the ISO 639-1 base
+// of the chosen value; values that name no language are reported.
+func setLanguage(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 	st, idp, hand := &user.Status, user.Spec.PreferredLanguage, user.Spec.LanguageOverride
 	switch {
-	case idp != st.ObservedPreferredLanguage && idp != "":
+	case idp != "" && !normalize.SameLanguageTag(idp, st.ObservedPreferredLanguage):
 		st.LanguageSource = v1alpha1.LanguageFromIdentityProvider
 	case hand != st.ObservedLanguageOverride && hand != "":
 		st.LanguageSource = v1alpha1.LanguageFromOverride
 	case hand == "" || st.LanguageSource == "":
 		st.LanguageSource = v1alpha1.LanguageFromIdentityProvider
 	}
-	st.Language = idp
+	read := func(attribute, value string) string {
+		base, ok := normalize.Language(value)
+		if !ok && value != "" {
+			values.ReportLanguage(attribute)
+		}
+		return base
+	}
+	fromIdP, fromHand := read("preferredLanguage", idp), read("languageOverride", hand)
+	st.Language = fromIdP
 	if st.LanguageSource == v1alpha1.LanguageFromOverride {
-		st.Language = hand
+		st.Language = fromHand
 	}
 	st.ObservedPreferredLanguage, st.ObservedLanguageOverride = idp, hand
 }
@@ -312,6 +354,33 @@ func managerKeysChanged(e event.UpdateEvent) bool {
 	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
 	return !okOld || !okNew || old.IsLive() != cur.IsLive() || old.Spec.UserName != cur.Spec.UserName ||
 		!equality.Semantic.DeepEqual(old.Spec.Emails, cur.Spec.Emails)
+}
+
+// reportAttributes tells a platform team about values that could not be
+// normalised: a Warning Event when the set changes, and a label to select
+// such users by.
+func (r *ScimUserReconciler) reportAttributes(ctx context.Context, before, user *v1alpha1.ScimUser) error {
+	invalid := user.Status.InvalidAttributes
+	if len(invalid) > 0 && !slices.Equal(before.Status.InvalidAttributes, invalid) {
+		c := meta.FindStatusCondition(user.Status.Conditions, v1alpha1.ConditionAttributesValid)
+		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, EventAttributesNotNormalized, "Normalize", "%s", c.Message)
+	}
+	if labelled := user.Labels[v1alpha1.LabelAttributesInvalid] == "true"; labelled == (len(invalid) > 0) {
+		return nil
+	}
+	patch := client.MergeFrom(user.DeepCopy())
+	if len(invalid) > 0 {
+		if user.Labels == nil {
+			user.Labels = map[string]string{}
+		}
+		user.Labels[v1alpha1.LabelAttributesInvalid] = "true"
+	} else {
+		delete(user.Labels, v1alpha1.LabelAttributesInvalid)
+	}
+	if err := r.Patch(ctx, user, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("label user %s/%s for its attributes: %w", user.Namespace, user.Name, err)
+	}
+	return nil
 }
 
 // untilPurge is how long until the user's purge time; zero or less when

@@ -3,8 +3,11 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -74,7 +77,14 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 	}
 	counts := v1alpha1.UserCounts{}
 	backlog, now := 0, r.Clock.Now()
+	invalid := map[string]int{}
 	for i := range users.Items {
+		if attrs := invalidAttributes(&users.Items[i]); len(attrs) > 0 {
+			counts.WithInvalidAttributes++
+			for _, a := range attrs {
+				invalid[a]++
+			}
+		}
 		if at := users.Items[i].Status.PurgeAt; at != nil && !at.After(now) {
 			backlog++
 		}
@@ -97,14 +107,36 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseInactive)).Set(float64(counts.Inactive))
 	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseDeleted)).Set(float64(counts.PendingPurge))
 	metrics.PurgeBacklog.WithLabelValues(label).Set(float64(backlog))
+	metrics.UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": label})
+	for attribute, n := range invalid {
+		metrics.UsersWithInvalidAttributes.WithLabelValues(label, attribute).Set(float64(n))
+	}
 	return nil
 }
 
-// phaseChanged passes user updates that move a user between counts.
+// invalidAttributes is the set of attributes of a user's values that
+// could not be normalised: the paths in status without the value filter,
+// a bounded set fit for a metric label.
+func invalidAttributes(u *v1alpha1.ScimUser) []string {
+	var out []string
+	for _, p := range u.Status.InvalidAttributes {
+		if i := strings.IndexByte(p, '['); i >= 0 {
+			p = p[:i]
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// phaseChanged passes user updates that move a user between counts:
+// its phase, purge time or invalid attributes.
 func phaseChanged(e event.UpdateEvent) bool {
 	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
 	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
-	return !okOld || !okNew || old.Status.Phase != cur.Status.Phase || !old.Status.PurgeAt.Equal(cur.Status.PurgeAt)
+	return !okOld || !okNew || old.Status.Phase != cur.Status.Phase || !old.Status.PurgeAt.Equal(cur.Status.PurgeAt) ||
+		!slices.Equal(old.Status.InvalidAttributes, cur.Status.InvalidAttributes)
 }
 
 // tenantOfIdentity maps a user or group to its tenant, whose counts it

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -210,4 +211,23 @@ func (t testTenant) editTenant(edit func(*v1alpha1.ScimTenantSpec)) {
 	patch := client.MergeFrom(tenant.DeepCopy())
 	edit(&tenant.Spec)
 	ExpectWithOffset(1, k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+}
+
+// eventsAbout lists the Events regarding one object, as reason → notes.
+func eventsAbout(g Gomega, namespace, name string) map[string][]string {
+	list := &eventsv1.EventList{}
+	g.Expect(k8sClient.List(ctx, list, client.InNamespace(namespace))).To(Succeed())
+	out := map[string][]string{}
+	for _, e := range list.Items {
+		if e.Regarding.Name == name {
+			out[e.Reason] = append(out[e.Reason], e.Type+": "+e.Note)
+		}
+	}
+	return out
+}
+
+func getTenant(t testTenant) *v1alpha1.ScimTenant {
+	tenant := &v1alpha1.ScimTenant{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+	return tenant
 }

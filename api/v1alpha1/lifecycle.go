@@ -61,13 +61,11 @@ func (vs UniqueValues) Minus(other UniqueValues) UniqueValues {
 }
 
 // UniqueValues is what a user holds within its tenant: its userName and
-// every email address.
+// its email of record. Other addresses are not unique: a family shares a
+// home address, and a directory that holds that must not lose a person
+// over it.
 func (s *ScimUserSpec) UniqueValues() UniqueValues {
-	vs := UniqueValues{}.With(ClaimUserName, s.UserName)
-	for _, e := range s.Emails {
-		vs = vs.With(ClaimEmail, e.Value)
-	}
-	return vs
+	return UniqueValues{}.With(ClaimUserName, s.UserName).With(ClaimEmail, s.EmailOfRecord())
 }
 
 // UniqueValues is what a group holds within its tenant: its displayName.

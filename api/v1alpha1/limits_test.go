@@ -3,12 +3,14 @@ package v1alpha1_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/normalize"
 )
 
 // The server checks the bounds in Go before it writes; the API server
@@ -58,4 +60,23 @@ func crdSchema(t *testing.T, plural string) *apiextensionsv1.JSONSchemaProps {
 		t.Fatal(err)
 	}
 	return crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+}
+
+// languageOverride's rule lists the ISO 639-1 codes an override may start
+// with; each must be a language the user controller reads, so that an
+// override the API server accepts always becomes the effective language.
+func TestLanguageOverrideCodesAreLanguages(t *testing.T) {
+	props := crdSchema(t, "scimusers").Properties["spec"].Properties["languageOverride"]
+	if len(props.XValidations) != 1 {
+		t.Fatalf("languageOverride has %d rules, want 1", len(props.XValidations))
+	}
+	codes := regexp.MustCompile(`'([a-z]{2})'`).FindAllStringSubmatch(props.XValidations[0].Rule, -1)
+	if len(codes) < 180 {
+		t.Fatalf("the rule lists %d codes, want the ISO 639-1 set", len(codes))
+	}
+	for _, c := range codes {
+		if base, ok := normalize.Language(c[1]); !ok || base != c[1] {
+			t.Errorf("override %q is accepted by the CRD but read as %q, %v", c[1], base, ok)
+		}
+	}
 }

@@ -90,6 +90,14 @@ type ScimTenantSpec struct {
 	// +optional
 	AdoptManualUsersBy []AdoptionMatch `json:"adoptManualUsersBy,omitempty"`
 
+	// defaultPhoneRegion is the ISO 3166-1 alpha-2 region (e.g. "US",
+	// "FI") in which phone numbers without a country code are read when
+	// they are normalised to E.164 in users' status. Numbers are stored as
+	// the identity provider sends them whatever this says.
+	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
+	// +optional
+	DefaultPhoneRegion string `json:"defaultPhoneRegion,omitempty"`
+
 	// publicBaseURL is the externally reachable base URL of the SCIM server
 	// (for example the ingress host, "https://scim.example.com"). The tenant's
 	// endpoint is this URL followed by /scim/v2/<namespace>/<name>. When
@@ -154,6 +162,10 @@ type UserCounts struct {
 	// data is retained until their purge time.
 	// +optional
 	PendingPurge int32 `json:"pendingPurge"`
+	// withInvalidAttributes counts users with attribute values that could
+	// not be normalised (label scim.provisioning.io/attributes-invalid).
+	// +optional
+	WithInvalidAttributes int32 `json:"withInvalidAttributes"`
 }
 
 // ScimTenant is one organisation's SCIM provisioning endpoint: where its
@@ -166,6 +178,7 @@ type UserCounts struct {
 // +kubebuilder:printcolumn:name="Active",type=integer,JSONPath=`.status.users.active`
 // +kubebuilder:printcolumn:name="Inactive",type=integer,JSONPath=`.status.users.inactive`,priority=1
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
+// +kubebuilder:printcolumn:name="Invalid-Attrs",type=integer,JSONPath=`.status.users.withInvalidAttributes`,priority=1
 // +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.spec.softDeleteRetention`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScimTenant struct {

@@ -41,6 +41,16 @@ const (
 	// ReasonManagerNotFound: no user of the tenant has that id or email
 	// yet; it resolves when one appears.
 	ReasonManagerNotFound = "ManagerNotFound"
+
+	// ConditionAttributesValid reports whether every attribute value the
+	// identity provider sent could be read and normalised into status.
+	// Values that could not are stored as sent all the same.
+	ConditionAttributesValid = "AttributesValid"
+	// ReasonAttributesNormalized: every value was read.
+	ReasonAttributesNormalized = "Normalized"
+	// ReasonAttributesNotNormalized: some values could not be read; the
+	// message and status.invalidAttributes name them, never their values.
+	ReasonAttributesNotNormalized = "NotNormalized"
 )
 
 const (
@@ -198,8 +208,10 @@ type HoxhuntUser struct {
 	// being uploaded.
 	// +optional
 	DisableThreatUpload *bool `json:"disableThreatUpload,omitempty"`
-	// employmentStart is the day the user's employment started, YYYY-MM-DD.
-	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`
+	// employmentStart is the day the user's employment started, as the
+	// identity provider sends it: YYYY-MM-DD, or a date-time. The date
+	// alone is in status.employmentStart.
+	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	EmploymentStart string `json:"employmentStart,omitempty"`
 	// customAttribute1 is free-form data from the identity provider.
@@ -309,8 +321,9 @@ type ScimUserSpec struct {
 	UserType string `json:"userType,omitempty"`
 
 	// preferredLanguage is the user's preferred language as the identity
-	// provider sends it: an ISO 639-1 code, optionally with a region
-	// ("fi", "en-US").
+	// provider sends it: a BCP 47 tag ("fi", "en-US", "zh-Hant-TW"), with
+	// underscores ("en_US"), or an Accept-Language list. status.language
+	// has its ISO 639-1 base.
 	// +kubebuilder:validation:MaxLength=64
 	// +optional
 	PreferredLanguage string `json:"preferredLanguage,omitempty"`
@@ -318,8 +331,12 @@ type ScimUserSpec struct {
 	// languageOverride is a language chosen by hand, by a platform team or
 	// an application. It is the user's effective language until the
 	// identity provider sends a preferredLanguage different from the one it
-	// sent before. Not a SCIM attribute.
+	// sent before. Not a SCIM attribute. A language tag whose language is
+	// an ISO 639-1 code ("fi", "pt-BR"), or a three-letter ISO 639 code for
+	// a language that has no two-letter one ("fil").
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$`
+	// +kubebuilder:validation:XValidation:rule="self.split('-')[0].split('_')[0].size() == 3 || self.split('-')[0].split('_')[0].lowerAscii() in ['aa','ab','ae','af','ak','am','an','ar','as','av','ay','az','ba','be','bg','bh','bi','bm','bn','bo','br','bs','ca','ce','ch','co','cr','cs','cu','cv','cy','da','de','dv','dz','ee','el','en','eo','es','et','eu','fa','ff','fi','fj','fo','fr','fy','ga','gd','gl','gn','gu','gv','ha','he','hi','ho','hr','ht','hu','hy','hz','ia','id','ie','ig','ii','ik','io','is','it','iu','ja','jv','ka','kg','ki','kj','kk','kl','km','kn','ko','kr','ks','ku','kv','kw','ky','la','lb','lg','li','ln','lo','lt','lu','lv','mg','mh','mi','mk','ml','mn','mr','ms','mt','my','na','nb','nd','ne','ng','nl','nn','no','nr','nv','ny','oc','oj','om','or','os','pa','pi','pl','ps','pt','qu','rm','rn','ro','ru','rw','sa','sc','sd','se','sg','si','sk','sl','sm','sn','so','sq','sr','ss','st','su','sv','sw','ta','te','tg','th','ti','tk','tl','tn','to','tr','ts','tt','tw','ty','ug','uk','ur','uz','ve','vi','vo','wa','wo','xh','yi','yo','za','zh','zu']",message="languageOverride must start with an ISO 639-1 language code, e.g. \"fi\" or \"en-US\""
 	// +optional
 	LanguageOverride string `json:"languageOverride,omitempty"`
 
@@ -333,15 +350,18 @@ type ScimUserSpec struct {
 	// +optional
 	Timezone string `json:"timezone,omitempty"`
 
-	// emails are the user's email addresses, unique within the tenant.
+	// emails are the user's email addresses, stored as sent. The email of
+	// record (status.email) is unique within the tenant; other addresses,
+	// such as a home address shared by a family, may repeat.
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:XValidation:rule="self.filter(e, has(e.primary) && e.primary).size() <= 1",message="at most one email may be primary"
 	// +listType=atomic
 	// +optional
 	Emails []MultiValuedAttribute `json:"emails,omitempty"`
 
-	// phoneNumbers are the user's phone numbers (E.164, or the RFC 3966
-	// tel: form).
+	// phoneNumbers are the user's phone numbers as the identity provider
+	// sends them: E.164, RFC 3966 (tel:) or a national format.
+	// status.phoneNumbers has them in E.164.
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:XValidation:rule="self.filter(e, has(e.primary) && e.primary).size() <= 1",message="at most one phone number may be primary"
 	// +listType=atomic
@@ -446,6 +466,26 @@ type ScimUserStatus struct {
 	// +optional
 	ObservedLanguageOverride string `json:"observedLanguageOverride,omitempty"`
 
+	// phoneNumbers are the user's valid phone numbers in E.164 form, read
+	// in the tenant's defaultPhoneRegion when they have no country code.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	// +optional
+	PhoneNumbers []PhoneNumber `json:"phoneNumbers,omitempty"`
+
+	// employmentStart is the date of spec.hoxhunt.employmentStart,
+	// YYYY-MM-DD.
+	// +optional
+	EmploymentStart string `json:"employmentStart,omitempty"`
+
+	// invalidAttributes names the attribute values that could not be read
+	// or normalised (e.g. `phoneNumbers[type eq "work"]`), never the values
+	// themselves. They are stored as sent; see the AttributesValid condition.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	// +optional
+	InvalidAttributes []string `json:"invalidAttributes,omitempty"`
+
 	// manager is the ScimUser that spec.enterprise.manager.value resolves
 	// to, by SCIM id or by email address; see the ManagerResolved
 	// condition when it does not resolve.
@@ -463,6 +503,18 @@ type ScimUserStatus struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
+// PhoneNumber is a phone number in E.164 form.
+type PhoneNumber struct {
+	// value is the number in E.164 form, e.g. "+358401234567".
+	Value string `json:"value"`
+	// type is the number's label as sent, e.g. "work" or "mobile".
+	// +optional
+	Type string `json:"type,omitempty"`
+	// primary marks the user's preferred number.
+	// +optional
+	Primary bool `json:"primary,omitempty"`
+}
+
 // ScimUser is one identity provisioned into a tenant, by an identity
 // provider over SCIM or by hand. Its name is its SCIM id.
 // +kubebuilder:object:root=true
@@ -475,6 +527,7 @@ type ScimUserStatus struct {
 // +kubebuilder:printcolumn:name="Managed-By",type=string,JSONPath=`.spec.managedBy`,priority=1
 // +kubebuilder:printcolumn:name="Purge-At",type=string,format=date-time,JSONPath=`.status.purgeAt`
 // +kubebuilder:printcolumn:name="Display-Name",type=string,JSONPath=`.spec.displayName`,priority=1
+// +kubebuilder:printcolumn:name="Attributes",type=string,JSONPath=`.status.conditions[?(@.type=="AttributesValid")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScimUser struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -49,6 +49,12 @@ const (
 	// grace period shortened later shortens the overlap too.
 	AnnotationTokenRotatedAt = "scim.provisioning.io/token-rotated-at"
 
+	// LabelAttributesInvalid ("true") marks users with attribute values the
+	// operator could not normalise, so that a platform team finds them with
+	// kubectl get scimusers -l scim.provisioning.io/attributes-invalid=true.
+	// The user's AttributesValid condition says which.
+	LabelAttributesInvalid = "scim.provisioning.io/attributes-invalid"
+
 	// AnnotationNeverAdopt, set to "true" on a user created by hand, keeps
 	// SCIM from ever taking it over (a break-glass account, say): a create
 	// that would adopt it fails with a conflict that says so.

@@ -42,6 +42,13 @@ var (
 		Help: "Users of each tenant whose purge is due but not done.",
 	}, []string{"tenant"})
 
+	// UsersWithInvalidAttributes is the number of users of each tenant with
+	// a value of an attribute that could not be normalised.
+	UsersWithInvalidAttributes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_users_invalid_attributes",
+		Help: "Users of each tenant with values of an attribute that were stored as sent but could not be normalised.",
+	}, []string{"tenant", "attribute"})
+
 	// ClaimsCollected counts claims deleted because no identity held them.
 	ClaimsCollected = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "scim_claims_collected_total",
@@ -50,11 +57,12 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog, ClaimsCollected)
+	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, ClaimsCollected)
 }
 
 // ForgetTenant drops the gauges of a deleted tenant ("namespace/name").
 func ForgetTenant(tenant string) {
 	Users.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 	PurgeBacklog.DeleteLabelValues(tenant)
+	UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,8 +109,31 @@ func UserSpec(doc map[string]any, spec *v1alpha1.ScimUserSpec) error {
 		return err
 	}
 	next.TenantRef, next.ManagedBy, next.LanguageOverride = spec.TenantRef, spec.ManagedBy, spec.LanguageOverride
+	dropStubs(&next)
 	*spec = next
 	return nil
+}
+
+// dropStubs removes what an identity provider's attribute template sends
+// for a value the directory does not have: {"type":"work"} with no value,
+// an address with only its type, a name with only empty parts.
+func dropStubs(spec *v1alpha1.ScimUserSpec) {
+	for _, attr := range []*[]v1alpha1.MultiValuedAttribute{&spec.Emails, &spec.PhoneNumbers, &spec.Ims, &spec.Photos,
+		&spec.Entitlements, &spec.Roles, &spec.X509Certificates} {
+		*attr = slices.DeleteFunc(*attr, func(v v1alpha1.MultiValuedAttribute) bool { return v.Value == "" })
+		if len(*attr) == 0 {
+			*attr = nil
+		}
+	}
+	spec.Addresses = slices.DeleteFunc(spec.Addresses, func(a v1alpha1.Address) bool {
+		return a == v1alpha1.Address{Type: a.Type, Primary: a.Primary}
+	})
+	if len(spec.Addresses) == 0 {
+		spec.Addresses = nil
+	}
+	if spec.Name != nil && *spec.Name == (v1alpha1.Name{}) {
+		spec.Name = nil
+	}
 }
 
 // Group renders g in SCIM JSON form. members is nil when they were not

@@ -31,12 +31,12 @@ var User = Schema{
 		attr("profileUrl", TypeReference, "A fully qualified URL pointing to a page representing the User's online profile.", references("external")),
 		str("title", "The user's title, such as \"Vice President\"."),
 		str("userType", "Used to identify the relationship between the organization and the user."),
-		str("preferredLanguage", "The User's preferred written or spoken language: an ISO 639-1 code, optionally with a region subtag (\"en-US\")."),
+		str("preferredLanguage", "The User's preferred written or spoken language, as a BCP 47 tag (\"fi\", \"en-US\", \"zh-Hant-TW\") or an Accept-Language list. Stored as sent; its ISO 639-1 base is the user's effective language."),
 		str("locale", "The User's default location for localizing items such as currency and date formats, e.g. \"en-US\"."),
 		str("timezone", "The User's time zone in the IANA Time Zone database format, e.g. \"Europe/Helsinki\"."),
 		boolean("active", "The User's administrative status. Deactivated users are kept, visible with active=false, until the tenant's retention ends."),
-		multiValued("emails", "Email addresses for the user. Unique within the tenant.", "Email address for the user.", emailTypes),
-		multiValued("phoneNumbers", "Phone numbers for the User, in E.164 or RFC 3966 form.", "Phone number of the User.", []string{"work", "home", "mobile", "fax", "pager", "other"}),
+		multiValued("emails", "Email addresses for the user. The email of record (the primary one, else the first of type work, else the first) is unique within the tenant, compared case-insensitively; other addresses may repeat across users.", "Email address for the user.", emailTypes),
+		multiValued("phoneNumbers", "Phone numbers for the User, stored as sent: E.164, RFC 3966 (tel:) or national, which the tenant's default region reads.", "Phone number of the User.", []string{"work", "home", "mobile", "fax", "pager", "other"}),
 		multiValued("ims", "Instant messaging addresses for the User.", "Instant messaging address for the User.", []string{"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"}),
 		multiValued("photos", "URLs of photos of the User.", "URL of a photo of the User.", []string{"photo", "thumbnail"}),
 		complexAttr("addresses", "A physical mailing address for this User.", []Attribute{
@@ -88,7 +88,7 @@ var HoxhuntUser = Schema{
 	Attributes: append([]Attribute{
 		str("microsoftEntraObjectId", "The unique identifier of the user in Microsoft Entra ID."),
 		boolean("disableThreatUpload", "Whether the user's threat reports are kept from being uploaded."),
-		str("employmentStart", "The date the user's employment started, YYYY-MM-DD."),
+		str("employmentStart", "The date the user's employment started, YYYY-MM-DD; an RFC 3339 date-time is read as its date."),
 	}, customAttributes()...),
 }
 
