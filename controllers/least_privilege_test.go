@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -103,6 +104,38 @@ func provision(server *scimwebhook.Server, ns string) {
 		Expect(err).NotTo(HaveOccurred(), "%s", script.Name)
 		Expect(run.Requests).To(BeNumerically(">", 30))
 	}
+
+	By("restoring a user deleted over SCIM by hand")
+	status, body := scimDo(http.MethodPost, base+"/Users", token, `{"userName":"restored@example.com"}`)
+	Expect(status).To(Equal(http.StatusCreated), "%s", body)
+	var created struct{ ID string }
+	Expect(json.Unmarshal(body, &created)).To(Succeed())
+	status, _ = scimDo(http.MethodDelete, base+"/Users/"+created.ID, token, "")
+	Expect(status).To(Equal(http.StatusNoContent))
+	u := &v1alpha1.ScimUser{}
+	Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: created.ID}, u)).To(Succeed())
+	patch := client.MergeFrom(u.DeepCopy())
+	metav1.SetMetaDataAnnotation(&u.ObjectMeta, v1alpha1.AnnotationRestore, "true")
+	Expect(k8sClient.Patch(ctx, u, patch)).To(Succeed())
+	Eventually(func() int {
+		status, _ := scimDo(http.MethodGet, base+"/Users/"+created.ID, token, "")
+		return status
+	}).Should(Equal(http.StatusOK))
+}
+
+// scimDo sends one SCIM request and returns its status and body.
+func scimDo(method, url, token, body string) (int, []byte) {
+	GinkgoHelper()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	return resp.StatusCode, data
 }
 
 var _ = Describe("The namespace-scoped install", Ordered, func() {

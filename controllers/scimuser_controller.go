@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/claims"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/internal/metrics"
 	"github.com/scim-operator/scim-operator/internal/normalize"
@@ -37,6 +39,11 @@ const (
 	// EventAttributesNotNormalized warns of values stored as sent that
 	// could not be normalised; it names the attributes, not the values.
 	EventAttributesNotNormalized = "AttributesNotNormalized"
+	// EventRestoreBlocked warns that a restore asked for by hand cannot
+	// be done.
+	EventRestoreBlocked = "RestoreBlocked"
+	// EventUserRestored is recorded when a restore by hand is done.
+	EventUserRestored = "UserRestored"
 	// EventStatusNotWritten warns that the API server refused a status.
 	EventStatusNotWritten = "StatusNotWritten"
 )
@@ -58,7 +65,7 @@ type ScimUserReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch;patch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;create;update;delete
 
 // Reconcile advances one user's lifecycle.
 func (r *ScimUserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -112,14 +119,12 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	if at := user.SCIMDeletedAt(); at != nil {
 		deletedAt = at
 	}
-	scheduled := user.Status.PurgeAt
-	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
-	if scheduled != nil && scheduled.Before(user.Status.PurgeAt) {
-		// A purge already scheduled, by deactivation, is not postponed.
-		user.Status.PurgeAt = scheduled
+	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
+	if ok, err := r.detach(ctx, before, user); !ok || err != nil {
+		return ctrl.Result{}, err
 	}
 	if wait := r.untilPurge(user); wait > 0 {
-		return ctrl.Result{RequeueAfter: wait}, r.patchStatus(ctx, before, user)
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	if err := r.purge(ctx, user); err != nil {
 		return ctrl.Result{}, err
@@ -132,6 +137,44 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	return ctrl.Result{}, nil
 }
 
+// deactivatedAt is when a deactivated user was deactivated, nil for an
+// active one: a deletion after a deactivation does not push the purge
+// back, since the retention runs from the first of the two.
+func (r *ScimUserReconciler) deactivatedAt(user *v1alpha1.ScimUser) *metav1.Time {
+	if user.IsActive() || user.Spec.ManagedBy != v1alpha1.ManagedBySCIM {
+		return nil
+	}
+	if at := user.Status.DeactivatedAt; at != nil {
+		return at
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	return &now
+}
+
+// detach takes away from a deleted user what gives it access or blocks
+// others, at once rather than at the purge: its group memberships, which
+// status records first, and its claims on unique values. ok is false when
+// the user changed meanwhile; its next reconcile goes on.
+func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.ScimUser) (ok bool, err error) {
+	memberOf, err := r.memberSlicesOf(ctx, user)
+	if err != nil {
+		return false, err
+	}
+	for i := range memberOf {
+		group := memberOf[i].Spec.GroupRef.Name
+		if len(user.Status.RemovedFromGroups) < v1alpha1.MaxRemovedFromGroups && !slices.Contains(user.Status.RemovedFromGroups, group) {
+			user.Status.RemovedFromGroups = append(user.Status.RemovedFromGroups, group)
+		}
+	}
+	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
+		return false, err
+	}
+	if err := r.removeFromSlices(ctx, user, memberOf); err != nil {
+		return false, err
+	}
+	return true, r.releaseClaims(ctx, user)
+}
+
 func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(user, v1alpha1.FinalizerRetention) {
 		patch := client.MergeFrom(user.DeepCopy())
@@ -140,31 +183,31 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 			return ctrl.Result{}, fmt.Errorf("add finalizer to user %s/%s: %w", user.Namespace, user.Name, err)
 		}
 	}
+	if user.DeletedOverSCIM() && user.Annotations[v1alpha1.AnnotationRestore] == "true" {
+		return ctrl.Result{}, r.restore(ctx, user)
+	}
 	before := user.DeepCopy()
+	wasInvalid := before.Status.InvalidAttributes
 	switch deletedAt := user.SCIMDeletedAt(); {
 	case deletedAt != nil:
-		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, nil, deletedAt)
-	case !user.IsActive() && user.Spec.ManagedBy == v1alpha1.ManagedBySCIM:
-		deactivatedAt := user.Status.DeactivatedAt
-		if deactivatedAt == nil {
-			now := metav1.NewTime(r.Clock.Now())
-			deactivatedAt = &now
+		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
+		if ok, err := r.detach(ctx, before, user); !ok || err != nil {
+			return ctrl.Result{}, err
 		}
-		r.setStatus(user, tenant, v1alpha1.UserPhaseInactive, deactivatedAt, nil)
 	case !user.IsActive():
 		// Users created by hand are deactivated by hand and never purged
-		// on their own.
-		r.setStatus(user, tenant, v1alpha1.UserPhaseInactive, nil, nil)
+		// on their own: they get no deactivation time.
+		r.setStatus(user, tenant, v1alpha1.UserPhaseInactive, r.deactivatedAt(user), nil)
 	default:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseActive, nil, nil)
 	}
 	if err := r.resolveManager(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.patchStatus(ctx, before, user); err != nil {
+	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.reportAttributes(ctx, before, user); err != nil {
+	if err := r.reportAttributes(ctx, wasInvalid, user); err != nil {
 		return ctrl.Result{}, err
 	}
 	if wait := r.untilPurge(user); user.Status.PurgeAt == nil || wait > 0 {
@@ -188,10 +231,10 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant, phase v1alpha1.UserPhase, deactivatedAt, deletedAt *metav1.Time) {
 	st := &user.Status
 	st.Phase, st.DeactivatedAt, st.DeletedAt, st.PurgeAt = phase, deactivatedAt, deletedAt, nil
-	if since := deletedAt; since != nil || deactivatedAt != nil {
-		if since == nil {
-			since = deactivatedAt
-		}
+	if user.IsLive() {
+		st.RemovedFromGroups = nil
+	}
+	if since := earliest(deactivatedAt, deletedAt); since != nil {
 		purgeAt := metav1.NewTime(since.Add(retention(tenant)))
 		if user.Annotations[v1alpha1.AnnotationPurgeNow] == "true" {
 			purgeAt = *since
@@ -235,6 +278,14 @@ func setAttributesValid(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonAttributesNotNormalized, values.Message()
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
+}
+
+// earliest is the earlier of two times, either of which may be nil.
+func earliest(a, b *metav1.Time) *metav1.Time {
+	if a == nil || (b != nil && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // setLanguage decides the effective language: the identity provider's
@@ -359,9 +410,9 @@ func managerKeysChanged(e event.UpdateEvent) bool {
 // reportAttributes tells a platform team about values that could not be
 // normalised: a Warning Event when the set changes, and a label to select
 // such users by.
-func (r *ScimUserReconciler) reportAttributes(ctx context.Context, before, user *v1alpha1.ScimUser) error {
+func (r *ScimUserReconciler) reportAttributes(ctx context.Context, wasInvalid []string, user *v1alpha1.ScimUser) error {
 	invalid := user.Status.InvalidAttributes
-	if len(invalid) > 0 && !slices.Equal(before.Status.InvalidAttributes, invalid) {
+	if len(invalid) > 0 && !slices.Equal(wasInvalid, invalid) {
 		c := meta.FindStatusCondition(user.Status.Conditions, v1alpha1.ConditionAttributesValid)
 		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, EventAttributesNotNormalized, "Normalize", "%s", c.Message)
 	}
@@ -392,35 +443,42 @@ func (r *ScimUserReconciler) untilPurge(user *v1alpha1.ScimUser) time.Duration {
 	return user.Status.PurgeAt.Sub(r.Clock.Now())
 }
 
-func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1alpha1.ScimUser) error {
+// patchStatus writes the user's status if it changed. ok is false when
+// the user changed since it was read: the reconcile stops there, and the
+// newer version's event runs it again.
+func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1alpha1.ScimUser) (ok bool, err error) {
 	if equality.Semantic.DeepEqual(before.Status, user.Status) {
-		return nil
+		return true, nil
 	}
 	// The optimistic lock keeps a status computed from a stale read from
-	// landing; the reconcile then runs again on the newer object.
-	err := r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	// landing.
+	err = r.Status().Patch(ctx, user, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		// A newer version's event reconciles the user again.
-		return nil
+		return false, nil
 	}
 	if apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) {
 		// Retrying the same status can never succeed; the next change to
 		// the user brings a new one.
 		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, EventStatusNotWritten, "ReportStatus",
 			"the user's status cannot be stored: %v", err)
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("patch status of user %s/%s: %w", user.Namespace, user.Name, err)
+		return false, fmt.Errorf("patch status of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
-	return nil
+	before.Status = *user.Status.DeepCopy()
+	return true, nil
 }
 
 // purge removes what the user leaves elsewhere: its group memberships and
 // its claims on unique values. Each step is idempotent, so a purge cut
 // short is finished by the next reconcile.
 func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) error {
-	if err := r.removeFromGroups(ctx, user); err != nil {
+	memberOf, err := r.memberSlicesOf(ctx, user)
+	if err != nil {
+		return err
+	}
+	if err := r.removeFromSlices(ctx, user, memberOf); err != nil {
 		return err
 	}
 	if err := r.releaseClaims(ctx, user); err != nil {
@@ -433,21 +491,19 @@ func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser)
 	return nil
 }
 
-func (r *ScimUserReconciler) removeFromGroups(ctx context.Context, user *v1alpha1.ScimUser) error {
+func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.ScimUser) ([]v1alpha1.ScimGroupMemberSlice, error) {
 	slices := &v1alpha1.ScimGroupMemberSliceList{}
 	if err := r.List(ctx, slices, client.InNamespace(user.Namespace), client.MatchingFields{index.SliceMember: user.Name}); err != nil {
-		return fmt.Errorf("list member slices of user %s/%s: %w", user.Namespace, user.Name, err)
+		return nil, fmt.Errorf("list member slices of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
-	for i := range slices.Items {
-		sl := &slices.Items[i]
+	return slices.Items, nil
+}
+
+func (r *ScimUserReconciler) removeFromSlices(ctx context.Context, user *v1alpha1.ScimUser, memberOf []v1alpha1.ScimGroupMemberSlice) error {
+	for i := range memberOf {
+		sl := &memberOf[i]
 		before := sl.DeepCopy()
-		kept := sl.Spec.Members[:0]
-		for _, m := range sl.Spec.Members {
-			if m.Value != user.Name {
-				kept = append(kept, m)
-			}
-		}
-		sl.Spec.Members = kept
+		sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool { return m.Value == user.Name })
 		// The optimistic lock makes a concurrent member change fail this
 		// patch rather than be overwritten; the reconcile then runs again.
 		err := r.Patch(ctx, sl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
@@ -458,23 +514,43 @@ func (r *ScimUserReconciler) removeFromGroups(ctx context.Context, user *v1alpha
 	return nil
 }
 
+// releaseClaims gives up every claim the user's values may hold.
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
-	for _, v := range user.Spec.UniqueValues() {
-		c := &v1alpha1.ScimClaim{}
-		key := types.NamespacedName{Namespace: user.Namespace, Name: v1alpha1.ClaimName(user.Spec.TenantRef.Name, v.Kind, v.Value)}
-		if err := r.APIReader.Get(ctx, key, c); err != nil {
-			if apierrors.IsNotFound(err) {
-				continue
-			}
-			return fmt.Errorf("get claim %s: %w", key, err)
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
+	if err := c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues()); err != nil {
+		return fmt.Errorf("release claims of user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	return nil
+}
+
+// restore brings back a user deleted over SCIM, as a platform team asks
+// with the restore annotation: its values are claimed again, unless a
+// newer user holds one, which a Warning Event reports.
+func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUser) error {
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
+	holds := claims.HoldsBy(r.APIReader, func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} }, (*v1alpha1.ScimUser).UniqueValues)
+	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	delete(user.Annotations, v1alpha1.AnnotationRestore)
+	taken, err := c.Acquire(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues(), holds)
+	var conflict *claims.Conflict
+	switch {
+	case errors.As(err, &conflict):
+		r.Recorder.Eventf(user, nil, corev1.EventTypeWarning, EventRestoreBlocked, "Restore",
+			"the user cannot be restored: %s is now held by user %s", claims.AttributeOf(conflict.Value.Kind), conflict.Holder)
+	case err != nil:
+		return fmt.Errorf("claim the values of user %s/%s to restore it: %w", user.Namespace, user.Name, err)
+	default:
+		user.Restore()
+	}
+	if err := r.Patch(ctx, user, patch); err != nil {
+		_ = c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, taken)
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return nil
 		}
-		if c.Spec.Holder != user.Name {
-			continue
-		}
-		err := r.Delete(ctx, c, client.Preconditions{ResourceVersion: &c.ResourceVersion})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("release claim %s: %w", key, err)
-		}
+		return fmt.Errorf("restore user %s/%s: %w", user.Namespace, user.Name, err)
+	}
+	if err == nil {
+		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserRestored, "Restore", "the user was restored by hand")
 	}
 	return nil
 }

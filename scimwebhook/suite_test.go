@@ -231,3 +231,18 @@ func getTenant(t testTenant) *v1alpha1.ScimTenant {
 	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
 	return tenant
 }
+
+// groupSlicesHold reports whether any member slice of a group lists user,
+// whatever SCIM shows.
+func groupSlicesHold(t testTenant, group, user string) bool {
+	list := &v1alpha1.ScimGroupMemberSliceList{}
+	ExpectWithOffset(1, k8sClient.List(ctx, list, client.InNamespace(t.namespace), client.MatchingLabels{v1alpha1.LabelGroup: group})).To(Succeed())
+	for _, sl := range list.Items {
+		for _, m := range sl.Spec.Members {
+			if m.Value == user {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -67,35 +67,48 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
+	if prior != nil && prior.DeletedOverSCIM() {
+		if err := s.leaveGroups(ctx, t, u.Name); err != nil {
+			return err
+		}
+	}
 	w.Header().Set(headerLocation, t.userLocation(u.Name))
 	return s.writeUser(w, r, t, q, u, http.StatusCreated)
 }
 
-// priorUser finds the user a create should bring back instead of making a
-// new one: one deleted over SCIM with the same userName or externalId
-// (still within its retention), or one created by hand with the same
-// userName or email of record, which SCIM then adopts.
-func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
-	holder, err := s.store.ClaimHolder(ctx, t.tenant, v1alpha1.ClaimUserName, spec.UserName)
+// leaveGroups removes a restored user from the groups it was in when it
+// was deleted, should the user controller not have done so yet: the
+// identity provider does not know of them, and sends the memberships the
+// person has now.
+func (s *Server) leaveGroups(ctx context.Context, t *tenantRequest, user string) error {
+	groups, err := s.store.GroupsOf(ctx, t.tenant, user)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if holder != "" {
-		u, err := s.store.Users.Get(ctx, t.tenant, holder, store.Lookup{Hidden: true, Live: true})
-		if err == nil && u.DeletedOverSCIM() {
-			return u, nil
+	for _, g := range groups {
+		c := store.NewMemberChange()
+		c.Remove(user)
+		if err := s.store.ApplyMembers(ctx, g, c); err != nil {
+			return err
 		}
-		// A live user holds the userName: the create fails on the claim.
-		return nil, store.IgnoreNotFound(err)
 	}
-	// A deleted user with the same externalId is restored.
+	return nil
+}
+
+// priorUser finds the user a create should bring back instead of making a
+// new one: one deleted over SCIM, still retained, with the same externalId
+// (the identity provider's immutable key: the same person assigned
+// again), or one created by hand with the same userName or email of
+// record, which SCIM then adopts. A deleted user's userName alone brings
+// back nothing: a new hire with a reused name is a new person.
+func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
 	if spec.ExternalID != "" {
 		found, err := s.store.Users.ByIndex(ctx, t.tenant, index.UserExternalID, index.Key(t.tenant.Name, spec.ExternalID), store.Lookup{Hidden: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, u := range found {
-			if u.DeletedOverSCIM() {
+			if u.DeletedOverSCIM() && u.Spec.ManagedBy == v1alpha1.ManagedBySCIM {
 				return u, nil
 			}
 		}

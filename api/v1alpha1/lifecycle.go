@@ -68,6 +68,17 @@ func (s *ScimUserSpec) UniqueValues() UniqueValues {
 	return UniqueValues{}.With(ClaimUserName, s.UserName).With(ClaimEmail, s.EmailOfRecord())
 }
 
+// UniqueValues is what the user holds now: its spec's unique values while
+// it is live, none once it is deleted over SCIM or with kubectl. A deleted
+// user's identifiers are free for a new user at once (its data is
+// retained, not its identifiers); restoring it claims them again.
+func (u *ScimUser) UniqueValues() UniqueValues {
+	if !u.IsLive() {
+		return nil
+	}
+	return u.Spec.UniqueValues()
+}
+
 // UniqueValues is what a group holds within its tenant: its displayName.
 func (s *ScimGroupSpec) UniqueValues() UniqueValues {
 	return UniqueValues{}.With(ClaimGroupDisplayName, s.DisplayName)
@@ -106,10 +117,11 @@ func (u *ScimUser) MarkDeletedOverSCIM(now time.Time) {
 func (u *ScimUser) Restore() { delete(u.Annotations, AnnotationDeletedAt) }
 
 // HiddenFromSCIM reports whether SCIM does not see the user although it
-// exists: deleted over SCIM (retained until the purge), or created by hand
+// exists: deleted over SCIM or with kubectl (retained until the purge),
+// or created by hand
 // and so out of SCIM's control until SCIM adopts it.
 func (u *ScimUser) HiddenFromSCIM() bool {
-	return u.DeletedOverSCIM() || u.Spec.ManagedBy != ManagedBySCIM
+	return !u.IsLive() || u.Spec.ManagedBy != ManagedBySCIM
 }
 
 // IsLive reports whether the user is neither being deleted nor deleted

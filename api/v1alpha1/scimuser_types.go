@@ -486,6 +486,15 @@ type ScimUserStatus struct {
 	// +optional
 	InvalidAttributes []string `json:"invalidAttributes,omitempty"`
 
+	// removedFromGroups are the groups (ScimGroup names, at most 256) the
+	// user was a member of when it was deleted: deletion removes its
+	// memberships at once, so that no access outlives it. Kept for audit
+	// and for a restore by hand until the user is live again.
+	// +kubebuilder:validation:MaxItems=256
+	// +listType=atomic
+	// +optional
+	RemovedFromGroups []string `json:"removedFromGroups,omitempty"`
+
 	// manager is the ScimUser that spec.enterprise.manager.value resolves
 	// to, by SCIM id or by email address; see the ManagerResolved
 	// condition when it does not resolve.

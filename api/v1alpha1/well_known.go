@@ -55,6 +55,12 @@ const (
 	// The user's AttributesValid condition says which.
 	LabelAttributesInvalid = "scim.provisioning.io/attributes-invalid"
 
+	// AnnotationRestore, set to "true" on a user deleted over SCIM and
+	// still retained, restores it: its userName and email of record are
+	// claimed again (unless a newer user holds them) and SCIM sees it
+	// again, without the memberships deletion removed.
+	AnnotationRestore = "scim.provisioning.io/restore"
+
 	// AnnotationNeverAdopt, set to "true" on a user created by hand, keeps
 	// SCIM from ever taking it over (a break-glass account, say): a create
 	// that would adopt it fails with a conflict that says so.
@@ -131,6 +137,8 @@ const (
 	// status copies from spec stays small whatever spec holds (users
 	// created by hand are not held to MaxSpecBytes).
 	MaxStatusRoles = 64
+	// MaxRemovedFromGroups bounds status.removedFromGroups.
+	MaxRemovedFromGroups = 256
 	// MaxSpecBytes bounds an identity's spec as JSON: far below etcd's
 	// 1.5 MiB object limit, so that a tenant's users fit in memory and
 	// one identity cannot take a page of responses for itself.

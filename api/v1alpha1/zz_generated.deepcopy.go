@@ -703,6 +703,11 @@ func (in *ScimUserStatus) DeepCopyInto(out *ScimUserStatus) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.RemovedFromGroups != nil {
+		in, out := &in.RemovedFromGroups, &out.RemovedFromGroups
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scim-operator/scim-operator/internal/claims"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -39,7 +41,7 @@ var (
 			return pointers(l.(*v1alpha1.ScimUserList).Items)
 		},
 		tenant:       func(u *v1alpha1.ScimUser) string { return u.Spec.TenantRef.Name },
-		uniqueValues: func(u *v1alpha1.ScimUser) v1alpha1.UniqueValues { return u.Spec.UniqueValues() },
+		uniqueValues: (*v1alpha1.ScimUser).UniqueValues,
 		byTenant:     index.UserTenant,
 		hidden:       (*v1alpha1.ScimUser).HiddenFromSCIM,
 	}
@@ -121,21 +123,15 @@ func (ids Identities[O]) Cached(ctx context.Context, namespace, id string) (obj 
 	return obj, err == nil
 }
 
-// exists says whether an identity exists, asking the API server itself: a
-// claim must never be taken from a holder this replica's cache has not
-// seen yet.
-func (ids Identities[O]) exists(ctx context.Context, key types.NamespacedName) (bool, error) {
-	err := ids.s.apiReader.Get(ctx, key, ids.k.newObj())
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, fromAPI(err, "get "+ids.k.noun)
+// holds says whether an identity exists and holds a value.
+func (ids Identities[O]) holds() claims.Holds {
+	return claims.HoldsBy(ids.s.apiReader, ids.k.newObj, ids.k.uniqueValues)
 }
 
 // Create writes a new identity after claiming its unique values.
 func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant, obj O) error {
 	ids.s.touch(obj)
-	claims, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.exists)
+	claims, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.holds())
 	if err != nil {
 		return err
 	}
@@ -196,7 +192,7 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 			// A user created by hand holds no claims yet.
 			wanted = newValues
 		}
-		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.exists)
+		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.holds())
 		if err != nil {
 			return Updated[O]{}, err
 		}

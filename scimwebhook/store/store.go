@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scim-operator/scim-operator/internal/claims"
+
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -45,6 +47,7 @@ type Store struct {
 	cache     cache.Cache
 	clock     clock.PassiveClock
 	log       logr.Logger
+	claims    claims.Claims
 
 	Users  Identities[*v1alpha1.ScimUser]
 	Groups Identities[*v1alpha1.ScimGroup]
@@ -53,7 +56,7 @@ type Store struct {
 // New builds a store that reads through c, which is expected to be backed
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(c client.Client, apiReader client.Reader, ca cache.Cache, clk clock.PassiveClock, log logr.Logger) *Store {
-	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log}
+	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log, claims: claims.Claims{Client: c, Reader: apiReader}}
 	s.Users = Identities[*v1alpha1.ScimUser]{s: s, k: users}
 	s.Groups = Identities[*v1alpha1.ScimGroup]{s: s, k: groups}
 	return s
