@@ -80,6 +80,30 @@ var _ = Describe("CRD validation", func() {
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())
 	})
 
+	DescribeTable("rejects invalid tenant settings",
+		func(mutate func(*v1alpha1.ScimTenantSpec), message string) {
+			t := newTenant(ns, "invalid", "invalid-token")
+			mutate(&t.Spec)
+			expectInvalid(k8sClient.Create(ctx, t), message)
+		},
+		Entry("a phone region that is no ISO 3166 code", func(s *v1alpha1.ScimTenantSpec) { s.DefaultPhoneRegion = "Finland" }, "spec.defaultPhoneRegion"),
+		Entry("an extension URN that is no URN", func(s *v1alpha1.ScimTenantSpec) {
+			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "acme:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "a"}}}}
+		}, "spec.schemaExtensions[0].urn"),
+		Entry("an extension taking a built-in URN", func(s *v1alpha1.ScimTenantSpec) {
+			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "a"}}}}
+		}, "urn names a schema the server defines itself"),
+		Entry("an extension attribute name SCIM cannot carry", func(s *v1alpha1.ScimTenantSpec) {
+			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "urn:acme:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "cost code"}}}}
+		}, "spec.schemaExtensions[0].attributes[0].name"),
+		Entry("an extension attribute declared twice", func(s *v1alpha1.ScimTenantSpec) {
+			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "urn:acme:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "a"}, {Name: "a"}}}}
+		}, "Duplicate value"),
+		Entry("an extension attribute with server uniqueness", func(s *v1alpha1.ScimTenantSpec) {
+			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "urn:acme:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "a", Uniqueness: "server"}}}}
+		}, "uniqueness"),
+	)
+
 	It("keeps a user's tenant immutable", func() {
 		u := newUser(ns, "immutable", nil)
 		Expect(k8sClient.Create(ctx, u)).To(Succeed())

@@ -40,7 +40,8 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			return
 		}
 		defer release()
-		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID)}
+		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID),
+			users: s.userResources.of(tenant)}
 		if err := e(w, r, t); err != nil {
 			writeError(w, log, err)
 		}

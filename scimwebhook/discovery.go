@@ -16,21 +16,21 @@ func (s *Server) getServiceProviderConfig(w http.ResponseWriter, _ *http.Request
 }
 
 func (s *Server) listSchemas(w http.ResponseWriter, _ *http.Request, t *tenantRequest) error {
-	writeJSON(w, t.log, http.StatusOK, newListResponse(schema.SchemaResources(t.baseURL)))
+	writeJSON(w, t.log, http.StatusOK, newListResponse(schema.SchemaResources(t.baseURL, t.users)))
 	return nil
 }
 
 func (s *Server) getSchema(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	return writeByID(w, r, t, schema.SchemaResources(t.baseURL), func(sr schema.SchemaResource) string { return sr.ID }, "schema", "/Schemas")
+	return writeByID(w, r, t, schema.SchemaResources(t.baseURL, t.users), func(sr schema.SchemaResource) string { return sr.ID }, "schema", "/Schemas")
 }
 
 func (s *Server) listResourceTypes(w http.ResponseWriter, _ *http.Request, t *tenantRequest) error {
-	writeJSON(w, t.log, http.StatusOK, newListResponse(schema.ResourceTypes(t.baseURL)))
+	writeJSON(w, t.log, http.StatusOK, newListResponse(schema.ResourceTypes(t.baseURL, t.users)))
 	return nil
 }
 
 func (s *Server) getResourceType(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-	return writeByID(w, r, t, schema.ResourceTypes(t.baseURL), func(rt schema.ResourceType) string { return rt.ID }, "resource type", "/ResourceTypes")
+	return writeByID(w, r, t, schema.ResourceTypes(t.baseURL, t.users), func(rt schema.ResourceType) string { return rt.ID }, "resource type", "/ResourceTypes")
 }
 
 // writeByID answers with the discovery document whose id the path names.

@@ -19,7 +19,7 @@ import (
 // filters indexes answer, and the Events of its writes.
 type kind[O client.Object] struct {
 	ids     func(*store.Store) store.Identities[O]
-	res     *schema.Resource
+	res     func(*tenantRequest) *schema.Resource
 	indexes []indexedAttr
 	// created, updated and deleted are the Event reasons of writes;
 	// updated may look at what changed.
@@ -47,7 +47,7 @@ const (
 var (
 	userKind = kind[*v1alpha1.ScimUser]{
 		ids:     func(s *store.Store) store.Identities[*v1alpha1.ScimUser] { return s.Users },
-		res:     schema.UserResource,
+		res:     usersOf,
 		indexes: userIndexes,
 		created: EventUserCreated,
 		deleted: EventUserDeleted,
@@ -69,7 +69,7 @@ var (
 	}
 	groupKind = kind[*v1alpha1.ScimGroup]{
 		ids:     func(s *store.Store) store.Identities[*v1alpha1.ScimGroup] { return s.Groups },
-		res:     schema.GroupResource,
+		res:     groupsOf,
 		indexes: groupIndexes,
 		created: EventGroupCreated,
 		deleted: EventGroupDeleted,
@@ -117,7 +117,7 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 // every identity of the tenant. Callers still evaluate the whole filter.
 func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
 	ids := k.ids(s.store)
-	lookup, ok := indexedEquality(f, k.res, k.indexes)
+	lookup, ok := indexedEquality(f, k.res(t), k.indexes)
 	if !ok {
 		return ids.List(ctx, t.tenant)
 	}

@@ -41,20 +41,20 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		}
 		sortByCreation(matched)
 		from, to := q.page(len(matched), s.opts.MaxResults)
-		p := newProjection(k.res, q.attributes, q.excluded)
+		p := newProjection(k.res(t), q.attributes, q.excluded)
 		return streamPage(w, t, len(matched), from, s.opts.MaxResponseBytes, matched[from:to], func(obj O) (map[string]any, error) {
 			return render(ctx, t, obj, p)
 		})
 	}
 	list = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-		q, err := parseQuery(r, k.res)
+		q, err := parseQuery(r, k.res(t))
 		if err != nil {
 			return err
 		}
 		return run(w, r, t, q)
 	}
 	search = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-		q, err := parseSearch(r, k.res)
+		q, err := parseSearch(r, k.res(t))
 		if err != nil {
 			return err
 		}

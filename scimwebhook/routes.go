@@ -39,7 +39,13 @@ type tenantRequest struct {
 	log     logr.Logger
 	// requestID is the identity provider's request id, or one made up.
 	requestID string
+	// users is the tenant's User resource type, with its extensions.
+	users *schema.Resource
 }
+
+// usersOf and groupsOf are a tenant's resource types.
+func usersOf(t *tenantRequest) *schema.Resource { return t.users }
+func groupsOf(*tenantRequest) *schema.Resource  { return schema.GroupResource }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -53,19 +59,19 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+tenantPrefix+"/ResourceTypes/{id}", s.getResourceType)
 	listUsers, searchUsers := s.queryUsers()
 	handle("GET "+tenantPrefix+"/Users", listUsers)
-	handle("POST "+tenantPrefix+"/Users", withQuery(schema.UserResource, s.createUser))
+	handle("POST "+tenantPrefix+"/Users", withQuery(usersOf, s.createUser))
 	handle("POST "+tenantPrefix+"/Users/.search", searchUsers)
-	handle("GET "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.getUser))
-	handle("PUT "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.replaceUser))
-	handle("PATCH "+tenantPrefix+"/Users/{id}", withQuery(schema.UserResource, s.patchUser))
+	handle("GET "+tenantPrefix+"/Users/{id}", withQuery(usersOf, s.getUser))
+	handle("PUT "+tenantPrefix+"/Users/{id}", withQuery(usersOf, s.replaceUser))
+	handle("PATCH "+tenantPrefix+"/Users/{id}", withQuery(usersOf, s.patchUser))
 	handle("DELETE "+tenantPrefix+"/Users/{id}", s.deleteUser)
 	listGroups, searchGroups := s.queryGroups()
 	handle("GET "+tenantPrefix+"/Groups", listGroups)
-	handle("POST "+tenantPrefix+"/Groups", withQuery(schema.GroupResource, s.createGroup))
+	handle("POST "+tenantPrefix+"/Groups", withQuery(groupsOf, s.createGroup))
 	handle("POST "+tenantPrefix+"/Groups/.search", searchGroups)
-	handle("GET "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.getGroup))
-	handle("PUT "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.replaceGroup))
-	handle("PATCH "+tenantPrefix+"/Groups/{id}", withQuery(schema.GroupResource, s.patchGroup))
+	handle("GET "+tenantPrefix+"/Groups/{id}", withQuery(groupsOf, s.getGroup))
+	handle("PUT "+tenantPrefix+"/Groups/{id}", withQuery(groupsOf, s.replaceGroup))
+	handle("PATCH "+tenantPrefix+"/Groups/{id}", withQuery(groupsOf, s.patchGroup))
 	handle("DELETE "+tenantPrefix+"/Groups/{id}", s.deleteGroup)
 	// RFC 7644 section 3.11: a server that cannot tell who the token
 	// belongs to answers /Me with 501.
@@ -101,9 +107,9 @@ func (s *Server) routes() http.Handler {
 // withQuery parses the request's query (attributes, excludedAttributes)
 // before e runs, so that a malformed one is refused before anything is
 // written, not after.
-func withQuery(res *schema.Resource, e func(http.ResponseWriter, *http.Request, *tenantRequest, *query) error) endpoint {
+func withQuery(res func(*tenantRequest) *schema.Resource, e func(http.ResponseWriter, *http.Request, *tenantRequest, *query) error) endpoint {
 	return func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-		q, err := parseQuery(r, res)
+		q, err := parseQuery(r, res(t))
 		if err != nil {
 			return err
 		}

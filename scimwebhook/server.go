@@ -101,6 +101,8 @@ type Server struct {
 	// store holds the identities.
 	store  *store.Store
 	limits *tenantLimits
+	// userResources are the tenants' User resource types.
+	userResources userResources
 	// recorder records provisioning actions as Events; nil records none.
 	recorder events.EventRecorder
 	log      logr.Logger

@@ -28,7 +28,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return err
 	}
 	spec := v1alpha1.ScimUserSpec{TenantRef: v1alpha1.TenantReference{Name: t.tenant.Name}, ManagedBy: v1alpha1.ManagedBySCIM}
-	if err := decodeUser(in, &spec); err != nil {
+	if err := t.decodeUser(in, &spec); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -47,10 +47,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 				if cur.Spec.ManagedBy == v1alpha1.ManagedByManual {
 					// Adoption: what the identity provider sent wins, and
 					// what it did not send, set by hand before, stays.
-					sent = mergeOnto(mapping.User(cur, "", nil), in)
+					sent = t.mergeOnto(mapping.User(cur, "", nil), in)
 				}
 				next.Restore()
-				if err := decodeUser(sent, &next.Spec); err != nil {
+				if err := t.decodeUser(sent, &next.Spec); err != nil {
 					return err
 				}
 				next.Spec.ManagedBy = v1alpha1.ManagedBySCIM
@@ -147,8 +147,8 @@ func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1
 // mergeOnto lays a user as a client sent it over base, a user in SCIM
 // form: attributes in sent replace base's, extension attributes one by
 // one; the rest of base stays.
-func mergeOnto(base, sent map[string]any) map[string]any {
-	sentDoc, err := schema.UserResource.Normalize(sent)
+func (t *tenantRequest) mergeOnto(base, sent map[string]any) map[string]any {
+	sentDoc, err := t.users.Normalize(sent)
 	if err != nil {
 		// decodeUser reports it on the sent user as it is.
 		return sent
@@ -167,8 +167,8 @@ func mergeOnto(base, sent map[string]any) map[string]any {
 }
 
 // decodeUser sets spec from a user as a client sent it.
-func decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
-	doc, err := schema.UserResource.Normalize(in)
+func (t *tenantRequest) decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
+	doc, err := t.users.Normalize(in)
 	if err != nil {
 		return inputError(err)
 	}
@@ -193,7 +193,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantReques
 }
 
 func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query, u *v1alpha1.ScimUser, status int) error {
-	p := newProjection(schema.UserResource, q.attributes, q.excluded)
+	p := newProjection(t.users, q.attributes, q.excluded)
 	doc, err := s.renderUser(r.Context(), t, u, p)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 	u, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
 		Version: userVersion,
 		Change: func(_, next *v1alpha1.ScimUser) error {
-			return decodeUser(in, &next.Spec)
+			return t.decodeUser(in, &next.Spec)
 		},
 	})
 	if err != nil {
@@ -242,7 +242,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 	}
 	ops, err := patch.Parse(body)
 	if err == nil {
-		ops, err = patch.Expand(ops, schema.UserResource)
+		ops, err = patch.Expand(ops, t.users)
 	}
 	if err != nil {
 		return inputError(err)
@@ -251,7 +251,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 		Version: userVersion,
 		Change: func(cur, next *v1alpha1.ScimUser) error {
 			doc := mapping.User(cur, "", nil)
-			if err := patch.Apply(doc, ops, schema.UserResource); err != nil {
+			if err := patch.Apply(doc, ops, t.users); err != nil {
 				return inputError(err)
 			}
 			if err := mapping.UserSpec(doc, &next.Spec); err != nil {
@@ -291,8 +291,8 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 // queryUsers answers GET /Users and POST /Users/.search.
 func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
-		func(_ context.Context, _ *tenantRequest, f filter.Expr, u *v1alpha1.ScimUser) (bool, error) {
-			return filter.Matches(f, mapping.User(u, "", nil), schema.UserResource), nil
+		func(_ context.Context, t *tenantRequest, f filter.Expr, u *v1alpha1.ScimUser) (bool, error) {
+			return filter.Matches(f, mapping.User(u, "", nil), t.users), nil
 		},
 		s.renderUser)
 }

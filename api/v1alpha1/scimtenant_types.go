@@ -98,6 +98,19 @@ type ScimTenantSpec struct {
 	// +optional
 	DefaultPhoneRegion string `json:"defaultPhoneRegion,omitempty"`
 
+	// schemaExtensions are the tenant's own User schema extensions: the
+	// custom attributes its identity provider sends (an Okta or Entra
+	// admin's extension attributes). They are served at /Schemas and
+	// /ResourceTypes, stored on each user under spec.extensions, and
+	// filtered and patched like the built-in ones. An extension or
+	// attribute not declared here is refused with 400 invalidSyntax
+	// rather than dropped.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=urn
+	// +optional
+	SchemaExtensions []SchemaExtension `json:"schemaExtensions,omitempty"`
+
 	// publicBaseURL is the externally reachable base URL of the SCIM server
 	// (for example the ingress host, "https://scim.example.com"). The tenant's
 	// endpoint is this URL followed by /scim/v2/<namespace>/<name>. When
@@ -105,6 +118,76 @@ type ScimTenantSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +optional
 	PublicBaseURL string `json:"publicBaseURL,omitempty"`
+}
+
+// SchemaExtension is a User schema extension a tenant declares.
+type SchemaExtension struct {
+	// urn is the extension's schema URN, the key its attributes are sent
+	// under, e.g. "urn:ietf:params:scim:schemas:extension:acme:2.0:User".
+	// +kubebuilder:validation:MinLength=5
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$`
+	// +kubebuilder:validation:XValidation:rule="!(self.lowerAscii() in ['urn:ietf:params:scim:schemas:core:2.0:user','urn:ietf:params:scim:schemas:extension:enterprise:2.0:user','urn:ietf:params:scim:schemas:extension:hoxhunt:2.0:user'])",message="urn names a schema the server defines itself"
+	URN string `json:"urn"`
+
+	// name is the extension's human-readable name.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// description says what the extension holds.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// attributes are the extension's attributes.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	Attributes []ExtensionAttribute `json:"attributes"`
+}
+
+// ExtensionAttributeType is the data type of an extension attribute (RFC
+// 7643 section 2.3).
+// +kubebuilder:validation:Enum=string;boolean;integer;decimal;dateTime;reference
+type ExtensionAttributeType string
+
+// ExtensionAttribute is one attribute of a tenant's schema extension.
+type ExtensionAttribute struct {
+	// name is the attribute's name (RFC 7643 ATTRNAME), matched
+	// case-insensitively as SCIM matches names.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_-]*$`
+	Name string `json:"name"`
+
+	// type is the attribute's data type.
+	// +kubebuilder:default=string
+	// +optional
+	Type ExtensionAttributeType `json:"type,omitempty"`
+
+	// multiValued attributes hold a list of values.
+	// +optional
+	MultiValued bool `json:"multiValued,omitempty"`
+
+	// caseExact string attributes are compared case-sensitively in
+	// filters.
+	// +optional
+	CaseExact bool `json:"caseExact,omitempty"`
+
+	// uniqueness is declared at /Schemas. Only "none" is offered: the
+	// server keeps userName and the email of record unique, not
+	// extension attributes.
+	// +kubebuilder:validation:Enum=none
+	// +kubebuilder:default=none
+	// +optional
+	Uniqueness string `json:"uniqueness,omitempty"`
+
+	// description says what the attribute holds.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	Description string `json:"description,omitempty"`
 }
 
 // AdoptionMatch is what a user created by hand and a user the identity

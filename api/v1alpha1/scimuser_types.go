@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // ManagedBy says who owns an identity's lifecycle.
@@ -414,6 +415,13 @@ type ScimUserSpec struct {
 	// hoxhunt holds the hoxhunt user extension attributes.
 	// +optional
 	Hoxhunt *HoxhuntUser `json:"hoxhunt,omitempty"`
+
+	// extensions holds the attributes of the schema extensions the tenant
+	// declares (spec.schemaExtensions of its ScimTenant), by extension
+	// URN, as the identity provider sent them.
+	// +kubebuilder:validation:MaxProperties=16
+	// +optional
+	Extensions map[string]runtime.RawExtension `json:"extensions,omitempty"`
 }
 
 // ScimUserStatus is the observed lifecycle state of a user.

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,6 +35,7 @@ const (
 	fieldLanguageOverride = "languageOverride"
 	fieldEnterprise       = "enterprise"
 	fieldHoxhunt          = "hoxhunt"
+	fieldExtensions       = "extensions"
 )
 
 // Version is the weak ETag (RFC 7644 section 3.14) of an object, and of
@@ -69,8 +72,13 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 	if _, set := doc["active"]; !set {
 		doc["active"] = true
 	}
+	declared, _ := doc[fieldExtensions].(map[string]any)
+	delete(doc, fieldExtensions)
+	for urn, ext := range declared {
+		doc[urn] = ext
+	}
 	schemas := []string{schema.UserURN}
-	for _, urn := range []string{schema.EnterpriseUserURN, schema.HoxhuntUserURN} {
+	for _, urn := range append([]string{schema.EnterpriseUserURN, schema.HoxhuntUserURN}, slices.Sorted(maps.Keys(declared))...) {
 		if _, ok := doc[urn]; ok {
 			schemas = append(schemas, urn)
 		}
@@ -104,6 +112,20 @@ func UserSpec(doc map[string]any, spec *v1alpha1.ScimUserSpec) error {
 	}
 	delete(m, schema.EnterpriseUserURN)
 	renameKey(m, schema.HoxhuntUserURN, fieldHoxhunt)
+	// What is left under a URN is an extension the tenant declares: the
+	// schema let nothing else through.
+	declared := map[string]any{}
+	for k, v := range m {
+		if strings.HasPrefix(strings.ToLower(k), "urn:") {
+			if ext, ok := v.(map[string]any); ok && len(ext) > 0 {
+				declared[k] = v
+			}
+			delete(m, k)
+		}
+	}
+	if len(declared) > 0 {
+		m[fieldExtensions] = declared
+	}
 	next := v1alpha1.ScimUserSpec{}
 	if err := fromMap(m, &next); err != nil {
 		return err

@@ -26,6 +26,8 @@ const (
 	TypeReference = "reference"
 	TypeComplex   = "complex"
 	TypeBinary    = "binary"
+	TypeInteger   = "integer"
+	TypeDecimal   = "decimal"
 )
 
 // Mutability, returned and uniqueness values (RFC 7643 section 7).

@@ -108,8 +108,8 @@ type ResourceType struct {
 }
 
 // ResourceTypes lists the resource types of a tenant whose base URL is
-// baseURL.
-func ResourceTypes(baseURL string) []ResourceType {
+// baseURL and whose users are users.
+func ResourceTypes(baseURL string, users *Resource) []ResourceType {
 	rt := func(name, endpoint, description, schemaURN string, ext ...SchemaExtension) ResourceType {
 		return ResourceType{
 			Schemas:          []string{ResourceTypeURN},
@@ -122,10 +122,12 @@ func ResourceTypes(baseURL string) []ResourceType {
 			Meta:             Meta{ResourceType: ResourceResourceType, Location: baseURL + "/ResourceTypes/" + name},
 		}
 	}
+	userExtensions := make([]SchemaExtension, 0, len(users.Extensions))
+	for _, e := range users.Extensions {
+		userExtensions = append(userExtensions, SchemaExtension{Schema: e.ID})
+	}
 	return []ResourceType{
-		rt(ResourceUser, "/Users", "User Account", UserURN,
-			SchemaExtension{Schema: EnterpriseUserURN},
-			SchemaExtension{Schema: HoxhuntUserURN}),
+		rt(ResourceUser, "/Users", "User Account", UserURN, userExtensions...),
 		rt(ResourceGroup, "/Groups", "Group", GroupURN),
 	}
 }
@@ -137,10 +139,12 @@ type SchemaResource struct {
 	Meta Meta `json:"meta"`
 }
 
-// SchemaResources lists every schema of a tenant whose base URL is baseURL.
-func SchemaResources(baseURL string) []SchemaResource {
-	out := make([]SchemaResource, 0, len(All))
-	for _, s := range All {
+// SchemaResources lists every schema of a tenant whose base URL is baseURL
+// and whose users are users.
+func SchemaResources(baseURL string, users *Resource) []SchemaResource {
+	all := append(users.Schemas(), GroupResource.Schemas()...)
+	out := make([]SchemaResource, 0, len(all))
+	for _, s := range all {
 		out = append(out, SchemaResource{
 			Schemas: []string{SchemaURN},
 			Schema:  s,

@@ -3,7 +3,9 @@ package schema
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -51,9 +53,9 @@ func (r *Resource) Normalize(in map[string]any) (map[string]any, error) {
 		}
 		if strings.HasPrefix(strings.ToLower(key), "urn:") && !strings.EqualFold(key, r.Core.ID) {
 			if _, ok := v.(map[string]any); ok {
-				// An extension the server does not implement: ignored, as
-				// its schema is not declared for this resource type.
-				continue
+				// Dropping it would answer 2xx and lose what was sent.
+				return nil, &ValueError{ScimType: ScimTypeInvalidSyntax,
+					Detail: fmt.Sprintf("unknown schema extension %q for a %s%s", key, r.Name, r.hint())}
 			}
 		}
 		urn, name := SplitURN(key)
@@ -82,7 +84,7 @@ func (r *Resource) set(doc map[string]any, urn, name string, v any) error {
 		if urn != "" {
 			name = urn + ":" + name
 		}
-		return &ValueError{ScimType: ScimTypeInvalidSyntax, Detail: fmt.Sprintf("unknown attribute %q for a %s", name, r.Name)}
+		return &ValueError{ScimType: ScimTypeInvalidSyntax, Detail: fmt.Sprintf("unknown attribute %q for a %s%s", name, r.Name, r.hint())}
 	}
 	if a.IsReadOnly() {
 		return nil
@@ -181,6 +183,8 @@ func (a *Attribute) normalizeSingle(v any) (any, error) {
 			return nil, nil
 		}
 		return out, nil
+	case TypeInteger, TypeDecimal:
+		return a.normalizeNumber(v)
 	case TypeBoolean:
 		switch b := v.(type) {
 		case bool:
@@ -206,6 +210,23 @@ func (a *Attribute) normalizeSingle(v any) (any, error) {
 		}
 		return s, nil
 	}
+}
+
+// normalizeNumber takes a JSON number, or a string holding one as some
+// identity providers send every value.
+func (a *Attribute) normalizeNumber(v any) (any, error) {
+	n, ok := v.(float64)
+	if s, isString := v.(string); isString {
+		if s == "" {
+			return nil, nil
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		n, ok = f, err == nil
+	}
+	if !ok || (a.Type == TypeInteger && n != math.Trunc(n)) {
+		return nil, invalidValue("%q must be %s number, not %s", a.Name, map[bool]string{true: "a whole", false: "a"}[a.Type == TypeInteger], describe(v))
+	}
+	return n, nil
 }
 
 func (a *Attribute) subNames() string {

@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Resource is a resource type with its core schema and extensions: what
 // the filter evaluator, the PATCH applier and the input decoder consult to
@@ -13,6 +16,30 @@ type Resource struct {
 	// Discarded are attributes accepted on input and never kept, such as
 	// the password some identity providers send along.
 	Discarded []string
+	// Hint ends the detail of an error about an unknown attribute or
+	// extension: how to make the server know it.
+	Hint string
+}
+
+// With is the resource type with more extensions, and hint for names it
+// does not know.
+func (r *Resource) With(hint string, extensions ...Schema) *Resource {
+	out := *r
+	out.Extensions = append(slices.Clip(r.Extensions), extensions...)
+	out.Hint = hint
+	return &out
+}
+
+func (r *Resource) hint() string {
+	if r.Hint == "" {
+		return ""
+	}
+	return ": " + r.Hint
+}
+
+// Schemas are the resource type's core schema and its extensions.
+func (r *Resource) Schemas() []Schema {
+	return append([]Schema{r.Core}, r.Extensions...)
 }
 
 // Common attributes every resource has (RFC 7643 section 3.1). They are not

@@ -117,6 +117,3 @@ var Group = Schema{
 		}, multi),
 	},
 }
-
-// All is every schema this server serves, in the order /Schemas lists them.
-var All = []Schema{User, EnterpriseUser, HoxhuntUser, Group}
