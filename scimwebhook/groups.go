@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
@@ -42,6 +43,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
+	_, sentMembers := lookupKey(in, attrMembers)
 	g := &v1alpha1.ScimGroup{
 		ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
 		Spec:       v1alpha1.ScimGroupSpec{TenantRef: v1alpha1.TenantReference{Name: t.tenant.Name}, ManagedBy: v1alpha1.ManagedBySCIM},
@@ -57,10 +59,31 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	if err := create(ctx, s, groupKind, t, g); err != nil {
+	prior, err := s.manualGroup(ctx, t, g.Spec.DisplayName)
+	if err != nil {
 		return err
 	}
-	if len(members) > len(strangers) {
+	if prior != nil {
+		// Adoption: the group created by hand becomes the identity
+		// provider's, keeping its id; what the provider did not send
+		// (its members, when it sent none) stays as it was.
+		g, err = update(r, s, groupKind, t, prior.Name, store.Update[*v1alpha1.ScimGroup]{
+			Lookup: store.Lookup{Hidden: true},
+			Change: func(_, next *v1alpha1.ScimGroup) error {
+				next.Spec.DisplayName, next.Spec.ManagedBy = g.Spec.DisplayName, v1alpha1.ManagedBySCIM
+				if g.Spec.ExternalID != "" {
+					next.Spec.ExternalID = g.Spec.ExternalID
+				}
+				return nil
+			},
+		})
+	} else {
+		err = create(ctx, s, groupKind, t, g)
+	}
+	if err != nil {
+		return err
+	}
+	if sentMembers && (prior != nil || len(members) > len(strangers)) {
 		if err := s.store.ApplyMembers(ctx, g, change); err != nil {
 			return err
 		}
@@ -68,6 +91,39 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	s.reportStrangers(t, g, strangers)
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
 	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
+}
+
+// manualGroup is the group created by hand that a create with
+// displayName adopts, if any: SCIM neither lists, renames nor deletes
+// groups created by hand until it adopts them. One annotated never-adopt
+// makes the create a conflict that says so.
+func (s *Server) manualGroup(ctx context.Context, t *tenantRequest, displayName string) (*v1alpha1.ScimGroup, error) {
+	found, err := s.store.Groups.ByIndex(ctx, t.tenant, index.GroupDisplayName, index.Key(t.tenant.Name, v1alpha1.Fold(displayName)), store.Lookup{Hidden: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range found {
+		if g.Spec.ManagedBy != v1alpha1.ManagedByManual {
+			continue
+		}
+		if g.Annotations[v1alpha1.AnnotationNeverAdopt] == "true" {
+			return nil, errorf(http.StatusConflict, schema.ScimTypeUniqueness,
+				"displayName %q belongs to group %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
+				displayName, g.Name, v1alpha1.AnnotationNeverAdopt)
+		}
+		return g, nil
+	}
+	return nil, nil
+}
+
+// lookupKey finds an attribute of a resource as sent, by name in any case.
+func lookupKey(in map[string]any, name string) (any, bool) {
+	for k, v := range in {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {

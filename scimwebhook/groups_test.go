@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -180,6 +182,45 @@ var _ = Describe("Groups", func() {
 		Eventually(func() int { return len(memberIDs(t, id)) }).Should(Equal(2))
 		Expect(t.send(http.MethodDelete, "/Users/"+users[0], "").StatusCode).To(Equal(http.StatusNoContent))
 		Eventually(func() []string { return memberIDs(t, id) }).Should(ConsistOf(users[1]))
+	})
+
+	It("moves its lastModified when its members change", func() {
+		doc := t.created("/Groups", `{"displayName":"Dated"}`)
+		id, created := doc["id"].(string), doc["meta"].(map[string]any)["lastModified"]
+		env.Clock.Step(time.Minute)
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.json()["meta"].(map[string]any)["lastModified"]).NotTo(Equal(created))
+		Eventually(func() any { return t.get("/Groups/" + id).json()["meta"].(map[string]any)["lastModified"] }).
+			Should(Equal(env.Clock.Now().UTC().Format(time.RFC3339)))
+	})
+
+	It("leaves groups created by hand out of SCIM's reach until a create with their displayName adopts them", func() {
+		manual := &v1alpha1.ScimGroup{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "break-glass"},
+			Spec:       v1alpha1.ScimGroupSpec{TenantRef: v1alpha1.TenantReference{Name: t.name}, ManagedBy: v1alpha1.ManagedByManual, DisplayName: "Platform Admins"},
+		}
+		Expect(k8sClient.Create(ctx, manual)).To(Succeed())
+		expectSCIMError(t.get("/Groups/break-glass"), http.StatusNotFound)
+		expectSCIMError(t.send(http.MethodPatch, "/Groups/break-glass", patchOps(`[{"op":"replace","path":"displayName","value":"Renamed"}]`)), http.StatusNotFound)
+		expectSCIMError(t.send(http.MethodDelete, "/Groups/break-glass", ""), http.StatusNotFound)
+		Expect(t.list("/Groups")["totalResults"]).To(BeNumerically("==", 0))
+		Expect(getGroup(t, "break-glass").Spec.DisplayName).To(Equal("Platform Admins"))
+
+		By("a create with its displayName adopting it, with the members the identity provider sends")
+		Eventually(func() any {
+			r := t.send(http.MethodPost, "/Groups", `{"displayName":"platform admins","externalId":"grp-1","members":[{"value":"`+users[0]+`"}]}`)
+			id := r.json()["id"]
+			if r.StatusCode == http.StatusCreated && id != "break-glass" {
+				Expect(t.send(http.MethodDelete, "/Groups/"+id.(string), "").StatusCode).To(Equal(http.StatusNoContent))
+			}
+			return id
+		}).Should(Equal("break-glass"))
+		adopted := getGroup(t, "break-glass")
+		Expect(adopted.Spec.ManagedBy).To(Equal(v1alpha1.ManagedBySCIM))
+		Expect(adopted.Spec.ExternalID).To(Equal("grp-1"))
+		Expect(memberIDs(t, "break-glass")).To(ConsistOf(users[0]))
+		expectSCIMError(t.send(http.MethodPost, "/Groups", `{"displayName":"Platform Admins"}`), http.StatusConflict)
 	})
 
 	It("changes its ETag when members change", func() {

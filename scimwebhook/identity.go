@@ -39,6 +39,7 @@ const (
 	EventGroupCreated    = "GroupCreated"
 	EventGroupUpdated    = "GroupUpdated"
 	EventGroupDeleted    = "GroupDeleted"
+	EventGroupAdopted    = "GroupAdopted"
 	// EventGroupMembersSkipped warns that a write named members that are
 	// not users of the tenant; everything else it asked was done.
 	EventGroupMembersSkipped = "MembersSkipped"
@@ -73,7 +74,12 @@ var (
 		indexes: groupIndexes,
 		created: EventGroupCreated,
 		deleted: EventGroupDeleted,
-		updated: func(_, _ *v1alpha1.ScimGroup) string { return EventGroupUpdated },
+		updated: func(cur, next *v1alpha1.ScimGroup) string {
+			if cur.Spec.ManagedBy != next.Spec.ManagedBy {
+				return EventGroupAdopted
+			}
+			return EventGroupUpdated
+		},
 	}
 )
 

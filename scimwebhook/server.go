@@ -175,7 +175,7 @@ func (s *Server) ReadyCheck(_ *http.Request) error {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=list;watch
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;create;update
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;create;update;delete;deletecollection
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;create;update;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

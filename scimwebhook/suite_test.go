@@ -246,3 +246,9 @@ func groupSlicesHold(t testTenant, group, user string) bool {
 	}
 	return false
 }
+
+func getGroup(t testTenant, id string) *v1alpha1.ScimGroup {
+	g := &v1alpha1.ScimGroup{}
+	ExpectWithOffset(1, k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, g)).To(Succeed())
+	return g
+}

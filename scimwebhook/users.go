@@ -212,6 +212,10 @@ func (s *Server) renderUser(ctx context.Context, t *tenantRequest, u *v1alpha1.S
 			return nil, err
 		}
 		for _, g := range of {
+			if g.Spec.ManagedBy != v1alpha1.ManagedBySCIM {
+				// SCIM does not see groups created by hand.
+				continue
+			}
 			groups = append(groups, mapping.Ref{Value: g.Name, Display: g.Spec.DisplayName, Ref: t.groupLocation(g.Name)})
 		}
 	}

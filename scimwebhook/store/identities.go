@@ -55,7 +55,7 @@ var (
 		tenant:       func(g *v1alpha1.ScimGroup) string { return g.Spec.TenantRef.Name },
 		uniqueValues: func(g *v1alpha1.ScimGroup) v1alpha1.UniqueValues { return g.Spec.UniqueValues() },
 		byTenant:     index.GroupTenant,
-		hidden:       func(*v1alpha1.ScimGroup) bool { return false },
+		hidden:       func(g *v1alpha1.ScimGroup) bool { return g.Spec.ManagedBy != v1alpha1.ManagedBySCIM },
 	}
 )
 
@@ -189,7 +189,7 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		oldValues, newValues := ids.k.uniqueValues(cur), ids.k.uniqueValues(next)
 		wanted := newValues.Minus(oldValues)
 		if u.Lookup.Hidden {
-			// A user created by hand holds no claims yet.
+			// An identity created by hand holds no claims yet.
 			wanted = newValues
 		}
 		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.holds())

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"sort"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -126,7 +128,8 @@ func (c *MemberChange) Added() []string {
 }
 
 // ApplyMembers writes a member change into the group's slices, touching
-// only the slices whose members change.
+// only the slices whose members change, and moves the group's
+// lastModified when any did.
 func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) error {
 	if c.Empty() {
 		return nil
@@ -147,8 +150,9 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 		buckets = append(buckets, b)
 	}
 	sort.Ints(buckets)
+	changed := false
 	for _, b := range buckets {
-		err := s.updateSlice(ctx, g, b, func(set map[string]bool) {
+		wrote, err := s.updateSlice(ctx, g, b, func(set map[string]bool) {
 			if c.replace {
 				clear(set)
 			}
@@ -164,6 +168,28 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 		if err != nil {
 			return err
 		}
+		changed = changed || wrote
+	}
+	if !changed {
+		return nil
+	}
+	return s.touchGroup(ctx, g)
+}
+
+// touchGroup records that a group's members changed. A merge patch of the
+// annotation alone cannot conflict with other writers: concurrent member
+// changes each move it, and the last one wins.
+func (s *Store) touchGroup(ctx context.Context, g *v1alpha1.ScimGroup) error {
+	now := s.clock.Now().UTC().Format(time.RFC3339)
+	if g.Annotations[v1alpha1.AnnotationLastModified] == now {
+		return nil
+	}
+	body, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{v1alpha1.AnnotationLastModified: now}}})
+	if err != nil {
+		return fmt.Errorf("encode the group's last modification: %w", err)
+	}
+	if err := s.client.Patch(ctx, g, client.RawPatch(types.MergePatchType, body)); err != nil {
+		return fromAPI(err, "record the group's last modification")
 	}
 	return nil
 }
@@ -171,15 +197,14 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 // updateSlice changes the members of one slice with optimistic
 // concurrency, creating the slice when it gains its first member and
 // deleting it when it loses its last.
-func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) error {
+func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) (wrote bool, err error) {
 	key := types.NamespacedName{Namespace: g.Namespace, Name: sliceName(g.Name, bucket)}
 	for attempt := 1; ; attempt++ {
 		if attempt > maxUpdateAttempts {
-			return &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
+			return false, &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
 				Detail: "the group's members are being changed by many requests at once; retry"}
 		}
 		sl := &v1alpha1.ScimGroupMemberSlice{}
-		var err error
 		if attempt == 1 {
 			err = s.client.Get(ctx, key, sl)
 		} else {
@@ -187,7 +212,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 		}
 		exists := err == nil
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fromAPI(err, "get member slice")
+			return false, fromAPI(err, "get member slice")
 		}
 		set := map[string]bool{}
 		for _, m := range sl.Spec.Members {
@@ -196,7 +221,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 		before := len(set)
 		change(set)
 		if len(set) > v1alpha1.MaxMembersPerSlice {
-			return &Error{Reason: Invalid, Detail: fmt.Sprintf("the group cannot hold more members: slice %s is full at %d", key.Name, v1alpha1.MaxMembersPerSlice)}
+			return false, &Error{Reason: Invalid, Detail: fmt.Sprintf("the group cannot hold more members: slice %s is full at %d", key.Name, v1alpha1.MaxMembersPerSlice)}
 		}
 		members := make([]v1alpha1.GroupMember, 0, len(set))
 		for id := range set {
@@ -204,7 +229,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 		}
 		sort.Slice(members, func(i, j int) bool { return members[i].Value < members[j].Value })
 		if len(set) == before && sameMembers(sl.Spec.Members, members) {
-			return nil
+			return false, nil
 		}
 		deleted := exists && len(members) == 0
 		switch {
@@ -220,14 +245,14 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 		switch {
 		case err == nil:
 			s.awaitCache(ctx, sl, deleted)
-			return nil
+			return true, nil
 		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
 			if err := backoffAfterConflict(ctx, attempt); err != nil {
-				return err
+				return false, err
 			}
 			continue
 		default:
-			return fromAPI(err, "write member slice")
+			return false, fromAPI(err, "write member slice")
 		}
 	}
 }
