@@ -2,6 +2,7 @@ package scimwebhook_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,7 @@ var _ = Describe("Discovery", func() {
 		Expect(doc["bulk"]).To(HaveKeyWithValue("supported", false))
 		Expect(doc["changePassword"]).To(HaveKeyWithValue("supported", false))
 		Expect(doc["meta"]).To(HaveKeyWithValue("location", "http://scim.test.example"+t.path("/ServiceProviderConfig")))
+		Expect(doc).To(HaveKeyWithValue("interopProfileConformant", false), "docs/conformance.md lists the deviations")
 	})
 
 	It("ignores query parameters on discovery endpoints", func() {
@@ -201,6 +203,21 @@ var _ = Describe("Discovery", func() {
 		Expect(userName).To(HaveKeyWithValue("uniqueness", "server"))
 		Expect(userName).To(HaveKeyWithValue("required", true))
 		Expect(userName).To(HaveKeyWithValue("caseExact", false))
+
+		By("declaring the type values of every typed multi-valued attribute RFC 7643 gives values for")
+		noValues := []string{"entitlements", "roles", "x509Certificates"}
+		for _, a := range user["attributes"].([]any) {
+			attr := a.(map[string]any)
+			subs, _ := attr["subAttributes"].([]any)
+			for _, sub := range subs {
+				if sub.(map[string]any)["name"] == "type" && !slices.Contains(noValues, attr["name"].(string)) {
+					Expect(sub).To(HaveKey("canonicalValues"), "%s.type", attr["name"])
+				}
+			}
+			if attr["name"] == "emails" {
+				Expect(attr).To(HaveKeyWithValue("uniqueness", "none"), "only the email of record is unique, which the description says")
+			}
+		}
 	})
 
 	It("lists the User and Group resource types with their extensions", func() {

@@ -28,14 +28,22 @@ func (k KubeCluster) User(ctx context.Context, id string) (ClusterUser, bool, er
 		return ClusterUser{}, false, fmt.Errorf("get user %s: %w", id, err)
 	}
 	out := ClusterUser{
-		UserName:       u.Spec.UserName,
-		Phase:          string(u.Status.Phase),
-		PurgeScheduled: u.Status.PurgeAt != nil,
-		Manager:        u.Status.Manager,
+		UserName:          u.Spec.UserName,
+		Phase:             string(u.Status.Phase),
+		PurgeScheduled:    u.Status.PurgeAt != nil,
+		Manager:           u.Status.Manager,
+		Language:          u.Status.Language,
+		InvalidAttributes: u.Status.InvalidAttributes,
 	}
+	for _, ph := range u.Status.PhoneNumbers {
+		if ph.Type == "work" {
+			out.WorkPhone = ph.Value
+		}
+	}
+	// The retention runs from the first of deactivation and deletion.
 	since := u.Status.DeactivatedAt
-	if u.Status.DeletedAt != nil {
-		since = u.Status.DeletedAt
+	if d := u.Status.DeletedAt; d != nil && (since == nil || d.Before(since)) {
+		since = d
 	}
 	if u.Status.PurgeAt != nil && since != nil {
 		out.PurgeDelay = u.Status.PurgeAt.Sub(since.Time)

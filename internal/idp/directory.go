@@ -22,6 +22,14 @@ type Person struct {
 	Department, Country, Locality   string
 	Language, EmployeeNumber        string
 	CustomAttribute1                string
+	// Phone is the work phone as the directory holds it, in whatever
+	// format; PhoneE164 what the server should make of it, "" when it
+	// cannot (a national number, and no region to read it in).
+	Phone, PhoneE164 string
+	// LanguageBase is the language the server should make of Language.
+	LanguageBase string
+	// HomeEmail is shared by two people, as a family's address is.
+	HomeEmail string
 	// Manager is the Key of the person's manager, or "".
 	Manager string
 	Active  bool
@@ -51,7 +59,11 @@ type Directory struct {
 // person, who is created later: managers arrive before their user exists.
 func NewDirectory(prefix string, people, teams int) *Directory {
 	d := &Directory{}
-	languages := []string{"en-US", "fi", "sv-SE", "de"}
+	// What real directories hold: tags with scripts and underscores,
+	// Accept-Language lists, phones in national formats and with
+	// extensions.
+	languages := [][2]string{{"en-US", "en"}, {"fi", "fi"}, {"zh-Hant-TW", "zh"}, {"sv_SE", "sv"}, {"de-DE, de;q=0.9, en;q=0.5", "de"}}
+	phones := [][2]string{{"+358 40 123 4567", "+358401234567"}, {"(201) 555-0123", ""}, {"tel:+1-201-555-0123;ext=4", "+12015550123"}, {"+44 (0)20 7946 0958", "+442079460958"}}
 	countries := []string{"FI", "SE", "US", "DE"}
 	for i := range people {
 		p := &Person{
@@ -63,7 +75,11 @@ func NewDirectory(prefix string, people, teams int) *Directory {
 			Department:       "R&D",
 			Country:          countries[i%len(countries)],
 			Locality:         "City",
-			Language:         languages[i%len(languages)],
+			Language:         languages[i%len(languages)][0],
+			LanguageBase:     languages[i%len(languages)][1],
+			Phone:            phones[i%len(phones)][0],
+			PhoneE164:        phones[i%len(phones)][1],
+			HomeEmail:        fmt.Sprintf("%s.family%d@example.net", prefix, i/2),
 			EmployeeNumber:   fmt.Sprintf("%05d", i),
 			CustomAttribute1: fmt.Sprintf("custom-%d", i),
 			Active:           true,

@@ -159,7 +159,10 @@ func (s Script) incremental(r *Run, d *Directory) error {
 		moved := people[1]
 		moved.Email = strings.Replace(moved.Email, "@", ".new@", 1)
 		moved.Department, moved.Title = "Sales", "Account Executive"
-		if err := p.updateUser(r, d, moved, []string{"email", "department", "title"}); err != nil {
+		// The directory's national number is corrected to one the server
+		// can read, which clears what it reported.
+		moved.Phone, moved.PhoneE164 = "+1 201-555-0199", "+12015550199"
+		if err := p.updateUser(r, d, moved, []string{"email", "department", "title", "phone"}); err != nil {
 			return err
 		}
 	}
@@ -208,10 +211,12 @@ func userDoc(d *Directory, p *Person) map[string]any {
 		"title":             p.Title,
 		"preferredLanguage": p.Language,
 		"name":              map[string]any{"givenName": p.GivenName, "familyName": p.FamilyName},
-		"emails":            []any{map[string]any{"value": p.Email, "type": "work", "primary": true}},
-		"addresses":         []any{map[string]any{"type": "work", "country": p.Country, "locality": p.Locality}},
-		enterpriseURN:       ent,
-		hoxhuntURN:          map[string]any{"customAttribute1": p.CustomAttribute1},
+		"emails": []any{map[string]any{"value": p.Email, "type": "work", "primary": true},
+			map[string]any{"value": p.HomeEmail, "type": "home"}},
+		"phoneNumbers": []any{map[string]any{"value": p.Phone, "type": "work"}},
+		"addresses":    []any{map[string]any{"type": "work", "country": p.Country, "locality": p.Locality}},
+		enterpriseURN:  ent,
+		hoxhuntURN:     map[string]any{"customAttribute1": p.CustomAttribute1},
 	}
 }
 

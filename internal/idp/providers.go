@@ -11,6 +11,7 @@ var pathFor = map[string]string{
 	"displayName":    "displayName",
 	"title":          "title",
 	"email":          `emails[type eq "work"].value`,
+	"phone":          `phoneNumbers[type eq "work"].value`,
 	"department":     enterpriseURN + ":department",
 	"manager":        enterpriseURN + ":manager",
 }
@@ -25,6 +26,8 @@ func valueOf(d *Directory, p *Person, attr string) any {
 		return p.Title
 	case "email":
 		return p.Email
+	case "phone":
+		return p.Phone
 	case "department":
 		return p.Department
 	case "manager":

@@ -29,6 +29,10 @@ type ClusterUser struct {
 	PurgeDelay, Retention time.Duration
 	// Manager is the id the manager value resolved to, "" if none.
 	Manager string
+	// Language is the effective language, WorkPhone the work number in
+	// E.164, and InvalidAttributes what could not be normalised.
+	Language, WorkPhone string
+	InvalidAttributes   []string
 }
 
 // clusterWait bounds how long the checks wait for controllers to catch up.
@@ -85,20 +89,22 @@ func (r *Run) verifyPerson(d *Directory, p *Person) error {
 	}
 	doc := resp.JSON()
 	want := map[string]any{
-		"userName":                          p.UserName,
-		"active":                            p.Active,
-		"displayName":                       p.DisplayName,
-		"name.givenName":                    p.GivenName,
-		"name.familyName":                   p.FamilyName,
-		"title":                             p.Title,
-		"preferredLanguage":                 p.Language,
-		`emails[type eq "work"].value`:      p.Email,
-		`addresses[type eq "work"].country`: p.Country,
-		enterpriseURN + ":department":       p.Department,
-		enterpriseURN + ":employeeNumber":   p.EmployeeNumber,
-		enterpriseURN + ":manager.value":    d.managerValue(p),
-		hoxhuntURN + ":customAttribute1":    p.CustomAttribute1,
-		"groups.value":                      d.teamIDsOf(p),
+		"userName":                           p.UserName,
+		"active":                             p.Active,
+		"displayName":                        p.DisplayName,
+		"name.givenName":                     p.GivenName,
+		"name.familyName":                    p.FamilyName,
+		"title":                              p.Title,
+		"preferredLanguage":                  p.Language,
+		`emails[type eq "work"].value`:       p.Email,
+		`emails[type eq "home"].value`:       p.HomeEmail,
+		`phoneNumbers[type eq "work"].value`: p.Phone,
+		`addresses[type eq "work"].country`:  p.Country,
+		enterpriseURN + ":department":        p.Department,
+		enterpriseURN + ":employeeNumber":    p.EmployeeNumber,
+		enterpriseURN + ":manager.value":     d.managerValue(p),
+		hoxhuntURN + ":customAttribute1":     p.CustomAttribute1,
+		"groups.value":                       d.teamIDsOf(p),
 	}
 	for _, attr := range slices.Sorted(maps.Keys(want)) {
 		got := lookup(doc, attr)
@@ -157,6 +163,12 @@ func (r *Run) verifyCluster(d *Directory, p *Person) error {
 			problem = fmt.Sprintf("is to be purged %s after it was deactivated or deleted, want the tenant's retention %s", u.PurgeDelay, u.Retention)
 		case !p.Deleted && u.Manager != wantManager:
 			problem = fmt.Sprintf("has resolved manager %q, want %q", u.Manager, wantManager)
+		case u.Language != p.LanguageBase:
+			problem = fmt.Sprintf("has the effective language %q, want %q from %q", u.Language, p.LanguageBase, p.Language)
+		case u.WorkPhone != p.PhoneE164:
+			problem = fmt.Sprintf("has the work phone %q in E.164, want %q from %q", u.WorkPhone, p.PhoneE164, p.Phone)
+		case (p.PhoneE164 == "") != slices.Contains(u.InvalidAttributes, `phoneNumbers[type eq "work"]`):
+			problem = fmt.Sprintf("reports %v as not normalised, which should name the work phone only when it cannot be read", u.InvalidAttributes)
 		}
 		if problem == "" {
 			return nil

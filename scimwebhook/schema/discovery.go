@@ -60,7 +60,11 @@ type ServiceProviderConfig struct {
 	Sort                  Supported              `json:"sort"`
 	ETag                  Supported              `json:"etag"`
 	AuthenticationSchemes []AuthenticationScheme `json:"authenticationSchemes"`
-	Meta                  Meta                   `json:"meta"`
+	// InteropProfileConformant is the claim of draft-zollner-scim-interop-
+	// profile section 4; it stays false while docs/conformance.md lists a
+	// deviation.
+	InteropProfileConformant bool `json:"interopProfileConformant"`
+	Meta                     Meta `json:"meta"`
 }
 
 // NewServiceProviderConfig describes a server with capabilities c whose
