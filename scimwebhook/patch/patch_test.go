@@ -47,6 +47,21 @@ func TestApply(t *testing.T) {
 			want: `{"displayName":"X","name":{"givenName":"B","familyName":"Jensen"}}`,
 		},
 		{
+			name: "replace a singular complex attribute whole (interop profile 6.5.2.1)",
+			ops:  `[{"op":"replace","path":"name","value":{"givenName":"Babs"}}]`,
+			want: `{"name":{"givenName":"Babs"}}`,
+		},
+		{
+			name: "add to a singular complex attribute merges (interop profile 6.5.2.1)",
+			ops:  `[{"op":"add","path":"name","value":{"middleName":"J"}}]`,
+			want: `{"name":{"givenName":"Barbara","familyName":"Jensen","middleName":"J"}}`,
+		},
+		{
+			name: "add and replace of a simple attribute are the same (interop profile 6.5.2.1)",
+			ops:  `[{"op":"add","path":"displayName","value":"Added"},{"op":"add","path":"userName","value":"bj"}]`,
+			want: `{"displayName":"Added","userName":"bj"}`,
+		},
+		{
 			name: "Entra: work email by value filter",
 			ops:  `[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"new@example.com"}]`,
 			want: `{"emails":[{"value":"new@example.com","type":"work","primary":true}]}`,
