@@ -79,7 +79,9 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 	backlog, now := 0, r.Clock.Now()
 	invalid := map[string]int{}
 	for i := range users.Items {
-		if attrs := invalidAttributes(&users.Items[i]); len(attrs) > 0 {
+		// Deleted users are out of the identity provider's hands: their
+		// values are no one's to fix.
+		if attrs := invalidAttributes(&users.Items[i]); len(attrs) > 0 && users.Items[i].Status.Phase != v1alpha1.UserPhaseDeleted {
 			counts.WithInvalidAttributes++
 			for _, a := range attrs {
 				invalid[a]++

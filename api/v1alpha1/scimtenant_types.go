@@ -245,8 +245,9 @@ type UserCounts struct {
 	// data is retained until their purge time.
 	// +optional
 	PendingPurge int32 `json:"pendingPurge"`
-	// withInvalidAttributes counts users with attribute values that could
-	// not be normalised (label scim.provisioning.io/attributes-invalid).
+	// withInvalidAttributes counts users, active or inactive, with
+	// attribute values that could not be normalised (label
+	// scim.provisioning.io/attributes-invalid).
 	// +optional
 	WithInvalidAttributes int32 `json:"withInvalidAttributes"`
 }
