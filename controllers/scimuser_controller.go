@@ -18,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -47,6 +48,9 @@ const (
 	// EventStatusNotWritten warns that the API server refused a status.
 	EventStatusNotWritten = "StatusNotWritten"
 )
+
+// userWorkers is how many users are reconciled at once.
+const userWorkers = 8
 
 // ScimUserReconciler runs a user's lifecycle: it keeps deactivated and
 // deleted users for their tenant's retention, purges them when it ends, and
@@ -574,6 +578,9 @@ func (r *ScimUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.reportsOf),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: managerKeysChanged})).
 		Named("scimuser").
+		// A purge is several writes in a row; with one worker a wave of
+		// users falling due together drains at a few users a second.
+		WithOptions(controller.Options{MaxConcurrentReconciles: userWorkers}).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("build user controller: %w", err)

@@ -118,9 +118,10 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 	return nil
 }
 
-// candidates narrows a filter to the identities that may match it: an
-// index lookup when the filter pins an indexed attribute with "eq", else
-// every identity of the tenant. Callers still evaluate the whole filter.
+// candidates narrows a filter to the identities that may match it, in
+// list order: an index lookup when the filter pins an indexed attribute
+// with "eq", else every identity of the tenant. Callers still evaluate the
+// whole filter.
 func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
 	ids := k.ids(s.store)
 	lookup, ok := indexedEquality(f, k.res(t), k.indexes)
@@ -135,6 +136,7 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 		return []O{obj}, nil
 	}
 	found, err := ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
+	store.SortByCreation(found)
 	if err != nil || len(found) > 0 || lookup.claim == "" {
 		return found, err
 	}

@@ -23,28 +23,42 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 ) (list, search endpoint) {
 	run := func(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 		ctx := r.Context()
+		p := newProjection(k.res(t), q.attributes, q.excluded)
+		send := func(total, from int, page []O) error {
+			return streamPage(w, t, total, from, s.opts.MaxResponseBytes, page, func(obj O) (map[string]any, error) {
+				return render(ctx, t, obj, p)
+			})
+		}
+		if q.filter == nil {
+			// A page of everything, as an identity provider's import
+			// reads: only the page's identities are looked at.
+			var from int
+			page, total, err := k.ids(s.store).Page(ctx, t.tenant, func(total int) (int, int) {
+				f, to := q.page(total, s.opts.MaxResults)
+				from = f
+				return f, to
+			})
+			if err != nil {
+				return err
+			}
+			return send(total, from, page)
+		}
 		found, err := candidates(ctx, s, k, t, q.filter)
 		if err != nil {
 			return err
 		}
 		matched := found[:0:0]
 		for _, obj := range found {
-			ok := q.filter == nil
-			if !ok {
-				if ok, err = matches(ctx, t, q.filter, obj); err != nil {
-					return err
-				}
+			ok, err := matches(ctx, t, q.filter, obj)
+			if err != nil {
+				return err
 			}
 			if ok {
 				matched = append(matched, obj)
 			}
 		}
-		sortByCreation(matched)
 		from, to := q.page(len(matched), s.opts.MaxResults)
-		p := newProjection(k.res(t), q.attributes, q.excluded)
-		return streamPage(w, t, len(matched), from, s.opts.MaxResponseBytes, matched[from:to], func(obj O) (map[string]any, error) {
-			return render(ctx, t, obj, p)
-		})
+		return send(len(matched), from, matched[from:to])
 	}
 	list = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 		q, err := parseQuery(r, k.res(t))

@@ -3,12 +3,10 @@ package scimwebhook
 import (
 	"context"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
@@ -59,7 +57,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		})
 	} else {
 		u = &v1alpha1.ScimUser{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
+			// The retention finalizer comes with the user rather than in
+			// a patch by the user controller: one write fewer per create.
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString(), Finalizers: []string{v1alpha1.FinalizerRetention}},
 			Spec:       spec,
 		}
 		err = create(ctx, s, userKind, t, u)
@@ -296,20 +296,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
 		func(_ context.Context, t *tenantRequest, f filter.Expr, u *v1alpha1.ScimUser) (bool, error) {
-			return filter.Matches(f, mapping.User(u, "", nil), t.users), nil
+			return filter.Matches(f, mapping.UserAttributes(u, filter.TopLevel(f, t.users)), t.users), nil
 		},
 		s.renderUser)
-}
-
-// sortByCreation gives list responses a stable order: an identity
-// provider paging through all users sees each once, and new users at the
-// end.
-func sortByCreation[T client.Object](items []T) {
-	sort.Slice(items, func(i, j int) bool {
-		ti, tj := items[i].GetCreationTimestamp(), items[j].GetCreationTimestamp()
-		if !ti.Equal(&tj) {
-			return ti.Before(&tj)
-		}
-		return items[i].GetName() < items[j].GetName()
-	})
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -330,4 +331,28 @@ func Equalities(e Expr) (values map[string]any, ok bool) {
 		return false
 	}
 	return values, collect(e)
+}
+
+// TopLevel lists the top-level attributes e reads: canonical attribute
+// names, and the URN of an extension whose attributes it reads. A resource
+// rendered with only these evaluates e as the whole resource would.
+func TopLevel(e Expr, res *schema.Resource) []string {
+	var names []string
+	_ = Walk(e, func(p Path) error {
+		// A path the schema does not know matches nothing whatever is
+		// rendered; Validate refuses such filters first.
+		r, err := Resolve(p, res)
+		if err != nil {
+			return nil //nolint:nilerr // skipped, not an error: see above
+		}
+		name := r.Attr.Name
+		if r.Container != "" {
+			name = r.Container
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+		return nil
+	})
+	return names
 }

@@ -257,23 +257,51 @@ func (ids Identities[O]) Delete(ctx context.Context, tenant *v1alpha1.ScimTenant
 	return nil
 }
 
-// List lists all of the tenant's identities SCIM sees, as cached: callers
-// must not modify them.
+// List lists all of the tenant's identities SCIM sees, as cached, in list
+// order (see SortByCreation): callers must not modify them.
 func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) ([]O, error) {
 	if ids.lister == nil {
-		return ids.ByIndex(ctx, tenant, ids.k.byTenant, tenant.Name, Lookup{})
+		objs, err := ids.ByIndex(ctx, tenant, ids.k.byTenant, tenant.Name, Lookup{})
+		SortByCreation(objs)
+		return objs, err
 	}
-	objs, err := ids.lister.list(tenant.Namespace, tenant.Name)
+	keys, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	out := make([]O, 0, len(objs))
-	for _, o := range objs {
-		if obj, ok := o.(O); ok && obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
+	return ids.cachedByKey(keys), nil
+}
+
+// Page is one page of the tenant's identities SCIM sees, in list order,
+// and how many there are in all; bounds gives the page's 0-based bounds
+// for a total. The other pages are not touched.
+func (ids Identities[O]) Page(ctx context.Context, tenant *v1alpha1.ScimTenant, bounds func(total int) (from, to int)) (page []O, total int, err error) {
+	if ids.lister == nil {
+		all, err := ids.List(ctx, tenant)
+		if err != nil {
+			return nil, 0, err
+		}
+		from, to := bounds(len(all))
+		return all[from:to], len(all), nil
+	}
+	keys, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	if err != nil {
+		return nil, 0, fromAPI(err, "list "+ids.k.noun+"s")
+	}
+	from, to := bounds(len(keys))
+	return ids.cachedByKey(keys[from:to]), len(keys), nil
+}
+
+// cachedByKey is the cached identities with the keys that SCIM still
+// sees; one deleted since the keys were read is left out.
+func (ids Identities[O]) cachedByKey(keys []string) []O {
+	out := make([]O, 0, len(keys))
+	for _, k := range keys {
+		if obj, ok := ids.lister.get(k).(O); ok && obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
 			out = append(out, obj)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ByIndex lists the tenant's identities whose field index name has key,

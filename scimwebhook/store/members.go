@@ -7,8 +7,10 @@ import (
 	"hash/fnv"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -127,6 +129,9 @@ func (c *MemberChange) Added() []string {
 	return ids
 }
 
+// sliceWriters bounds the slices one member change writes at once.
+const sliceWriters = 8
+
 // ApplyMembers writes a member change into the group's slices, touching
 // only the slices whose members change, and moves the group's
 // lastModified when any did.
@@ -150,30 +155,40 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 		buckets = append(buckets, b)
 	}
 	sort.Ints(buckets)
-	changed := false
+	// Slices are independent objects: a batch of adds touching many of
+	// them writes them side by side, each once.
+	var changed atomic.Bool
+	writers, wctx := errgroup.WithContext(ctx)
+	writers.SetLimit(sliceWriters)
 	for _, b := range buckets {
-		wrote, err := s.updateSlice(ctx, g, b, func(set map[string]bool) {
-			if c.replace {
-				clear(set)
-			}
-			for id := range c.add {
-				if bucketOf(id) == b {
-					set[id] = true
+		writers.Go(func() error {
+			wrote, err := s.updateSlice(wctx, g, b, func(set map[string]bool) {
+				if c.replace {
+					clear(set)
 				}
+				for id := range c.add {
+					if bucketOf(id) == b {
+						set[id] = true
+					}
+				}
+				for id := range c.remove {
+					delete(set, id)
+				}
+			})
+			if wrote {
+				changed.Store(true)
 			}
-			for id := range c.remove {
-				delete(set, id)
-			}
-		})
-		if err != nil {
 			return err
+		})
+	}
+	err := writers.Wait()
+	if changed.Load() {
+		// Even a change cut short by an error moved some members.
+		if touchErr := s.touchGroup(ctx, g); err == nil {
+			err = touchErr
 		}
-		changed = changed || wrote
 	}
-	if !changed {
-		return nil
-	}
-	return s.touchGroup(ctx, g)
+	return err
 }
 
 // touchGroup records that a group's members changed. A merge patch of the
