@@ -21,6 +21,7 @@ func main() {
 	flag.StringVar(&role, "role", role, fmt.Sprintf("What this process runs, one of %v: the reconcilers and the SCIM server, or either alone.", operator.Roles))
 	flag.StringVar(&opts.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	flag.StringVar(&opts.ProbeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
+	flag.StringVar(&opts.PprofAddr, "pprof-bind-address", "", "Address net/http/pprof binds to, for profiling (e.g. 127.0.0.1:6060); empty serves none. Keep it off the network.")
 	flag.BoolVar(&opts.LeaderElection, "leader-elect", false, "Elect a leader among replicas for the reconcilers. Every replica serves SCIM either way.")
 	flag.StringVar(&opts.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "The operator's own namespace, where token verifiers are kept (default: $POD_NAMESPACE).")
 	var watch string

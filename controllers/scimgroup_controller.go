@@ -47,7 +47,13 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	patch := client.MergeFromWithOptions(group.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	group.Status.MemberCount = count
-	if err := r.Status().Patch(ctx, group, patch); err != nil && !apierrors.IsNotFound(err) {
+	err := r.Status().Patch(ctx, group, patch)
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		// Members changing move the group's lastModified: the newer
+		// version's event counts again.
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("patch status of group %s: %w", req.NamespacedName, err)
 	}
 	return ctrl.Result{}, nil

@@ -52,9 +52,11 @@ var Roles = []Role{RoleAll, RoleControllers, RoleServer}
 // Options configure the operator.
 type Options struct {
 	// Role is what the manager runs; empty means RoleAll.
-	Role           Role
-	MetricsAddr    string
-	ProbeAddr      string
+	Role        Role
+	MetricsAddr string
+	ProbeAddr   string
+	// PprofAddr serves net/http/pprof for profiling; empty serves none.
+	PprofAddr      string
 	LeaderElection bool
 	// LeaderElectionNamespace is where the lease lives; empty means the
 	// namespace the manager runs in.
@@ -99,6 +101,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		Cache:                         cacheOptions(opts.Namespace, opts.WatchNamespaces, runControllers),
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:        opts.ProbeAddr,
+		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection && runControllers,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,

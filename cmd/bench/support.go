@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook"
+)
+
+// newUser is a user as the server stores one, with the attributes
+// directories commonly send.
+func newUser(tenant, name, userName string) *v1alpha1.ScimUser {
+	i := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(userName, "user"), "raw"), "@example.com")
+	return &v1alpha1.ScimUser{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.ScimUserSpec{
+			TenantRef: v1alpha1.TenantReference{Name: tenant}, ManagedBy: v1alpha1.ManagedBySCIM,
+			UserName: userName, Active: ptr.To(true), DisplayName: "Given" + i + " Family" + i, Title: "Engineer",
+			Name:   &v1alpha1.Name{GivenName: "Given" + i, FamilyName: "Family" + i},
+			Emails: []v1alpha1.MultiValuedAttribute{{Value: userName, Type: "work", Primary: true}},
+		},
+	}
+}
+
+// userBody is the SCIM form of user i, as an identity provider creates it.
+func userBody(i int) string {
+	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"user%d@example.com","externalId":"ext-%d",
+		"active":true,"displayName":"Given%d Family%d","title":"Engineer","name":{"givenName":"Given%d","familyName":"Family%d"},
+		"emails":[{"value":"user%d@example.com","type":"work","primary":true}]}`, i, i, i, i, i, i, i)
+}
+
+func filterPath(f string) string { return "/Users?filter=" + url.QueryEscape(f) }
+
+func join(parts []string) string { return strings.Join(parts, ",") }
+
+// tenant creates the bench tenant and returns its base URL and token.
+func tenant(ctx context.Context, c client.Client, srv *scimwebhook.Server) (base, token string, err error) {
+	t := &v1alpha1.ScimTenant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns},
+		Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "bench-token"}},
+	}
+	if err := c.Create(ctx, t); err != nil {
+		return "", "", fmt.Errorf("create tenant: %w", err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		secret := &corev1.Secret{}
+		if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "bench-token"}, secret); client.IgnoreNotFound(err) != nil {
+			return false, fmt.Errorf("get token secret: %w", err)
+		}
+		if len(secret.Data["token"]) == 0 || srv.Addr() == "" {
+			return false, nil
+		}
+		token = string(secret.Data["token"])
+		base = "http://" + srv.Addr() + t.EndpointPath()
+		h := &httpClient{ctx: ctx, base: base, token: token, c: http.DefaultClient}
+		return h.expect(http.MethodGet, "/ServiceProviderConfig", "", http.StatusOK) == nil, nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("wait for the tenant to serve: %w", err)
+	}
+	return base, token, nil
+}
+
+type httpClient struct {
+	ctx         context.Context
+	base, token string
+	c           *http.Client
+}
+
+// path is the tenant's endpoint path, without the server's address.
+func (h *httpClient) path() string {
+	u, err := url.Parse(h.base)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+func (h *httpClient) do(method, path, body string, status int) ([]byte, error) {
+	req, err := http.NewRequestWithContext(h.ctx, method, h.base+path, strings.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read the answer: %w", method, path, err)
+	}
+	if resp.StatusCode != status {
+		return nil, fmt.Errorf("%s %s: %d, want %d: %.500s", method, path, resp.StatusCode, status, b)
+	}
+	return b, nil
+}
+
+func (h *httpClient) expect(method, path, body string, status int) error {
+	_, err := h.do(method, path, body, status)
+	return err
+}
+
+func (h *httpClient) getJSON(path string, into any) error {
+	b, err := h.do(http.MethodGet, path, "", http.StatusOK)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, into); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return nil
+}
+
+func (h *httpClient) size(path string) (int, error) {
+	b, err := h.do(http.MethodGet, path, "", http.StatusOK)
+	return len(b), err
+}
+
+// create POSTs a resource and returns its id.
+func (h *httpClient) create(path, body string) (string, error) {
+	b, err := h.do(http.MethodPost, path, body, http.StatusCreated)
+	if err != nil {
+		return "", err
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(b, &created); err != nil {
+		return "", fmt.Errorf("POST %s: %w", path, err)
+	}
+	return created.ID, nil
+}
+
+// writes is how many writes this process has sent the API server, as
+// client-go's own metric counts them.
+func writes() float64 {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "rest_client_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "method" && l.GetValue() != http.MethodGet {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}
+
+// etcdBytes is the size of etcd's database.
+func (b *bench) etcdBytes() (float64, error) {
+	u := *b.env.ControlPlane.Etcd.URL
+	u.Path = "/metrics"
+	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("build etcd metrics request: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("read etcd metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "etcd_mvcc_db_total_size_in_bytes "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("etcd metrics have no database size: %w", sc.Err())
+}
+
+// heapBytes is the live heap after a collection.
+func heapBytes() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// rssBytes is the process's resident set.
+func rssBytes() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(fields[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+// cpuTime is the CPU the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func mib(n uint64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
