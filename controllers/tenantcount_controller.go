@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,31 @@ import (
 type TenantCountReconciler struct {
 	client.Client
 	Clock clock.PassiveClock
+
+	// counted is when each tenant was last counted, by the wall clock: a
+	// count reads every user of the tenant, so a burst of changes (an
+	// initial sync, a bulk import) is counted once a second, not once per
+	// user.
+	mu      sync.Mutex
+	counted map[types.NamespacedName]time.Time
+}
+
+// countInterval is the least time between two counts of one tenant.
+const countInterval = time.Second
+
+// untilCount is how long a tenant's next count must wait, and records
+// that it is counted now when it need not.
+func (r *TenantCountReconciler) untilCount(key types.NamespacedName) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if wait := countInterval - time.Since(r.counted[key]); wait > 0 {
+		return wait
+	}
+	if r.counted == nil {
+		r.counted = map[types.NamespacedName]time.Time{}
+	}
+	r.counted[key] = time.Now()
+	return 0
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=list;watch
@@ -43,12 +69,18 @@ func (r *TenantCountReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.ForgetTenant(req.String())
+			r.mu.Lock()
+			delete(r.counted, req.NamespacedName)
+			r.mu.Unlock()
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
 	}
 	if !tenant.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
+	}
+	if wait := r.untilCount(req.NamespacedName); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	before := tenant.DeepCopy()
 	if err := r.count(ctx, tenant); err != nil {

@@ -413,13 +413,15 @@ func (s *Server) queryGroups() (list, search endpoint) {
 	withoutMembers := newProjection(schema.GroupResource, nil, []string{attrMembers})
 	whole := newProjection(schema.GroupResource, nil, nil)
 	return queryEndpoints(s, groupKind,
-		func(ctx context.Context, t *tenantRequest, f filter.Expr, g *v1alpha1.ScimGroup) (bool, error) {
+		func(t *tenantRequest, f filter.Expr) func(context.Context, *v1alpha1.ScimGroup) (bool, error) {
 			view := withoutMembers
 			if filterUses(f, attrMembers) {
 				view = whole
 			}
-			doc, err := s.renderGroup(ctx, t, g, view)
-			return err == nil && filter.Matches(f, doc, schema.GroupResource), err
+			return func(ctx context.Context, g *v1alpha1.ScimGroup) (bool, error) {
+				doc, err := s.renderGroup(ctx, t, g, view)
+				return err == nil && filter.Matches(f, doc, schema.GroupResource), err
+			}
 		},
 		func(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {
 			return s.renderGroup(ctx, t, g, p)

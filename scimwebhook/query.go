@@ -15,10 +15,11 @@ import (
 
 // queryEndpoints builds the list (GET) and search (POST /.search)
 // endpoints of a kind: candidates from the indexes, the whole filter
-// evaluated on them, a stable order, a page, and the projection. matches
-// evaluates a filter on one identity; render renders one for the response.
+// evaluated on them, a stable order, a page, and the projection. matcher
+// prepares, once per request, what evaluates a filter on one identity;
+// render renders one for the response.
 func queryEndpoints[O client.Object](s *Server, k kind[O],
-	matches func(context.Context, *tenantRequest, filter.Expr, O) (bool, error),
+	matcher func(*tenantRequest, filter.Expr) func(context.Context, O) (bool, error),
 	render func(context.Context, *tenantRequest, O, projection) (map[string]any, error),
 ) (list, search endpoint) {
 	run := func(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
@@ -47,9 +48,10 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		if err != nil {
 			return err
 		}
+		matches := matcher(t, q.filter)
 		matched := found[:0:0]
 		for _, obj := range found {
-			ok, err := matches(ctx, t, q.filter, obj)
+			ok, err := matches(ctx, obj)
 			if err != nil {
 				return err
 			}

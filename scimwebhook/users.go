@@ -295,8 +295,11 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 // queryUsers answers GET /Users and POST /Users/.search.
 func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
-		func(_ context.Context, t *tenantRequest, f filter.Expr, u *v1alpha1.ScimUser) (bool, error) {
-			return filter.Matches(f, mapping.UserAttributes(u, filter.TopLevel(f, t.users)), t.users), nil
+		func(t *tenantRequest, f filter.Expr) func(context.Context, *v1alpha1.ScimUser) (bool, error) {
+			read := filter.TopLevel(f, t.users)
+			return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) {
+				return filter.Matches(f, mapping.UserAttributes(u, read), t.users), nil
+			}
 		},
 		s.renderUser)
 }

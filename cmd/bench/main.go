@@ -194,7 +194,9 @@ func (b *bench) create() error {
 // tenant its status.
 func (b *bench) settled(tenant string, n int) error {
 	start := time.Now()
-	err := wait.PollUntilContextTimeout(b.ctx, 250*time.Millisecond, 30*time.Minute, true, func(ctx context.Context) (bool, error) {
+	// Listing a large tenant from the cache copies every user: poll
+	// sparingly, so as not to be the load measured.
+	err := wait.PollUntilContextTimeout(b.ctx, 2*time.Second, 60*time.Minute, true, func(ctx context.Context) (bool, error) {
 		list := &v1alpha1.ScimUserList{}
 		if err := b.cache.List(ctx, list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
 			return false, fmt.Errorf("list users: %w", err)
@@ -235,7 +237,7 @@ func (b *bench) lookups(at int) error {
 			return filterPath(fmt.Sprintf(`emails[type eq "work"].value eq "user%d@example.com"`, i*7919%at))
 		}},
 	} {
-		r := timed(n, b.o.concurrency, func(i int) error { return b.h.expect(http.MethodGet, l.path(i), "", http.StatusOK) })
+		r := timed(n, b.o.concurrency, func(i int) error { return b.h.ok(http.MethodGet, l.path(i), "") })
 		if r.err != nil {
 			return fmt.Errorf("%s: %w", l.name, r.err)
 		}
@@ -376,7 +378,7 @@ func (b *bench) filters() error {
 		`title pr`,
 		`(title eq "Director" or displayName co "Given77") and active eq true`,
 	} {
-		r := timed(20, 1, func(int) error { return b.h.expect(http.MethodGet, filterPath(f)+"&count=10", "", http.StatusOK) })
+		r := timed(20, 1, func(int) error { return b.h.ok(http.MethodGet, filterPath(f)+"&count=10", "") })
 		if r.err != nil {
 			return fmt.Errorf("filter %s: %w", f, r.err)
 		}
@@ -404,7 +406,7 @@ func (b *bench) group() error {
 		}
 		t0 := time.Now()
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[` + join(ops) + `]}]}`
-		if err := b.h.expect(http.MethodPatch, "/Groups/"+id, body, http.StatusOK); err != nil {
+		if err := b.h.ok(http.MethodPatch, "/Groups/"+id, body); err != nil {
 			return err
 		}
 		took = append(took, time.Since(t0))
@@ -416,14 +418,14 @@ func (b *bench) group() error {
 	b.out.add(scope, "batch p50, first ten ÷ last ten", fmt.Sprintf("%s / %s", firstTen.Round(time.Millisecond), lastTen.Round(time.Millisecond)),
 		"", ratio(lastTen, firstTen), "flat as the group fills")
 	remove := timed(10, 1, func(i int) error {
-		return b.h.expect(http.MethodPatch, "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"`+b.ids[i]+`\"]"}]}`, http.StatusOK)
+		return b.h.ok(http.MethodPatch, "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"`+b.ids[i]+`\"]"}]}`)
 	})
 	if remove.err != nil {
 		return remove.err
 	}
 	b.out.add(scope, "PATCH remove of one member p50", remove.p(0.5).Round(time.Millisecond).String(), "", 0, "")
 	lean := timed(20, 1, func(int) error {
-		return b.h.expect(http.MethodGet, "/Groups/"+id+"?excludedAttributes=members", "", http.StatusOK)
+		return b.h.ok(http.MethodGet, "/Groups/"+id+"?excludedAttributes=members", "")
 	})
 	b.out.add(scope, "GET ?excludedAttributes=members p50", lean.p(0.5).Round(time.Microsecond).String(), "", 0, "")
 	var size int
@@ -516,13 +518,13 @@ func (b *bench) coldStart() error {
 	defer func() { stop(); <-done }()
 	notReady := 0
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 10*time.Minute, true, func(context.Context) (bool, error) {
-		if srv.ReadyCheck(nil) != nil {
+		if ready := srv.ReadyCheck(nil) == nil; !ready {
 			notReady++
 			return false, nil
 		}
 		h := *b.h
 		h.base = "http://" + srv.Addr() + b.h.path()
-		return h.expect(http.MethodGet, "/Users?count=1", "", http.StatusOK) == nil, nil
+		return h.ok(http.MethodGet, "/Users?count=1", "") == nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for the second server: %w", err)

@@ -73,7 +73,7 @@ func tenant(ctx context.Context, c client.Client, srv *scimwebhook.Server) (base
 		token = string(secret.Data["token"])
 		base = "http://" + srv.Addr() + t.EndpointPath()
 		h := &httpClient{ctx: ctx, base: base, token: token, c: http.DefaultClient}
-		return h.expect(http.MethodGet, "/ServiceProviderConfig", "", http.StatusOK) == nil, nil
+		return h.ok(http.MethodGet, "/ServiceProviderConfig", "") == nil, nil
 	})
 	if err != nil {
 		return "", "", fmt.Errorf("wait for the tenant to serve: %w", err)
@@ -120,8 +120,9 @@ func (h *httpClient) do(method, path, body string, status int) ([]byte, error) {
 	return b, nil
 }
 
-func (h *httpClient) expect(method, path, body string, status int) error {
-	_, err := h.do(method, path, body, status)
+// ok sends a request that must answer 200.
+func (h *httpClient) ok(method, path, body string) error {
+	_, err := h.do(method, path, body, http.StatusOK)
 	return err
 }
 
@@ -193,7 +194,11 @@ func (b *bench) etcdBytes() (float64, error) {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "etcd_mvcc_db_total_size_in_bytes "); ok {
-			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+			size, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("read etcd's database size: %w", err)
+			}
+			return size, nil
 		}
 	}
 	return 0, fmt.Errorf("etcd metrics have no database size: %w", sc.Err())
