@@ -25,23 +25,33 @@ func str(name string, get func(*v1alpha1.ScimUserSpec) string) attrRenderer {
 
 func multi(name string, get func(*v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute) attrRenderer {
 	return attrRenderer{name, func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		vs := get(s)
-		if len(vs) == 0 {
-			return nil, false
-		}
-		out := make([]any, len(vs))
-		for i, v := range vs {
+		return renderList(get(s), func(v v1alpha1.MultiValuedAttribute) map[string]any {
 			m := map[string]any{}
 			putStr(m, "value", v.Value)
 			putStr(m, "display", v.Display)
 			putStr(m, "type", v.Type)
-			if v.Primary {
-				m["primary"] = true
-			}
-			out[i] = m
-		}
-		return out, true
+			putPrimary(m, v.Primary)
+			return m
+		})
 	}}
+}
+
+// renderList renders each value of a multi-valued attribute.
+func renderList[T any](vs []T, one func(T) map[string]any) (any, bool) {
+	if len(vs) == 0 {
+		return nil, false
+	}
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = one(v)
+	}
+	return out, true
+}
+
+func putPrimary(m map[string]any, primary bool) {
+	if primary {
+		m["primary"] = true
+	}
 }
 
 func putStr(m map[string]any, k, v string) {
@@ -85,11 +95,7 @@ var userAttributes = []attrRenderer{
 	multi("ims", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Ims }),
 	multi("photos", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Photos }),
 	{"addresses", func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		if len(s.Addresses) == 0 {
-			return nil, false
-		}
-		out := make([]any, len(s.Addresses))
-		for i, a := range s.Addresses {
+		return renderList(s.Addresses, func(a v1alpha1.Address) map[string]any {
 			m := map[string]any{}
 			putStr(m, "formatted", a.Formatted)
 			putStr(m, "streetAddress", a.StreetAddress)
@@ -98,12 +104,9 @@ var userAttributes = []attrRenderer{
 			putStr(m, "postalCode", a.PostalCode)
 			putStr(m, "country", a.Country)
 			putStr(m, "type", a.Type)
-			if a.Primary {
-				m["primary"] = true
-			}
-			out[i] = m
-		}
-		return out, true
+			putPrimary(m, a.Primary)
+			return m
+		})
 	}},
 	multi("entitlements", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Entitlements }),
 	multi("roles", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Roles }),
