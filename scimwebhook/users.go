@@ -296,9 +296,9 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
 		func(t *tenantRequest, f filter.Expr) func(context.Context, *v1alpha1.ScimUser) (bool, error) {
-			read := filter.TopLevel(f, t.users)
+			read, m := filter.TopLevel(f, t.users), filter.NewMatcher(f, t.users)
 			return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) {
-				return filter.Matches(f, mapping.UserAttributes(u, read), t.users), nil
+				return m.Matches(mapping.UserAttributes(u, read)), nil
 			}
 		},
 		s.renderUser)

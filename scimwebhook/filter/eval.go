@@ -106,7 +106,45 @@ func Walk(e Expr, f func(Path) error) error {
 // Matches reports whether doc, a resource in SCIM JSON form with
 // canonical attribute names, satisfies e. e must have passed Validate.
 func Matches(e Expr, doc map[string]any, res *schema.Resource) bool {
-	return matches(e, func(p Path) ([]any, *schema.Attribute) { return resourceValues(doc, res, p) })
+	return NewMatcher(e, res).Matches(doc)
+}
+
+// Matcher evaluates one filter on many resources, with each of its paths
+// resolved against the schema once rather than once per resource: a
+// filter no index answers is evaluated on every user of a tenant.
+type Matcher struct {
+	e        Expr
+	res      *schema.Resource
+	resolved map[pathKey]Resolved
+}
+
+// pathKey is what resolving a path depends on: its value filter was
+// checked when the filter was validated.
+type pathKey struct{ urn, attr, sub string }
+
+// NewMatcher prepares e, which must have passed Validate, for resources
+// of res.
+func NewMatcher(e Expr, res *schema.Resource) *Matcher {
+	m := &Matcher{e: e, res: res, resolved: map[pathKey]Resolved{}}
+	_ = Walk(e, func(p Path) error {
+		if r, err := Resolve(p, res); err == nil {
+			m.resolved[pathKey{p.URN, p.Attr, p.Sub}] = r
+		}
+		return nil
+	})
+	return m
+}
+
+// Matches reports whether doc satisfies the matcher's filter. It only
+// reads the matcher, so goroutines may share one.
+func (m *Matcher) Matches(doc map[string]any) bool {
+	return matches(m.e, func(p Path) ([]any, *schema.Attribute) {
+		r, ok := m.resolved[pathKey{p.URN, p.Attr, p.Sub}]
+		if !ok {
+			return nil, nil
+		}
+		return valuesIn(doc, r, p), r.Leaf()
+	})
 }
 
 // lookup yields the values a path has in some scope, with the attribute
@@ -175,18 +213,14 @@ func present(v any) bool {
 	return true
 }
 
-// resourceValues yields the values path p has in doc.
-func resourceValues(doc map[string]any, res *schema.Resource, p Path) ([]any, *schema.Attribute) {
-	r, err := Resolve(p, res)
-	if err != nil {
-		return nil, nil
-	}
+// valuesIn yields the values the resolved path p has in doc.
+func valuesIn(doc map[string]any, r Resolved, p Path) []any {
 	scope := doc
 	if r.Container != "" {
 		ext, _ := doc[r.Container].(map[string]any)
 		scope = ext
 	}
-	return elementValues(scope[r.Attr.Name], r, p.Filter), r.Leaf()
+	return elementValues(scope[r.Attr.Name], r, p.Filter)
 }
 
 // elementValues narrows an attribute's value to the elements that pass the
