@@ -132,6 +132,18 @@ var _ = Describe("Users", func() {
 		Entry("not JSON", `{"userName":`, "invalidSyntax", "JSON"),
 	)
 
+	It("lists a user it has just created, deleted or restored at once, whatever order it keeps", func() {
+		for i := range 10 {
+			id := t.created("/Users", fmt.Sprintf(`{"userName":"listed%d","externalId":"listed-%d"}`, i, i))["id"].(string)
+			Expect(t.list("/Users?count=1000")["totalResults"]).To(BeNumerically("==", 2*i+1), "after creating %d", i)
+			Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+			Expect(t.list("/Users?count=1000")["totalResults"]).To(BeNumerically("==", 2*i), "after deleting %d", i)
+			Expect(t.created("/Users", fmt.Sprintf(`{"userName":"listed%d","externalId":"listed-%d"}`, i, i))["id"]).To(Equal(id), "restored")
+			t.created("/Users", fmt.Sprintf(`{"userName":"other%d"}`, i))
+			Expect(t.list("/Users?count=1000")["totalResults"]).To(BeNumerically("==", 2*i+2), "after restoring %d", i)
+		}
+	})
+
 	It("rejects an unsupported content type", func() {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url("/Users"), stringsReader(`userName=x`))
 		req.Header.Set("Authorization", "Bearer "+t.token)

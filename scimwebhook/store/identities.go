@@ -140,7 +140,18 @@ func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant
 		return fromAPI(err, "create "+ids.k.noun)
 	}
 	ids.s.awaitCache(ctx, obj, false)
+	ids.reorder(obj)
 	return nil
+}
+
+// reorder makes the next list of the identity's tenant sort again after
+// this replica's own write: the informer's event, which does so too, may
+// come a moment after the cache has the object, and a list right after a
+// write must show it.
+func (ids Identities[O]) reorder(obj O) {
+	if ids.lister != nil {
+		ids.lister.changed(obj)
+	}
 }
 
 // Update says how to change an identity.
@@ -217,6 +228,9 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		}
 		ids.s.release(tenant, id, oldValues.Minus(newValues))
 		ids.s.awaitCache(ctx, next, false)
+		if ids.k.hidden(cur) != ids.k.hidden(next) {
+			ids.reorder(next)
+		}
 		return Updated[O]{Before: cur, After: next, Changed: true}, nil
 	}
 }
@@ -254,6 +268,7 @@ func (ids Identities[O]) Delete(ctx context.Context, tenant *v1alpha1.ScimTenant
 	}
 	ids.s.release(tenant, obj.GetName(), ids.k.uniqueValues(obj))
 	ids.s.awaitCache(ctx, obj, true)
+	ids.reorder(obj)
 	return nil
 }
 
