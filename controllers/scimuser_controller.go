@@ -130,9 +130,7 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	if wait := r.untilPurge(user); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	if err := r.purge(ctx, user); err != nil {
-		return ctrl.Result{}, err
-	}
+	r.purge(ctx, user)
 	patch := client.MergeFrom(user.DeepCopy())
 	controllerutil.RemoveFinalizer(user, v1alpha1.FinalizerRetention)
 	if err := r.Patch(ctx, user, patch); err != nil && !apierrors.IsNotFound(err) {
@@ -270,7 +268,7 @@ func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1
 // setAttributesValid reports the values that could not be normalised.
 func setAttributesValid(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 	st := &user.Status
-	st.InvalidAttributes = values.Paths(v1alpha1.MaxStatusRoles)
+	st.InvalidAttributes = values.Paths(v1alpha1.MaxInvalidAttributes)
 	c := metav1.Condition{
 		Type:               v1alpha1.ConditionAttributesValid,
 		Status:             metav1.ConditionTrue,
@@ -474,25 +472,15 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 	return true, nil
 }
 
-// purge removes what the user leaves elsewhere: its group memberships and
-// its claims on unique values. Each step is idempotent, so a purge cut
-// short is finished by the next reconcile.
-func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) error {
-	memberOf, err := r.memberSlicesOf(ctx, user)
-	if err != nil {
-		return err
-	}
-	if err := r.removeFromSlices(ctx, user, memberOf); err != nil {
-		return err
-	}
-	if err := r.releaseClaims(ctx, user); err != nil {
-		return err
-	}
+// purge records that the user's retention ended. What it left elsewhere,
+// its memberships and claims, detach took away when it was deleted, and
+// reconcileDelete runs detach again just before, so a purge cut short is
+// finished by the next reconcile.
+func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) {
 	logf.FromContext(ctx).Info("purged user", "user", user.Name)
 	metrics.Purges.WithLabelValues(user.Namespace + "/" + user.Spec.TenantRef.Name).Inc()
 	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
 		"the retention of the deactivated or deleted user ended; its data is removed")
-	return nil
 }
 
 func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.ScimUser) ([]v1alpha1.ScimGroupMemberSlice, error) {

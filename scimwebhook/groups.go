@@ -418,9 +418,10 @@ func (s *Server) queryGroups() (list, search endpoint) {
 			if filterUses(f, attrMembers) {
 				view = whole
 			}
+			m := filter.NewMatcher(f, schema.GroupResource)
 			return func(ctx context.Context, g *v1alpha1.ScimGroup) (bool, error) {
 				doc, err := s.renderGroup(ctx, t, g, view)
-				return err == nil && filter.Matches(f, doc, schema.GroupResource), err
+				return err == nil && m.Matches(doc), err
 			}
 		},
 		func(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, p projection) (map[string]any, error) {

@@ -27,19 +27,12 @@ func TestBoundsMatchTheCRDs(t *testing.T) {
 		{"scimusers", []string{"spec", "emails", "[]", "value"}, maxLength, v1alpha1.MaxValueLength},
 		{"scimgroups", []string{"spec", "displayName"}, maxLength, v1alpha1.MaxGroupDisplayNameLength},
 		{"scimclaims", []string{"spec", "value"}, maxLength, v1alpha1.MaxValueLength},
+		{"scimusers", []string{"status", "invalidAttributes"}, maxItems, v1alpha1.MaxInvalidAttributes},
+		{"scimusers", []string{"status", "removedFromGroups"}, maxItems, v1alpha1.MaxRemovedFromGroups},
+		// Status has a normalised number for each number of spec, at most.
+		{"scimusers", []string{"status", "phoneNumbers"}, maxItems, *crdSchemaAt(t, "scimusers", "spec", "phoneNumbers").MaxItems},
 	} {
-		props := crdSchema(t, tc.crd)
-		for _, p := range tc.path {
-			if p == "[]" {
-				props = props.Items.Schema
-				continue
-			}
-			next, ok := props.Properties[p]
-			if !ok {
-				t.Fatalf("%s: no property %v", tc.crd, tc.path)
-			}
-			props = &next
-		}
+		props := crdSchemaAt(t, tc.crd, tc.path...)
 		if got := tc.max(props); got == nil || *got != tc.want {
 			t.Errorf("%s %v: the CRD's bound is %v, the Go constant %d", tc.crd, tc.path, got, tc.want)
 		}
@@ -47,7 +40,26 @@ func TestBoundsMatchTheCRDs(t *testing.T) {
 }
 
 func maxLength(p *apiextensionsv1.JSONSchemaProps) *int64 { return p.MaxLength }
-func maxItems(p *apiextensionsv1.JSONSchemaProps) *int64  { return p.MaxItems }
+
+// crdSchemaAt is the schema of a property of a CRD, by path; "[]" steps
+// into a list's items.
+func crdSchemaAt(t *testing.T, plural string, path ...string) *apiextensionsv1.JSONSchemaProps {
+	t.Helper()
+	props := crdSchema(t, plural)
+	for _, p := range path {
+		if p == "[]" {
+			props = props.Items.Schema
+			continue
+		}
+		next, ok := props.Properties[p]
+		if !ok {
+			t.Fatalf("%s: no property %v", plural, path)
+		}
+		props = &next
+	}
+	return props
+}
+func maxItems(p *apiextensionsv1.JSONSchemaProps) *int64 { return p.MaxItems }
 
 func crdSchema(t *testing.T, plural string) *apiextensionsv1.JSONSchemaProps {
 	t.Helper()

@@ -137,6 +137,9 @@ const (
 	// status copies from spec stays small whatever spec holds (users
 	// created by hand are not held to MaxSpecBytes).
 	MaxStatusRoles = 64
+	// MaxInvalidAttributes bounds status.invalidAttributes: phone numbers
+	// and emails alone may report 64 values.
+	MaxInvalidAttributes = 64
 	// MaxRemovedFromGroups bounds status.removedFromGroups.
 	MaxRemovedFromGroups = 256
 	// MaxSpecBytes bounds an identity's spec as JSON: far below etcd's

@@ -46,9 +46,9 @@ func User(spec *v1alpha1.ScimUserSpec, region string) UserValues {
 			out.report("phoneNumbers", path("phoneNumbers", p.Type), expected)
 			continue
 		}
-		if len(out.PhoneNumbers) < v1alpha1.MaxEmails {
-			out.PhoneNumbers = append(out.PhoneNumbers, v1alpha1.PhoneNumber{Value: e164, Type: p.Type, Primary: p.Primary})
-		}
+		// No more than the spec holds, which the CRD bounds as it bounds
+		// status.phoneNumbers.
+		out.PhoneNumbers = append(out.PhoneNumbers, v1alpha1.PhoneNumber{Value: e164, Type: p.Type, Primary: p.Primary})
 	}
 	for _, e := range spec.Emails {
 		if e.Value != "" && !IsEmail(e.Value) {
