@@ -237,10 +237,20 @@ var _ = Describe("The generated roles", Ordered, func() {
 		})).To(Succeed())
 		Expect(later.Claims.Collect(ctx)).To(BeNumerically(">=", 2))
 
-		By("rotating the tenant's token, which changes its verifier")
+		By("emptying the generated token Secret, which the operator fills with a new token")
 		secret := &corev1.Secret{}
-		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: cycleNS, Name: "least-token"}, secret)).To(Succeed())
+		tokenKey := types.NamespacedName{Namespace: cycleNS, Name: "least-token"}
+		Expect(k8sClient.Get(ctx, tokenKey, secret)).To(Succeed())
 		patch := client.MergeFrom(secret.DeepCopy())
+		delete(secret.Data, "token")
+		Expect(k8sClient.Patch(ctx, secret, patch)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, tokenKey, secret)).To(Succeed())
+			g.Expect(secret.Data).To(HaveKey("token"))
+		}).Should(Succeed())
+
+		By("rotating the tenant's token, which changes its verifier")
+		patch = client.MergeFrom(secret.DeepCopy())
 		secret.Data["token"] = bytes.Repeat([]byte("r"), 40)
 		Expect(k8sClient.Patch(ctx, secret, patch)).To(Succeed())
 		Eventually(func(g Gomega) {

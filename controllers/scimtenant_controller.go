@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -87,13 +86,8 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	var result ctrl.Result
-	if tokenReady.Status == metav1.ConditionTrue {
-		if result, err = r.reconcileRotation(ctx, tenant, secret); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	if err := r.publishVerifier(ctx, tenant, tokenReady, secret); err != nil {
+	result, err := r.publishVerifier(ctx, tenant, tokenReady, secret)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
 	tokenReady.Type = v1alpha1.ConditionTokenReady
@@ -123,69 +117,37 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	return result, nil
 }
 
-// reconcileRotation keeps a replaced token working for the tenant's grace
-// period. The operator keeps a copy of the token it last saw in the Secret
-// (never in a resource); when the token differs from it, the copy becomes
-// the previous token, accepted until the grace period ends, and is then
-// removed.
-func (r *ScimTenantReconciler) reconcileRotation(ctx context.Context, tenant *v1alpha1.ScimTenant, secret *corev1.Secret) (ctrl.Result, error) {
-	key := client.ObjectKeyFromObject(secret)
-	before := secret.DeepCopy()
-	now := r.Clock.Now()
-	token, observed := secret.Data[tenant.TokenKey()], secret.Data[tenant.ObservedTokenKey()]
-	rotated := observed != nil && !bytes.Equal(token, observed)
-	if rotated && tenant.TokenRotationGracePeriod() > 0 {
-		secret.Data[tenant.PreviousTokenKey()] = observed
-		setAnnotation(secret, v1alpha1.AnnotationTokenRotatedAt, now.UTC().Format(time.RFC3339))
-	}
-	secret.Data[tenant.ObservedTokenKey()] = token
-
-	expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt])
-	if secret.Data[tenant.PreviousTokenKey()] != nil && (!ok || !now.Before(expires)) {
-		delete(secret.Data, tenant.PreviousTokenKey())
-		delete(secret.Annotations, v1alpha1.AnnotationTokenRotatedAt)
-	}
-	if !equality.Semantic.DeepEqual(before, secret) {
-		// The optimistic lock keeps a token written meanwhile from being
-		// taken for the observed one.
-		if err := r.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			return ctrl.Result{}, fmt.Errorf("record token rotation in secret %s: %w", key, err)
-		}
-	}
-	if rotated {
-		r.Recorder.Eventf(tenant, nil, corev1.EventTypeNormal, EventTokenRotated, "RotateToken",
-			"the token in Secret %s changed; the previous one is accepted for %s more", key.Name, tenant.TokenRotationGracePeriod())
-	}
-	tenant.Status.PreviousTokenExpiresAt = nil
-	if secret.Data[tenant.PreviousTokenKey()] == nil {
-		return ctrl.Result{}, nil
-	}
-	at := metav1.NewTime(expires)
-	tenant.Status.PreviousTokenExpiresAt = &at
-	return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
-}
-
 // publishVerifier writes, into the operator's namespace, the digests the
 // SCIM server checks the tenant's tokens against: the token's, and the
 // previous token's until its grace period ends. A tenant without a usable
 // token has none, so every request is refused.
-func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition, secret *corev1.Secret) error {
+//
+// The verifier is also where rotation is noticed: a token whose digest
+// differs from the published one replaced it. Keeping that bookkeeping in
+// a Secret the operator owns, and not in the token Secret, leaves the
+// token Secret to whoever manages it (sealed-secrets, External Secrets,
+// SOPS): the operator never writes into it, and a tool that rewrites it
+// whole loses nothing of the grace period.
+func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition, secret *corev1.Secret) (ctrl.Result, error) {
+	tenant.Status.PreviousTokenExpiresAt = nil
 	if tokenReady.Status != metav1.ConditionTrue {
-		return r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
-	}
-	data := map[string][]byte{v1alpha1.VerifierCurrentKey: v1alpha1.TokenVerifier(secret.Data[tenant.TokenKey()])}
-	if previous := secret.Data[tenant.PreviousTokenKey()]; previous != nil {
-		if expires, ok := tenant.PreviousTokenExpiry(secret.Annotations[v1alpha1.AnnotationTokenRotatedAt]); ok {
-			data[v1alpha1.VerifierPreviousKey] = v1alpha1.TokenVerifier(previous)
-			data[v1alpha1.VerifierPreviousExpiresKey] = []byte(expires.UTC().Format(time.RFC3339))
-		}
+		tenant.Status.TokenObservedAt = nil
+		return ctrl.Result{}, r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
 	}
 	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(tenant.Namespace, tenant.Name)}
 	verifier := &corev1.Secret{}
 	// The cache holds the verifiers; one published meanwhile makes the
-	// create fail and the reconcile run again.
+	// create fail, and one the cache shows stale makes the update
+	// conflict: either way the reconcile runs again on what is there.
 	err := r.Get(ctx, key, verifier)
-	if apierrors.IsNotFound(err) {
+	if err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("get token verifier %s: %w", key, err)
+	}
+	exists := err == nil
+	now := r.Clock.Now()
+	next := v1alpha1.NextVerifier(verifier.Data, secret.Data[tenant.TokenKey()], now, tenant.TokenRotationGracePeriod())
+	switch {
+	case !exists:
 		verifier = &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{
 				Namespace:   key.Namespace,
@@ -194,24 +156,29 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 				Annotations: map[string]string{v1alpha1.AnnotationVerifierTenant: tenant.Namespace + "/" + tenant.Name},
 			},
 			Type: corev1.SecretTypeOpaque,
-			Data: data,
+			Data: next.Data,
 		}
 		if err := r.Create(ctx, verifier); err != nil {
-			return fmt.Errorf("publish token verifier %s: %w", key, err)
+			return ctrl.Result{}, fmt.Errorf("publish token verifier %s: %w", key, err)
 		}
-		return nil
+	case !equality.Semantic.DeepEqual(verifier.Data, next.Data):
+		verifier.Data = next.Data
+		if err := r.Update(ctx, verifier); err != nil {
+			return ctrl.Result{}, fmt.Errorf("update token verifier %s: %w", key, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("get token verifier %s: %w", key, err)
+	if next.Rotated {
+		r.Recorder.Eventf(tenant, nil, corev1.EventTypeNormal, EventTokenRotated, "RotateToken",
+			"the token in Secret %s changed; the previous one is accepted for %s more", secret.Name, tenant.TokenRotationGracePeriod())
 	}
-	if equality.Semantic.DeepEqual(verifier.Data, data) {
-		return nil
+	since := metav1.NewTime(next.CurrentSince)
+	tenant.Status.TokenObservedAt = &since
+	if next.PreviousExpires.IsZero() {
+		return ctrl.Result{}, nil
 	}
-	verifier.Data = data
-	if err := r.Update(ctx, verifier); err != nil {
-		return fmt.Errorf("update token verifier %s: %w", key, err)
-	}
-	return nil
+	at := metav1.NewTime(next.PreviousExpires)
+	tenant.Status.PreviousTokenExpiresAt = &at
+	return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
 }
 
 // withdrawVerifier removes a tenant's verifier: its tokens stop working.
@@ -232,15 +199,6 @@ func (r *ScimTenantReconciler) withdrawVerifier(ctx context.Context, namespace, 
 		return fmt.Errorf("withdraw token verifier of tenant %s/%s: %w", namespace, tenant, err)
 	}
 	return nil
-}
-
-func setAnnotation(obj metav1.Object, key, value string) {
-	ann := obj.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	ann[key] = value
-	obj.SetAnnotations(ann)
 }
 
 func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) metav1.Condition {
@@ -270,6 +228,14 @@ func (r *ScimTenantReconciler) reconcileToken(ctx context.Context, tenant *v1alp
 	if err := r.APIReader.Get(ctx, key, secret); err != nil {
 		if !apierrors.IsNotFound(err) {
 			return metav1.Condition{}, nil, fmt.Errorf("get token secret %s: %w", key, err)
+		}
+		if !tenant.GeneratesToken() {
+			return metav1.Condition{
+				Status: metav1.ConditionFalse,
+				Reason: v1alpha1.ReasonTokenSecretMissing,
+				Message: fmt.Sprintf("waiting for Secret %s, which is not generated because tokenSecretRef.generate is false: create it with the token under key %q and the label %s=true",
+					key.Name, tenant.TokenKey(), v1alpha1.LabelTokenSecret),
+			}, nil, nil
 		}
 		return r.createTokenSecret(ctx, tenant, key)
 	}

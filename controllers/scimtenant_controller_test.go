@@ -7,9 +7,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -87,6 +89,31 @@ var _ = Describe("ScimTenant controller", func() {
 		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "given"}, secret)).To(Succeed())
 		Expect(string(secret.Data["bearer"])).To(Equal(token))
 		Expect(secret.OwnerReferences).To(BeEmpty())
+	})
+
+	It("waits for a Secret a secrets manager delivers when told not to generate one", func() {
+		tenant := newTenant(ns, "gitops", "delivered")
+		tenant.Spec.TokenSecretRef.Generate = ptr.To(false)
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+		key := client.ObjectKeyFromObject(tenant)
+		Eventually(func(g Gomega) {
+			c := condition(g, key, v1alpha1.ConditionTokenReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonTokenSecretMissing))
+			g.Expect(c.Message).To(ContainSubstring("generate is false"))
+		}).Should(Succeed())
+		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "delivered"}, &corev1.Secret{}))).
+			To(BeTrue(), "no Secret is generated to race the secrets manager")
+
+		By("the secrets manager delivering it")
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "delivered", Labels: tokenLabel},
+			Data:       map[string][]byte{"token": []byte(strings.Repeat("e", 40))},
+		})).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(condition(g, key, v1alpha1.ConditionTokenReady).Reason).To(Equal(v1alpha1.ReasonTokenFound))
+			g.Expect(condition(g, key, v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		}).Should(Succeed())
 	})
 
 	It("uses no Secret the platform team did not label as a token, and says nothing of its contents", func() {

@@ -145,13 +145,43 @@ var _ = Describe("Authentication", func() {
 		Eventually(func(g Gomega) {
 			_, err := reconcilersAt(expires).Tenants.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: t.name}})
 			g.Expect(err).NotTo(HaveOccurred())
-			secret := &corev1.Secret{}
-			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}, secret)).To(Succeed())
-			g.Expect(secret.Data).NotTo(HaveKey("token.previous"), "the previous token is removed when it expires")
 			verifier := &corev1.Secret{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(t.namespace, t.name)}, verifier)).To(Succeed())
-			g.Expect(verifier.Data).NotTo(HaveKey(v1alpha1.VerifierPreviousKey), "nor is it verified any more")
+			g.Expect(verifier.Data).NotTo(HaveKey(v1alpha1.VerifierPreviousKey), "the previous token is not verified any more")
 		}).Should(Succeed())
+	})
+
+	It("keeps the grace period when a secrets manager rewrites the Secret whole, and never writes into it", func() {
+		old := t.token
+		key := types.NamespacedName{Namespace: t.namespace, Name: "acme-scim-token"}
+		secret := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, key, secret)).To(Succeed())
+		// As External Secrets does in Owner mode: the data is replaced, not
+		// merged, on every refresh.
+		secret.Data = map[string][]byte{v1alpha1.DefaultTokenSecretKey: []byte(strings.Repeat("w", 40))}
+		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		written := secret.ResourceVersion
+		Eventually(func(g Gomega) {
+			tenant := &v1alpha1.ScimTenant{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+			g.Expect(tenant.Status.PreviousTokenExpiresAt).NotTo(BeNil())
+		}).Should(Succeed())
+
+		By("a refresh writing the same token again")
+		Expect(k8sClient.Get(ctx, key, secret)).To(Succeed())
+		secret.Data = map[string][]byte{v1alpha1.DefaultTokenSecretKey: []byte(strings.Repeat("w", 40))}
+		secret.Annotations = map[string]string{"reconcile.external-secrets.io/data-hash": "x"}
+		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		written = secret.ResourceVersion
+		_, err := reconcilersAt(env.Clock.Now()).Tenants.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: t.name}})
+		Expect(err).NotTo(HaveOccurred())
+
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), old, nil).StatusCode).
+			To(Equal(http.StatusOK), "the replaced token is still in its grace period")
+		Expect(do(http.MethodGet, t.path("/ServiceProviderConfig"), strings.Repeat("w", 40), nil).StatusCode).To(Equal(http.StatusOK))
+		Expect(k8sClient.Get(ctx, key, secret)).To(Succeed())
+		Expect(secret.ResourceVersion).To(Equal(written), "the operator wrote into a Secret it does not own")
+		Expect(secret.Data).To(HaveLen(1))
 	})
 })
 

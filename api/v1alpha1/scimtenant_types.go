@@ -20,6 +20,9 @@ const (
 	// operator and does not carry the token label; it is not used.
 	ReasonTokenSecretNotOptedIn = "TokenSecretNotOptedIn"
 	ReasonTokenKeyMissing       = "TokenKeyMissing"
+	// ReasonTokenSecretMissing: the Secret does not exist and the tenant
+	// asks for none to be generated; it is waiting for whoever manages it.
+	ReasonTokenSecretMissing = "TokenSecretMissing"
 	// ReasonTokenTooShort: the token in the Secret is too weak to accept.
 	ReasonTokenTooShort = "TokenTooShort"
 	// ReasonTenantReady: the endpoint is serving with a valid token.
@@ -34,7 +37,8 @@ const (
 // SecretKeyReference points at one key of a Secret in the tenant's namespace.
 type SecretKeyReference struct {
 	// name of the Secret in the tenant's namespace. If it does not exist, the
-	// operator creates it with a freshly generated token, owned by the tenant.
+	// operator creates it with a freshly generated token, owned by the
+	// tenant, unless generate is false.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
@@ -46,6 +50,15 @@ type SecretKeyReference struct {
 	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
 	// +optional
 	Key string `json:"key,omitempty"`
+
+	// generate says whether the operator creates the Secret, with a random
+	// token, when it does not exist. Set it to false when a secrets
+	// manager (External Secrets, sealed-secrets, SOPS) delivers the
+	// Secret: the tenant then waits for it instead of racing it with a
+	// Secret of its own.
+	// +kubebuilder:default=true
+	// +optional
+	Generate *bool `json:"generate,omitempty"`
 }
 
 // ScimTenantSpec is one organisation's provisioning configuration.
@@ -223,6 +236,11 @@ type ScimTenantStatus struct {
 	// +optional
 	Groups int32 `json:"groups"`
 
+	// tokenObservedAt is when the operator first saw the token now in the
+	// Secret: the token's age. It is unset while no token is usable.
+	// +optional
+	TokenObservedAt *metav1.Time `json:"tokenObservedAt,omitempty"`
+
 	// previousTokenExpiresAt is when the token that was replaced last stops
 	// being accepted.
 	// +optional
@@ -264,6 +282,7 @@ type UserCounts struct {
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
 // +kubebuilder:printcolumn:name="Invalid-Attrs",type=integer,JSONPath=`.status.users.withInvalidAttributes`,priority=1
 // +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.spec.softDeleteRetention`,priority=1
+// +kubebuilder:printcolumn:name="Token-Age",type=date,JSONPath=`.status.tokenObservedAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ScimTenant struct {
 	metav1.TypeMeta   `json:",inline"`

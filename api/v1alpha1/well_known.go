@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -43,12 +44,6 @@ const (
 	// an identity (RFC 3339), SCIM's meta.lastModified.
 	AnnotationLastModified = "scim.provisioning.io/last-modified"
 
-	// AnnotationTokenRotatedAt, on a token Secret, is when the token was
-	// last replaced (RFC 3339). The one kept under PreviousTokenKey is
-	// accepted until then plus the tenant's grace period, as it is now: a
-	// grace period shortened later shortens the overlap too.
-	AnnotationTokenRotatedAt = "scim.provisioning.io/token-rotated-at"
-
 	// LabelAttributesInvalid ("true") marks users with attribute values the
 	// operator could not normalise, so that a platform team finds them with
 	// kubectl get scimusers -l scim.provisioning.io/attributes-invalid=true.
@@ -74,11 +69,65 @@ const (
 const (
 	// VerifierCurrentKey holds the digest of the tenant's token.
 	VerifierCurrentKey = "current"
+	// VerifierCurrentSinceKey is when the operator first saw the current
+	// token (RFC 3339): the token's age, and the start of the previous
+	// token's grace period.
+	VerifierCurrentSinceKey = "current-since"
 	// VerifierPreviousKey holds the digest of the token replaced last,
 	// accepted until VerifierPreviousExpiresKey (RFC 3339).
 	VerifierPreviousKey        = "previous"
 	VerifierPreviousExpiresKey = "previous-expires-at"
 )
+
+// Verifier is what a verifier Secret holds once a token is taken in.
+// +kubebuilder:object:generate=false
+type Verifier struct {
+	// Data is the verifier Secret's data.
+	Data map[string][]byte
+	// Rotated says the token replaced the one published before.
+	Rotated bool
+	// CurrentSince is when the current token was first seen.
+	CurrentSince time.Time
+	// PreviousExpires is when the previous token stops being accepted;
+	// zero when none is.
+	PreviousExpires time.Time
+}
+
+// NextVerifier takes token into the verifier data published so far
+// (nil for none) at now. A token that differs from the published one
+// replaced it: the replaced one stays accepted for grace from now. The
+// grace runs from when the rotation was seen, with the tenant's grace
+// period as it is now, so shortening the period shortens the overlap.
+func NextVerifier(published map[string][]byte, token []byte, now time.Time, grace time.Duration) Verifier {
+	digest := TokenVerifier(token)
+	since, err := time.Parse(time.RFC3339, string(published[VerifierCurrentSinceKey]))
+	if err != nil {
+		since = now
+	}
+	previous := published[VerifierPreviousKey]
+	current := published[VerifierCurrentKey]
+	rotated := current != nil && !bytes.Equal(current, digest)
+	switch {
+	case rotated:
+		previous, since = current, now
+	case current == nil:
+		previous, since = nil, now
+	}
+	v := Verifier{
+		Data: map[string][]byte{
+			VerifierCurrentKey:      digest,
+			VerifierCurrentSinceKey: []byte(since.UTC().Format(time.RFC3339)),
+		},
+		Rotated:      rotated,
+		CurrentSince: since.UTC().Truncate(time.Second),
+	}
+	if expires := since.Add(grace).UTC().Truncate(time.Second); previous != nil && now.Before(expires) {
+		v.Data[VerifierPreviousKey] = previous
+		v.Data[VerifierPreviousExpiresKey] = []byte(expires.Format(time.RFC3339))
+		v.PreviousExpires = expires
+	}
+	return v
+}
 
 // VerifierSecretName is the name of the Secret, in the operator's
 // namespace, that holds the verifiers of tenant namespace/name. It derives
@@ -166,24 +215,11 @@ func (t *ScimTenant) TokenRotationGracePeriod() time.Duration {
 	return t.Spec.TokenRotationGracePeriod.Duration
 }
 
-// PreviousTokenExpiry is when the token replaced at rotatedAt (as the
-// AnnotationTokenRotatedAt value) stops being accepted; ok is false when
-// rotatedAt is not a time.
-func (t *ScimTenant) PreviousTokenExpiry(rotatedAt string) (expiry time.Time, ok bool) {
-	at, err := time.Parse(time.RFC3339, rotatedAt)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return at.Add(t.TokenRotationGracePeriod()), true
+// GeneratesToken says whether the operator creates the tenant's token
+// Secret when it does not exist.
+func (t *ScimTenant) GeneratesToken() bool {
+	return t.Spec.TokenSecretRef.Generate == nil || *t.Spec.TokenSecretRef.Generate
 }
-
-// PreviousTokenKey is the Secret key that keeps the replaced token during
-// its grace period.
-func (t *ScimTenant) PreviousTokenKey() string { return t.TokenKey() + ".previous" }
-
-// ObservedTokenKey is the Secret key where the operator keeps the token it
-// last saw, to notice when the token is replaced.
-func (t *ScimTenant) ObservedTokenKey() string { return t.TokenKey() + ".observed" }
 
 // TokenKey is the Secret key that holds the tenant's bearer token.
 func (t *ScimTenant) TokenKey() string {
