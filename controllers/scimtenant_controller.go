@@ -2,8 +2,6 @@ package controllers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -36,9 +34,6 @@ const (
 	// EventTokenRotated is recorded when the tenant's token changes.
 	EventTokenRotated = "TokenRotated"
 )
-
-// generatedTokenBytes is the entropy of a generated token: 256 bits.
-const generatedTokenBytes = 32
 
 // ScimTenantReconciler keeps a tenant's bearer token Secret usable and
 // reports the tenant's endpoint and readiness. Its user and group counts
@@ -297,7 +292,7 @@ func (r *ScimTenantReconciler) createTokenSecret(ctx context.Context, tenant *v1
 			Labels:    map[string]string{v1alpha1.LabelTokenSecret: "true"},
 		},
 		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{tenant.TokenKey(): generateToken()},
+		Data: map[string][]byte{tenant.TokenKey(): v1alpha1.GenerateToken()},
 	}
 	if err := controllerutil.SetControllerReference(tenant, secret, r.Scheme()); err != nil {
 		return metav1.Condition{}, nil, fmt.Errorf("own token secret %s: %w", key, err)
@@ -313,7 +308,7 @@ func (r *ScimTenantReconciler) fillTokenSecret(ctx context.Context, tenant *v1al
 	if secret.Data == nil {
 		secret.Data = map[string][]byte{}
 	}
-	secret.Data[tenant.TokenKey()] = generateToken()
+	secret.Data[tenant.TokenKey()] = v1alpha1.GenerateToken()
 	// The optimistic lock keeps a token someone wrote meanwhile from being
 	// overwritten.
 	if err := r.Patch(ctx, secret, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
@@ -345,13 +340,6 @@ func (r *ScimTenantReconciler) ensureTokenLabel(ctx context.Context, secret *cor
 		return fmt.Errorf("label token secret %s/%s: %w", secret.Namespace, secret.Name, err)
 	}
 	return nil
-}
-
-// generateToken returns a random URL-safe token of 43 characters.
-func generateToken() []byte {
-	b := make([]byte, generatedTokenBytes)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
-	return []byte(base64.RawURLEncoding.EncodeToString(b))
 }
 
 // tenantsForSecret maps a token Secret to the tenants that reference it.

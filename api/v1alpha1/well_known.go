@@ -2,7 +2,9 @@ package v1alpha1
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -136,6 +138,18 @@ func NextVerifier(published map[string][]byte, token []byte, now time.Time, grac
 func VerifierSecretName(namespace, tenant string) string {
 	sum := sha256.Sum256([]byte(namespace + "/" + tenant))
 	return "scim-verifier-" + hex.EncodeToString(sum[:20])
+}
+
+// generatedTokenBytes is the entropy of a generated token: 256 bits.
+const generatedTokenBytes = 32
+
+// GenerateToken returns a random URL-safe token of 43 characters, as the
+// operator writes into the token Secrets it creates and kubectl scim
+// token rotate writes on request.
+func GenerateToken() []byte {
+	b := make([]byte, generatedTokenBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+).
+	return []byte(base64.RawURLEncoding.EncodeToString(b))
 }
 
 // TokenVerifier is what a token is checked against: the SHA-256 digest of
