@@ -256,7 +256,7 @@ var _ = Describe("kubectl scim doctor", func() {
 		t := newTenant("acme")
 		Expect(k8sClient.Create(ctx, &rbacv1.Role{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "reader"},
-			Rules: []rbacv1.PolicyRule{{APIGroups: []string{v1alpha1.GroupVersion.Group}, Resources: []string{"scimtenants", "scimusers"}, Verbs: []string{"get", "list"}}},
+			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{v1alpha1.GroupVersion.Group}, Resources: []string{"scimtenants", "scimusers"}, Verbs: []string{"get", "list"}}},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, &rbacv1.RoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "reader"},
