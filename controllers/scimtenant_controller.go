@@ -26,6 +26,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // Event reasons of the tenant controller.
@@ -125,8 +126,10 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 // whole loses nothing of the grace period.
 func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition, secret *corev1.Secret) (ctrl.Result, error) {
 	tenant.Status.PreviousTokenExpiresAt = nil
+	tenantKey := tenant.Namespace + "/" + tenant.Name
 	if tokenReady.Status != metav1.ConditionTrue {
 		tenant.Status.TokenObservedAt = nil
+		metrics.TokenObserved.DeleteLabelValues(tenantKey)
 		return ctrl.Result{}, r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
 	}
 	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(tenant.Namespace, tenant.Name)}
@@ -168,6 +171,7 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 	}
 	since := metav1.NewTime(next.CurrentSince)
 	tenant.Status.TokenObservedAt = &since
+	metrics.TokenObserved.WithLabelValues(tenantKey).Set(float64(next.CurrentSince.Unix()))
 	if next.PreviousExpires.IsZero() {
 		return ctrl.Result{}, nil
 	}

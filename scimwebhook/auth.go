@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
 // errUnauthorized is the one answer to every authentication failure, so a
@@ -30,6 +31,9 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 		log = log.WithValues("tenant", key.String())
 		tenant, err := s.authenticate(r, key)
 		if err != nil {
+			if err == errUnauthorized { //nolint:errorlint // authenticate returns the one value itself
+				metrics.AuthFailures.WithLabelValues(s.existingTenant(r, key)).Inc()
+			}
 			writeError(w, log, err)
 			return
 		}
@@ -46,6 +50,16 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			writeError(w, log, err)
 		}
 	})
+}
+
+// existingTenant is key as a metric label when the tenant exists, and
+// empty otherwise: an identity provider with a stale token shows up by
+// tenant, while made-up tenant names cannot grow the label set.
+func (s *Server) existingTenant(r *http.Request, key types.NamespacedName) string {
+	if err := s.reader.Get(r.Context(), key, &v1alpha1.ScimTenant{}); err != nil {
+		return ""
+	}
+	return key.String()
 }
 
 // authenticate returns the tenant key names if the request carries its

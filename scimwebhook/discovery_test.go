@@ -160,7 +160,6 @@ var _ = Describe("Authentication", func() {
 		// merged, on every refresh.
 		secret.Data = map[string][]byte{v1alpha1.DefaultTokenSecretKey: []byte(strings.Repeat("w", 40))}
 		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
-		written := secret.ResourceVersion
 		Eventually(func(g Gomega) {
 			tenant := &v1alpha1.ScimTenant{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
@@ -172,7 +171,7 @@ var _ = Describe("Authentication", func() {
 		secret.Data = map[string][]byte{v1alpha1.DefaultTokenSecretKey: []byte(strings.Repeat("w", 40))}
 		secret.Annotations = map[string]string{"reconcile.external-secrets.io/data-hash": "x"}
 		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
-		written = secret.ResourceVersion
+		written := secret.ResourceVersion
 		_, err := reconcilersAt(env.Clock.Now()).Tenants.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: t.name}})
 		Expect(err).NotTo(HaveOccurred())
 

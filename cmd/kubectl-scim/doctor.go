@@ -179,8 +179,8 @@ func (d *doctor) checkSecret(ctx context.Context) (token []byte, without string)
 // ServiceProviderConfig, as an identity provider's "Test Connection" does.
 func (d *doctor) checkEndpoint(ctx context.Context, token []byte, without string) {
 	endpoint := d.tenant.Status.Endpoint
-	if endpoint == "" {
-		d.report("endpoint", checkFail, "the tenant has no endpoint in its status: set --scim-base-url on the operator or spec.publicBaseURL")
+	if !strings.HasPrefix(endpoint, "https://") && !strings.HasPrefix(endpoint, "http://") {
+		d.report("endpoint", checkFail, "the tenant's endpoint %q has no host: set the operator's --scim-base-url (the chart's scim.baseURL) or the tenant's spec.publicBaseURL", endpoint)
 		return
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/ServiceProviderConfig", nil)

@@ -190,23 +190,29 @@ func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 // print writes what a command found: the table, or the values as JSON or
 // YAML for scripts.
 func (o *options) print(t *table, values any) error {
-	switch o.output {
-	case outputJSON:
-		b, err := json.MarshalIndent(values, "", "  ")
-		if err != nil {
-			return fmt.Errorf("render JSON: %w", err)
-		}
-		_, err = fmt.Fprintf(o.Out, "%s\n", b)
-		return err
-	case outputYAML:
-		b, err := yaml.Marshal(values)
-		if err != nil {
-			return fmt.Errorf("render YAML: %w", err)
-		}
-		_, err = o.Out.Write(b)
-		return err
+	if o.output == outputTable {
+		return writeTable(o.Out, t)
 	}
-	return writeTable(o.Out, t)
+	return o.encode(o.output, values)
+}
+
+// encode writes v as JSON or YAML.
+func (o *options) encode(format string, v any) error {
+	var b []byte
+	var err error
+	if format == outputYAML {
+		b, err = yaml.Marshal(v)
+	} else {
+		b, err = json.MarshalIndent(v, "", "  ")
+		b = append(b, '\n')
+	}
+	if err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
+	}
+	if _, err := o.Out.Write(b); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
 }
 
 func writeTable(w io.Writer, t *table) error {

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
@@ -45,21 +43,13 @@ func newShowCommand(o *options) *cobra.Command {
 				_, _ = fmt.Fprintf(o.ErrOut, "user %s is %s: the identity provider gets 404 for it; its data is purged at %s\n", u.Name, orNone(string(u.Status.Phase)), purge)
 			}
 			doc := mapping.User(u, strings.TrimSuffix(tenant.Status.Endpoint, "/")+"/Users/"+u.Name, groups)
+			// The SCIM view is JSON unless YAML is asked for: a table of it
+			// would say less.
+			format := outputJSON
 			if o.output == outputYAML {
-				b, err := yaml.Marshal(doc)
-				if err != nil {
-					return fmt.Errorf("render YAML: %w", err)
-				}
-				_, err = o.Out.Write(b)
-				return err
+				format = outputYAML
 			}
-			// The SCIM view is JSON, whatever -o says otherwise.
-			b, err := json.MarshalIndent(doc, "", "  ")
-			if err != nil {
-				return fmt.Errorf("render JSON: %w", err)
-			}
-			_, err = fmt.Fprintf(o.Out, "%s\n", b)
-			return err
+			return o.encode(format, doc)
 		},
 	}
 }

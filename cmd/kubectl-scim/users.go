@@ -158,7 +158,7 @@ func newPurgeCommand(o *options) *cobra.Command {
 	var yes bool
 	cmd := userActionCommand(o, "purge", "Remove a deactivated or deleted user's data now, instead of at the end of the retention",
 		&timeout, func(ctx context.Context, u *v1alpha1.ScimUser) error {
-			if u.IsLive() && (u.Spec.Active == nil || *u.Spec.Active) {
+			if u.IsLive() && u.IsActive() {
 				return fmt.Errorf("user %s (%s) is active: only a deactivated or deleted user is purged; deactivate it in the identity provider first", u.Name, u.Spec.UserName)
 			}
 			if !yes {
@@ -240,7 +240,7 @@ func (o *options) waitFor(ctx context.Context, u *v1alpha1.ScimUser, timeout tim
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("wait for user %s: %w", u.Name, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -49,6 +49,21 @@ var (
 		Help: "Users of each tenant with values of an attribute that were stored as sent but could not be normalised.",
 	}, []string{"tenant", "attribute"})
 
+	// AuthFailures counts requests refused for their token. tenant is
+	// "namespace/name" when the tenant the URL names exists, and empty
+	// otherwise, so that made-up URLs cannot grow the label set.
+	AuthFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scim_auth_failures_total",
+		Help: "SCIM requests refused with 401, by the tenant their URL names when it exists.",
+	}, []string{"tenant"})
+
+	// TokenObserved is when the operator first saw each tenant's current
+	// token, to alert on tokens that are not rotated.
+	TokenObserved = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_tenant_token_observed_timestamp_seconds",
+		Help: "When the operator first saw each tenant's current bearer token (Unix time).",
+	}, []string{"tenant"})
+
 	// ClaimsCollected counts claims deleted because no identity held them.
 	ClaimsCollected = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "scim_claims_collected_total",
@@ -57,7 +72,7 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, ClaimsCollected)
+	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected)
 }
 
 // ForgetTenant drops the gauges of a deleted tenant ("namespace/name").
@@ -65,4 +80,5 @@ func ForgetTenant(tenant string) {
 	Users.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 	PurgeBacklog.DeleteLabelValues(tenant)
 	UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
+	TokenObserved.DeleteLabelValues(tenant)
 }

@@ -7,6 +7,7 @@ package operator
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -54,7 +56,16 @@ type Options struct {
 	// Role is what the manager runs; empty means RoleAll.
 	Role        Role
 	MetricsAddr string
-	ProbeAddr   string
+	// MetricsSecure serves metrics over HTTPS to callers the API server
+	// authenticates (TokenReview) and authorizes for GET /metrics
+	// (SubjectAccessReview), as kubebuilder's scaffold does; otherwise
+	// over plain HTTP to anyone who reaches the port.
+	MetricsSecure bool
+	// MetricsCertDir holds tls.crt and tls.key for the metrics endpoint
+	// (a cert-manager Certificate's Secret, mounted); empty means a
+	// self-signed certificate made at start-up.
+	MetricsCertDir string
+	ProbeAddr      string
 	// PprofAddr serves net/http/pprof for profiling; empty serves none.
 	PprofAddr      string
 	LeaderElection bool
@@ -99,7 +110,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        s,
 		Cache:                         cacheOptions(opts.Namespace, opts.WatchNamespaces, runControllers),
-		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
+		Metrics:                       metricsOptions(opts),
 		HealthProbeBindAddress:        opts.ProbeAddr,
 		PprofBindAddress:              opts.PprofAddr,
 		LeaderElection:                opts.LeaderElection && runControllers,
@@ -135,6 +146,20 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, nil, fmt.Errorf("add health check: %w", err)
 	}
 	return mgr, srv, nil
+}
+
+// metricsOptions serves metrics the way opts ask; a secure endpoint
+// speaks HTTP/1.1 only, since HTTP/2's stream resets let an
+// unauthenticated client load the server (CVE-2023-44487).
+func metricsOptions(opts Options) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: opts.MetricsAddr}
+	if opts.MetricsSecure {
+		m.SecureServing = true
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+		m.CertDir = opts.MetricsCertDir
+		m.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	}
+	return m
 }
 
 func (r Role) parts() (controllers, server bool, err error) {

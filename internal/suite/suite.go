@@ -69,7 +69,8 @@ type Operator struct {
 }
 
 // StartOperator runs an operator with opts against the control plane, on
-// the suite's clock unless opts has one, with metrics and probes off and
+// the suite's clock unless opts has one, with probes off, metrics off
+// unless opts asks for them, and
 // the SCIM server on a free loopback port.
 func (s *Suite) StartOperator(opts operator.Options) *Operator {
 	return s.StartOperatorAs(s.Config, opts)
@@ -78,7 +79,10 @@ func (s *Suite) StartOperator(opts operator.Options) *Operator {
 // StartOperatorAs is StartOperator with the API server credentials of
 // cfg, to run an operator with no more than given roles grant.
 func (s *Suite) StartOperatorAs(cfg *rest.Config, opts operator.Options) *Operator {
-	opts.MetricsAddr, opts.ProbeAddr, opts.Namespace = "0", "0", OperatorNamespace
+	opts.ProbeAddr, opts.Namespace = "0", OperatorNamespace
+	if opts.MetricsAddr == "" {
+		opts.MetricsAddr = "0"
+	}
 	if opts.Clock == nil {
 		opts.Clock = s.Clock
 	}
