@@ -71,8 +71,11 @@ var (
 	})
 )
 
+// collectors are the operator's own metrics.
+var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected}
+
 func init() {
-	ctrlmetrics.Registry.MustRegister(Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected)
+	ctrlmetrics.Registry.MustRegister(collectors...)
 }
 
 // ForgetTenant drops the gauges of a deleted tenant ("namespace/name").
