@@ -36,6 +36,8 @@ func main() {
 	flag.IntVar(&opts.SCIM.TenantBurst, "scim-tenant-burst", scimwebhook.DefaultTenantBurst, "Requests one tenant may send at once above its rate.")
 	flag.IntVar(&opts.SCIM.TenantConcurrency, "scim-tenant-concurrency", scimwebhook.DefaultTenantInFlight, "Requests of one tenant handled at once; more wait up to 10s, then get 429.")
 	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
+	flag.StringVar(&opts.SCIM.TLSCertDir, "scim-tls-cert-dir", "", "Directory with tls.crt and tls.key (a mounted cert-manager Secret) to serve SCIM over HTTPS, reloaded when renewed; empty serves plain HTTP for a TLS-terminating ingress.")
+	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()

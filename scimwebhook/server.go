@@ -10,10 +10,12 @@ package scimwebhook
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -38,8 +41,12 @@ const (
 	DefaultTenantBurst     = 400
 	DefaultTenantInFlight  = 32
 	DefaultTenantWait      = 10 * time.Second
-	DefaultShutdownTimeout = 30 * time.Second
 	DefaultRequestTimeout  = 60 * time.Second
+	// DefaultShutdownTimeout lets the longest request finish.
+	DefaultShutdownTimeout = DefaultRequestTimeout
+	// DefaultDrainDelay is how long a stopping replica keeps serving,
+	// unready, while its endpoint is taken out of Services and ingresses.
+	DefaultDrainDelay = 10 * time.Second
 )
 
 // Options configure the server.
@@ -56,8 +63,18 @@ type Options struct {
 	// MaxResponseBytes bounds the resources of one list response by their
 	// size as well: a page stops before it, and says how many it holds.
 	MaxResponseBytes int
-	// ShutdownTimeout is how long in-flight requests may finish on stop.
+	// ShutdownTimeout is how long in-flight requests may finish on stop;
+	// at least RequestTimeout, so that no request is cut off.
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long the server keeps serving once it is told to
+	// stop, reporting itself unready, before it stops accepting: long
+	// enough for the endpoint to leave the Service and the ingress, so
+	// that a rolling restart fails no request an identity provider sends.
+	DrainDelay time.Duration
+	// TLSCertDir, when set, holds tls.crt and tls.key (a cert-manager
+	// Certificate's Secret, mounted), and the server speaks HTTPS with
+	// them, taking a renewed certificate without a restart.
+	TLSCertDir string
 	// RequestTimeout bounds the handling of one request.
 	RequestTimeout time.Duration
 	// TenantRequestsPerSecond and TenantBurst are the token bucket that
@@ -81,8 +98,9 @@ func (o *Options) defaults() {
 	o.MaxPayloadSize = cmp.Or(o.MaxPayloadSize, DefaultMaxPayloadSize)
 	o.MaxResults = cmp.Or(o.MaxResults, DefaultMaxResults)
 	o.MaxResponseBytes = cmp.Or(o.MaxResponseBytes, DefaultMaxResponseSize)
-	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, DefaultShutdownTimeout)
 	o.RequestTimeout = cmp.Or(o.RequestTimeout, DefaultRequestTimeout)
+	o.ShutdownTimeout = max(cmp.Or(o.ShutdownTimeout, DefaultShutdownTimeout), o.RequestTimeout)
+	o.DrainDelay = cmp.Or(o.DrainDelay, DefaultDrainDelay)
 	o.TenantRequestsPerSecond = cmp.Or(o.TenantRequestsPerSecond, DefaultTenantRate)
 	o.TenantBurst = cmp.Or(o.TenantBurst, DefaultTenantBurst)
 	o.TenantConcurrency = cmp.Or(o.TenantConcurrency, DefaultTenantInFlight)
@@ -110,6 +128,16 @@ type Server struct {
 
 	// addr is the bound listen address once serving; empty before.
 	addr atomic.Pointer[string]
+	// draining is set once the server has been told to stop.
+	draining atomic.Bool
+}
+
+// StopTimeout is how long a server built from opts may take to stop: the
+// drain delay, then the longest request. The manager's graceful shutdown
+// and the pod's termination grace period must be at least this.
+func StopTimeout(opts Options) time.Duration {
+	opts.defaults()
+	return opts.DrainDelay + opts.ShutdownTimeout
 }
 
 // New builds a server that reads through c, which is expected to be backed
@@ -161,8 +189,13 @@ func (s *Server) Addr() string {
 }
 
 // ReadyCheck fails until the cache has synced and the server is listening,
-// so a replica receives no traffic it would answer from an empty cache.
+// so a replica receives no traffic it would answer from an empty cache,
+// and again once it is draining, so that traffic moves elsewhere before
+// it stops.
 func (s *Server) ReadyCheck(_ *http.Request) error {
+	if s.draining.Load() {
+		return errors.New("SCIM server is draining before it stops")
+	}
 	if s.Addr() == "" {
 		return errors.New("SCIM server is not serving yet")
 	}
@@ -191,6 +224,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("SCIM server: listen on %s: %w", s.opts.Addr, err)
 	}
+	if s.opts.TLSCertDir != "" {
+		if ln, err = s.tlsListener(ctx, ln); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -210,6 +248,15 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("SCIM server: %w", err)
 	case <-ctx.Done():
 	}
+	// The listener stays open meanwhile: an endpoint that has not yet left
+	// every Service and ingress must still be answered.
+	s.draining.Store(true)
+	s.log.Info("draining SCIM server: unready, still serving", "for", s.opts.DrainDelay)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("SCIM server: %w", err)
+	case <-time.After(s.opts.DrainDelay):
+	}
 	s.log.Info("shutting down SCIM server")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
@@ -220,4 +267,24 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("SCIM server: %w", err)
 	}
 	return nil
+}
+
+// tlsListener serves TLS 1.2 and 1.3 on ln with the certificate in
+// TLSCertDir, reloaded when the files change (a renewed Secret).
+func (s *Server) tlsListener(ctx context.Context, ln net.Listener) (net.Listener, error) {
+	watcher, err := certwatcher.New(filepath.Join(s.opts.TLSCertDir, "tls.crt"), filepath.Join(s.opts.TLSCertDir, "tls.key"))
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("SCIM server: load TLS certificate from %s: %w", s.opts.TLSCertDir, err)
+	}
+	go func() {
+		if err := watcher.Start(ctx); err != nil {
+			s.log.Error(err, "SCIM server: TLS certificate watcher stopped")
+		}
+	}()
+	return tls.NewListener(ln, &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: watcher.GetCertificate,
+		NextProtos:     []string{"http/1.1"},
+	}), nil
 }

@@ -107,7 +107,9 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 		MetricsAddr: "0",
 		ProbeAddr:   "0",
 		Namespace:   operatorNS,
-		SCIM:        scimwebhook.Options{Addr: addr, BaseURL: "http://" + addr},
+		// Nothing routes to the demo but the person at its keyboard:
+		// Ctrl-C stops it without draining.
+		SCIM: scimwebhook.Options{Addr: addr, BaseURL: "http://" + addr, DrainDelay: time.Nanosecond},
 	})
 	if err != nil {
 		return err

@@ -86,7 +86,8 @@ func (r *replica) start() {
 				Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
 				Clock:                   clock.RealClock{},
 				SCIM: scimwebhook.Options{
-					Addr: r.addr, BaseURL: "http://scim.test.example", RequestTimeout: requestTimeout,
+					// A kill stops at once, without draining first.
+					Addr: r.addr, BaseURL: "http://scim.test.example", RequestTimeout: requestTimeout, DrainDelay: time.Nanosecond,
 					TenantRequestsPerSecond: 1e6, TenantBurst: 1e6, TenantConcurrency: 64,
 				},
 			})

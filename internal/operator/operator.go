@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -118,6 +119,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		LeaderElectionNamespace:       opts.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Controller:                    opts.Controller,
+		GracefulShutdownTimeout:       shutdownTimeout(opts, runServer),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("create manager: %w", err)
@@ -146,6 +148,16 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 		return nil, nil, fmt.Errorf("add health check: %w", err)
 	}
 	return mgr, srv, nil
+}
+
+// shutdownTimeout is how long the manager waits for its runnables on
+// stop: the SCIM server drains and lets its longest request finish.
+func shutdownTimeout(opts Options, runServer bool) *time.Duration {
+	d := 30 * time.Second
+	if runServer {
+		d = max(d, scimwebhook.StopTimeout(opts.SCIM)+5*time.Second)
+	}
+	return &d
 }
 
 // metricsOptions serves metrics the way opts ask; a secure endpoint

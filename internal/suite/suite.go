@@ -4,6 +4,7 @@
 package suite
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -89,6 +90,9 @@ func (s *Suite) StartOperatorAs(cfg *rest.Config, opts operator.Options) *Operat
 	// Several operators in one process register the same controllers.
 	opts.Controller = config.Controller{SkipNameValidation: ptr.To(true)}
 	opts.SCIM.Addr = "127.0.0.1:0"
+	// A stop is a kill unless the spec says otherwise: specs stop
+	// operators often, and only the drain spec waits for endpoints.
+	opts.SCIM.DrainDelay = cmp.Or(opts.SCIM.DrainDelay, time.Nanosecond)
 	ctx, cancel := context.WithCancel(s.Ctx)
 	mgr, srv, err := operator.New(ctx, cfg, opts)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
