@@ -11,11 +11,13 @@ export ENVTEST_K8S_VERSION ENVTEST_ETCD_VERSION
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
+HELM_VERSION ?= v3.22.0
 
 LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
 KUBECTL ?= kubectl
 
 # Test flags: GO_TEST_FLAGS="-run X" narrows a run.
@@ -76,9 +78,20 @@ envtest: ## Build the envtest control plane (kube-apiserver, etcd) once; prints 
 verify-no-binaries: ## Fail if git tracks an executable over 1 MiB: built binaries belong in bin/.
 	@hack/verify-no-binaries.sh
 
+.PHONY: chart
+chart: kustomize ## Generate the Helm chart in dist/chart from the kustomize tree.
+	go run ./hack/chart -kustomize $(KUSTOMIZE) -out dist/chart
+
+.PHONY: verify-chart
+verify-chart: kustomize helm ## Fail if dist/chart differs from what 'make chart' writes, or helm lint finds fault with it.
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	go run ./hack/chart -kustomize $(KUSTOMIZE) -out "$$tmp/chart"; \
+	if ! diff -r "$$tmp/chart" dist/chart; then echo "dist/chart is out of date: run 'make chart' and commit the result"; exit 1; fi
+	$(HELM) lint --strict dist/chart
+
 .PHONY: test
-test: verify-fmt vet verify-generated verify-no-binaries ## Check formatting, vet, generated files, tracked binaries, then run every suite on a real API server.
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
+test: verify-fmt vet verify-generated verify-no-binaries verify-chart ## Check formatting, vet, generated files, tracked binaries and the chart, then run every suite on a real API server.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" KUSTOMIZE="$(KUSTOMIZE)" HELM="$(HELM)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
 .PHONY: test-faults
 test-faults: ## Run the fault suite: steady SCIM load while the API server goes away, replicas and the leader are killed.
@@ -113,11 +126,19 @@ docker-build: ## Build the manager image.
 docker-push: ## Push the manager image.
 	docker push $(IMG)
 
+# kustomize-with-image builds overlay $(1) with the manager image set to
+# $(IMG), in a copy of config/, so that no tracked file is rewritten.
+define kustomize-with-image
+tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+cp -r config "$$tmp/config"; \
+(cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)); \
+$(KUSTOMIZE) build "$$tmp/$(1)"
+endef
+
 .PHONY: build-installer
-build-installer: manifests kustomize ## Write dist/install.yaml: CRDs and everything the manager needs.
+build-installer: manifests kustomize ## Write dist/install.yaml (CRDs and everything the operator needs) for IMG; set the base URL in an overlay (config/production) or per tenant.
 	mkdir -p dist
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/default > dist/install.yaml
+	@$(call kustomize-with-image,config/default) > dist/install.yaml
 
 ##@ Deployment
 
@@ -133,10 +154,10 @@ install: manifests kustomize ## Install the CRDs into the cluster in your kubeco
 uninstall: manifests kustomize ## Remove the CRDs from the cluster. ignore-not-found=true ignores missing ones.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
+DEPLOY_OVERLAY ?= config/default
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy the manager to the cluster in your kubeconfig.
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+deploy: manifests kustomize ## Deploy the operator (DEPLOY_OVERLAY, default config/default) with image IMG to the cluster in your kubeconfig.
+	@$(call kustomize-with-image,$(DEPLOY_OVERLAY)) | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Remove the manager from the cluster.
@@ -156,6 +177,11 @@ $(CONTROLLER_GEN): | $(LOCALBIN)
 kustomize: $(KUSTOMIZE) ## Install kustomize into bin/.
 $(KUSTOMIZE): | $(LOCALBIN)
 	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+.PHONY: helm
+helm: $(HELM) ## Install helm into bin/.
+$(HELM): | $(LOCALBIN)
+	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Install golangci-lint into bin/.

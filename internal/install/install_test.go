@@ -1,0 +1,251 @@
+// Package install_test applies every way of installing the operator — each
+// kustomize overlay, component and sample, and the Helm chart with its
+// defaults and with every switch on — to a real API server with
+// `kubectl apply --server-side --dry-run=server`, so that a manifest the
+// API server would refuse fails the tests, not a platform team's rollout.
+package install_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/scim-operator/scim-operator/internal/testenv"
+)
+
+// root is the repository, from this package's directory.
+var root = filepath.Join("..", "..")
+
+// tool is the path of a binary the Makefile installs and names in env.
+func tool(t *testing.T, env string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Fatalf("%s is not set: run the tests with 'make test', which installs kustomize and helm into bin/", env)
+	}
+	return path
+}
+
+// foreignKinds are the other projects' kinds the optional parts use. The
+// API server only needs to know them to take the objects in a dry run;
+// their own CRDs validate them in a real cluster.
+var foreignKinds = []struct{ group, kind, plural string }{
+	{"monitoring.coreos.com", "ServiceMonitor", "servicemonitors"},
+	{"monitoring.coreos.com", "PrometheusRule", "prometheusrules"},
+	{"cert-manager.io", "Certificate", "certificates"},
+	{"gateway.networking.k8s.io", "HTTPRoute", "httproutes"},
+}
+
+func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
+	kustomize, helm := tool(t, "KUSTOMIZE"), tool(t, "HELM")
+	kubectl := os.Getenv("KUBECTL")
+	if kubectl == "" {
+		kubectl = "kubectl"
+	}
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	ctx := t.Context()
+	s := runtime.NewScheme()
+	if err := errors.Join(corev1.AddToScheme(s), apiextensionsv1.AddToScheme(s)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(env.Config, client.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []string{"scim-operator-system", "identities", "partners", "gateway"} {
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range foreignKinds {
+		if err := c.Create(ctx, stubCRD(k.group, k.kind, k.plural)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin, err := env.ControlPlane.AddUser(envtest.User{Name: "installer", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfigPath := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The API server learns the stub kinds' resources asynchronously.
+	waitForKinds(t, kubectl, kubeconfigPath)
+
+	apply := func(t *testing.T, manifests []byte) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfigPath, "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", "-")
+		cmd.Stdin = bytes.NewReader(manifests)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kubectl apply --dry-run=server: %v\n%s", err, out)
+		}
+	}
+	run := func(t *testing.T, name string, args ...string) []byte {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, name, args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+		}
+		return out
+	}
+
+	overlays := []string{
+		"config/default", "config/namespaced", "config/production", "config/crd", "config/grafana",
+		"config/samples", "config/samples/edge", "hack/chart", "internal/install/testdata/scim-tls",
+	}
+	for _, overlay := range overlays {
+		t.Run("kustomize "+overlay, func(t *testing.T) {
+			apply(t, run(t, kustomize, "build", filepath.Join(root, overlay)))
+		})
+	}
+	chart := filepath.Join(root, "dist", "chart")
+	t.Run("helm chart with its defaults", func(t *testing.T) {
+		rendered := run(t, helm, "template", "scim-operator", chart, "--namespace", "scim-operator-system")
+		apply(t, rendered)
+		fromKustomize := kindsAndNames(t, run(t, kustomize, "build", filepath.Join(root, "config", "default")))
+		fromKustomize = slices.DeleteFunc(fromKustomize, func(s string) bool { return strings.HasPrefix(s, "Namespace/") })
+		if got := kindsAndNames(t, rendered); !slices.Equal(got, fromKustomize) {
+			t.Errorf("the chart's defaults install other objects than config/default:\nchart:     %v\nkustomize: %v", got, fromKustomize)
+		}
+	})
+	t.Run("helm chart with every switch on", func(t *testing.T) {
+		rendered := run(t, helm, "template", "scim-operator", chart, "--namespace", "scim-operator-system",
+			"-f", filepath.Join(root, "hack", "chart", "testdata", "everything.yaml"))
+		apply(t, rendered)
+		rules := func(manifests []byte) any {
+			for _, o := range decode(t, manifests) {
+				if o.GetKind() == "PrometheusRule" {
+					return o.Object["spec"]
+				}
+			}
+			t.Fatal("no PrometheusRule rendered")
+			return nil
+		}
+		shipped := rules(run(t, kustomize, "build", filepath.Join(root, "config", "production")))
+		if !equality.Semantic.DeepEqual(rules(rendered), shipped) {
+			t.Error("the chart's alerts differ from config/components/prometheus/rules.yaml")
+		}
+		for _, want := range []string{"--scim-base-url=https://scim.example.com", "--watch-namespaces=identities,partners", "--scim-tls-cert-dir=/etc/scim-tls"} {
+			if !bytes.Contains(rendered, []byte(want)) {
+				t.Errorf("the chart does not pass %s", want)
+			}
+		}
+		var clusterRoles []string
+		for _, o := range decode(t, rendered) {
+			if o.GetKind() == "ClusterRole" {
+				clusterRoles = append(clusterRoles, o.GetName())
+			}
+		}
+		for _, name := range []string{"scim-operator-controller-role", "scim-operator-server-role"} {
+			if slices.Contains(clusterRoles, name) {
+				t.Errorf("with watchNamespaces set the chart still grants ClusterRole %s", name)
+			}
+		}
+	})
+}
+
+func stubCRD(group, kind, plural string) *apiextensionsv1.CustomResourceDefinition {
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: plural + "." + group,
+			// The Gateway API's group is a Kubernetes one: its CRDs say
+			// where their API was approved.
+			Annotations: map[string]string{"api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/891"},
+		},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: group,
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: kind, Plural: plural, ListKind: kind + "List", Singular: strings.ToLower(kind)},
+			Scope: apiextensionsv1.NamespaceScoped,
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
+				Name: "v1", Served: true, Storage: true,
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+					Type: "object", XPreserveUnknownFields: ptr.To(true),
+				}},
+			}},
+		},
+	}
+}
+
+func waitForKinds(t *testing.T, kubectl, kubeconfig string) {
+	t.Helper()
+	var last []byte
+	for range 100 {
+		out, err := exec.CommandContext(t.Context(), kubectl, "--kubeconfig", kubeconfig, "api-resources", "-o", "name").CombinedOutput()
+		last = out
+		if err == nil {
+			missing := 0
+			for _, k := range foreignKinds {
+				if !bytes.Contains(out, []byte(k.plural+"."+k.group)) {
+					missing++
+				}
+			}
+			if missing == 0 {
+				return
+			}
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatal(t.Context().Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the API server does not serve the stub kinds:\n%s", last)
+}
+
+func decode(t *testing.T, manifests []byte) []*unstructured.Unstructured {
+	t.Helper()
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifests), 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		o := &unstructured.Unstructured{}
+		if err := dec.Decode(&o.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return objs
+			}
+			t.Fatalf("decode manifests: %v", err)
+		}
+		if len(o.Object) > 0 {
+			objs = append(objs, o)
+		}
+	}
+}
+
+func kindsAndNames(t *testing.T, manifests []byte) []string {
+	var out []string
+	for _, o := range decode(t, manifests) {
+		out = append(out, fmt.Sprintf("%s/%s", o.GetKind(), o.GetName()))
+	}
+	slices.Sort(out)
+	return out
+}
