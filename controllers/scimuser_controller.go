@@ -243,6 +243,7 @@ func (r *ScimUserReconciler) setStatus(user *v1alpha1.ScimUser, tenant *v1alpha1
 		}
 		st.PurgeAt = &purgeAt
 	}
+	st.LastProvisioning = user.LastProvisioning()
 	st.Email = user.Spec.EmailOfRecord()
 	st.Roles = nil
 	for _, role := range user.Spec.Roles {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
 func getUser(t testTenant, id string) *v1alpha1.ScimUser {
@@ -44,6 +45,37 @@ func createdByHand(t testTenant, name, userName string, edit func(*v1alpha1.Scim
 var _ = Describe("User lifecycle over SCIM", func() {
 	var t testTenant
 	BeforeEach(func() { t = newTenant() })
+
+	It("keeps the last provisioning action, when it was made and its request id, in the user's status", func() {
+		last := func(id string) *v1alpha1.ProvisioningAction {
+			var got *v1alpha1.ProvisioningAction
+			EventuallyWithOffset(1, func(g Gomega) {
+				u := getUser(t, id)
+				g.Expect(u.Status.LastProvisioning).NotTo(BeNil())
+				g.Expect(u.Status.LastProvisioning.RequestID).To(Equal(u.Annotations[v1alpha1.AnnotationLastRequestID]), "status follows the latest change")
+				got = u.Status.LastProvisioning
+			}).Should(Succeed())
+			return got
+		}
+		r := t.send(http.MethodPost, "/Users", `{"userName":"audited@example.com"}`, scimwebhook.HeaderRequestID, "entra-create-1")
+		Expect(r.StatusCode).To(Equal(http.StatusCreated))
+		id := r.json()["id"].(string)
+		created := last(id)
+		Expect(created.Action).To(Equal("UserCreated"))
+		Expect(created.RequestID).To(Equal("entra-create-1"), "the identity provider's request id")
+		Expect(created.At.Time).To(BeTemporally("==", env.Clock.Now().Truncate(time.Second)))
+
+		Expect(t.send(http.MethodPatch, "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`,
+			scimwebhook.HeaderRequestID, "entra-deactivate-2").StatusCode).To(Equal(http.StatusOK))
+		Expect(last(id)).To(HaveField("Action", "UserDeactivated"))
+		Expect(last(id)).To(HaveField("RequestID", "entra-deactivate-2"))
+
+		By("a request without an id of its own carrying the one the server answered with")
+		r = t.send(http.MethodDelete, "/Users/"+id, "")
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent))
+		Expect(last(id)).To(HaveField("Action", "UserDeleted"))
+		Expect(last(id)).To(HaveField("RequestID", r.Header.Get(scimwebhook.HeaderRequestID)))
+	})
 
 	It("keeps a deactivated user findable, with active false, and reports when it will be purged", func() {
 		id := t.created("/Users", `{"userName":"leaver@example.com"}`)["id"].(string)

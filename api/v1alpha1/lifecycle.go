@@ -146,3 +146,27 @@ func (t *ScimTenant) AdoptsBy(m AdoptionMatch) bool {
 
 // NeverAdopt reports whether a user created by hand opts out of adoption.
 func (u *ScimUser) NeverAdopt() bool { return u.Annotations[AnnotationNeverAdopt] == "true" }
+
+// MarkProvisioned records on obj the provisioning action about to be
+// written with it, and the request that asked for it.
+func MarkProvisioned(obj metav1.Object, action, requestID string) {
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[AnnotationLastAction], ann[AnnotationLastRequestID] = action, requestID
+	obj.SetAnnotations(ann)
+}
+
+// LastProvisioning is the last provisioning action recorded on u, or nil.
+func (u *ScimUser) LastProvisioning() *ProvisioningAction {
+	action := u.Annotations[AnnotationLastAction]
+	if action == "" {
+		return nil
+	}
+	last := &ProvisioningAction{Action: action, RequestID: u.Annotations[AnnotationLastRequestID]}
+	if at, err := time.Parse(time.RFC3339, u.Annotations[AnnotationLastModified]); err == nil {
+		last.At = &metav1.Time{Time: at}
+	}
+	return last
+}

@@ -509,6 +509,13 @@ type ScimUserStatus struct {
 	// +optional
 	Manager string `json:"manager,omitempty"`
 
+	// lastProvisioning is the last change the identity provider made to
+	// the user: what, when, and the request id its provisioning log
+	// shows. It outlives the Events, which the API server keeps for about
+	// an hour.
+	// +optional
+	LastProvisioning *ProvisioningAction `json:"lastProvisioning,omitempty"`
+
 	// conditions report on the user's reconciliation.
 	// +listType=map
 	// +listMapKey=type
@@ -518,6 +525,24 @@ type ScimUserStatus struct {
 	// observedGeneration is the spec generation this status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+}
+
+// ProvisioningAction is one change an identity provider made.
+type ProvisioningAction struct {
+	// action is what was done, as the Event's reason: UserCreated,
+	// UserUpdated, UserDeactivated, UserReactivated, UserDeleted,
+	// UserRestored or UserAdopted.
+	// +kubebuilder:validation:MaxLength=64
+	Action string `json:"action"`
+	// at is when.
+	// +optional
+	At *metav1.Time `json:"at,omitempty"`
+	// requestID is the request that did it: the identity provider's
+	// X-Request-Id when it sent one, else the one the server made up and
+	// answered with.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	RequestID string `json:"requestID,omitempty"`
 }
 
 // PhoneNumber is a phone number in E.164 form.

@@ -46,6 +46,15 @@ const (
 	// an identity (RFC 3339), SCIM's meta.lastModified.
 	AnnotationLastModified = "scim.provisioning.io/last-modified"
 
+	// AnnotationLastAction is the last provisioning action on an identity
+	// (the Event reason: UserCreated, UserDeactivated, …), written with
+	// the change itself; AnnotationLastRequestID is the request that made
+	// it (the identity provider's X-Request-Id, or the server's). With
+	// AnnotationLastModified they outlive the Events, which the API server
+	// drops after an hour.
+	AnnotationLastAction    = "scim.provisioning.io/last-action"
+	AnnotationLastRequestID = "scim.provisioning.io/last-request-id"
+
 	// LabelAttributesInvalid ("true") marks users with attribute values the
 	// operator could not normalise, so that a platform team finds them with
 	// kubectl get scimusers -l scim.provisioning.io/attributes-invalid=true.

@@ -7,6 +7,7 @@ package install_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +62,8 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 	if kubectl == "" {
 		kubectl = "kubectl"
 	}
-	env, err := testenv.Start()
+	auditLog := filepath.Join(t.TempDir(), "audit.log")
+	env, err := testenv.Start(testenv.WithAuditPolicy(filepath.Join(root, "config", "audit", "policy.yaml"), auditLog))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +126,7 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 		"config/default", "config/namespaced", "config/production", "config/crd", "config/grafana",
 		"config/samples", "config/samples/edge", "hack/chart", "internal/install/testdata/scim-tls",
 	}
+	t.Run("audit policy", func(t *testing.T) { checkAudit(t, c, auditLog) })
 	for _, overlay := range overlays {
 		t.Run("kustomize "+overlay, func(t *testing.T) {
 			apply(t, run(t, kustomize, "build", filepath.Join(root, overlay)))
@@ -173,6 +176,60 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkAudit writes what the operator writes and reads the audit log the
+// shipped policy makes of it.
+func checkAudit(t *testing.T, c client.Client, auditLog string) {
+	ctx := t.Context()
+	user := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "scim.provisioning.io/v1alpha1", "kind": "ScimUser",
+		"metadata": map[string]any{"namespace": "identities", "name": "audited", "annotations": map[string]any{
+			"scim.provisioning.io/last-action": "UserCreated", "scim.provisioning.io/last-request-id": "entra-7f3a",
+		}},
+		"spec": map[string]any{"tenantRef": map[string]any{"name": "acme"}, "userName": "audited@example.com"},
+	}}
+	if err := c.Create(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "identities", Name: "acme-token"}, StringData: map[string]string{"token": "never-in-the-log-0123456789abcdef"}}
+	if err := c.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(user), user); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("never-in-the-log")) {
+		t.Error("the audit log holds a Secret's data")
+	}
+	found := false
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		var event struct {
+			Level     string `json:"level"`
+			Verb      string `json:"verb"`
+			ObjectRef *struct {
+				Resource string `json:"resource"`
+				Name     string `json:"name"`
+			} `json:"objectRef"`
+			RequestObject json.RawMessage `json:"requestObject"`
+		}
+		if json.Unmarshal(line, &event) != nil || event.ObjectRef == nil {
+			continue
+		}
+		switch {
+		case event.Verb == "get" || event.Verb == "list" || event.Verb == "watch":
+			t.Errorf("the policy records a %s of %s", event.Verb, event.ObjectRef.Resource)
+		case event.ObjectRef.Resource == "scimusers" && event.ObjectRef.Name == "audited" && event.Verb == "create":
+			found = event.Level == "RequestResponse" && bytes.Contains(event.RequestObject, []byte(`"scim.provisioning.io/last-request-id":"entra-7f3a"`))
+		}
+	}
+	if !found {
+		t.Errorf("no RequestResponse event of the user's create with its request id in:\n%s", data)
+	}
 }
 
 func stubCRD(group, kind, plural string) *apiextensionsv1.CustomResourceDefinition {

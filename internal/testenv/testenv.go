@@ -37,6 +37,14 @@ func WithAuditLog(path string) Option {
 		if err := os.WriteFile(policy, []byte(rules), 0o600); err != nil {
 			return fmt.Errorf("write audit policy: %w", err)
 		}
+		return WithAuditPolicy(policy, path)(env)
+	}
+}
+
+// WithAuditPolicy makes the API server audit requests as the policy file
+// says, to path.
+func WithAuditPolicy(policy, path string) Option {
+	return func(env *envtest.Environment) error {
 		env.ControlPlane.GetAPIServer().Configure().
 			Set("audit-policy-file", policy).
 			Set("audit-log-path", path).
