@@ -12,12 +12,14 @@ CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 HELM_VERSION ?= v3.22.0
+CRD_REF_DOCS_VERSION ?= v0.2.0
 
 LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
+CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs-$(CRD_REF_DOCS_VERSION)
 KUBECTL ?= kubectl
 
 # Test flags: GO_TEST_FLAGS="-run X" narrows a run.
@@ -89,8 +91,18 @@ verify-chart: kustomize helm ## Fail if dist/chart differs from what 'make chart
 	if ! diff -r "$$tmp/chart" dist/chart; then echo "dist/chart is out of date: run 'make chart' and commit the result"; exit 1; fi
 	$(HELM) lint --strict dist/chart
 
+.PHONY: api-docs
+api-docs: crd-ref-docs ## Generate docs/api-reference.md from the API types.
+	$(CRD_REF_DOCS) --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path=docs/api-reference.md >/dev/null
+
+.PHONY: verify-api-docs
+verify-api-docs: crd-ref-docs ## Fail if docs/api-reference.md differs from what 'make api-docs' writes.
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(CRD_REF_DOCS) --source-path=./api/v1alpha1 --config=hack/api-docs/config.yaml --renderer=markdown --output-path="$$tmp/api-reference.md" >/dev/null; \
+	if ! diff -u "$$tmp/api-reference.md" docs/api-reference.md; then echo "docs/api-reference.md is out of date: run 'make api-docs' and commit the result"; exit 1; fi
+
 .PHONY: test
-test: verify-fmt vet verify-generated verify-no-binaries verify-chart ## Check formatting, vet, generated files, tracked binaries and the chart, then run every suite on a real API server.
+test: verify-fmt vet verify-generated verify-no-binaries verify-chart verify-api-docs ## Check formatting, vet, generated files, tracked binaries and the chart, then run every suite on a real API server.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" KUSTOMIZE="$(KUSTOMIZE)" HELM="$(HELM)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
 .PHONY: test-faults
@@ -182,6 +194,11 @@ $(KUSTOMIZE): | $(LOCALBIN)
 helm: $(HELM) ## Install helm into bin/.
 $(HELM): | $(LOCALBIN)
 	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
+.PHONY: crd-ref-docs
+crd-ref-docs: $(CRD_REF_DOCS) ## Install crd-ref-docs into bin/.
+$(CRD_REF_DOCS): | $(LOCALBIN)
+	$(call go-install-tool,$(CRD_REF_DOCS),github.com/elastic/crd-ref-docs,$(CRD_REF_DOCS_VERSION))
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Install golangci-lint into bin/.

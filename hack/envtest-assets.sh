@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# Builds the control-plane binaries envtest needs (kube-apiserver and etcd)
-# from the Go module proxy, because prebuilt envtest archives cannot be
-# fetched everywhere. Binaries land in a versioned store outside the
-# repository, like setup-envtest's, and are reused once built.
-#
-# Prints the directory to use as KUBEBUILDER_ASSETS on stdout; progress goes
-# to stderr.
+# Finds the control-plane binaries envtest needs (kube-apiserver and etcd)
+# and prints the directory to use as KUBEBUILDER_ASSETS on stdout; progress
+# goes to stderr. In order:
+#   1. KUBEBUILDER_ASSETS, when it is set and holds both binaries;
+#   2. the store below, when an earlier run filled it;
+#   3. setup-envtest's download of the release (seconds, where the machine
+#      can reach the envtest release index);
+#   4. a build from the Go module proxy (several minutes on two cores),
+#      for machines that reach nothing else.
+# Binaries land in a versioned store outside the repository and are
+# reused.
 #
 # Environment:
-#   ENVTEST_K8S_VERSION   kube-apiserver release (default 1.37.2)
-#   ENVTEST_ETCD_VERSION  etcd release (default 3.6.16)
-#   ENVTEST_ASSETS_STORE  store root (default: the user cache dir)
+#   ENVTEST_K8S_VERSION    kube-apiserver release (default 1.37.2)
+#   ENVTEST_ETCD_VERSION   etcd release (default 3.6.16), for the build
+#   ENVTEST_ASSETS_STORE   store root (default: the user cache dir)
+#   SETUP_ENVTEST_VERSION  setup-envtest release (default v0.25.1); "none"
+#                          skips the download
 set -euo pipefail
+
+if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "${KUBEBUILDER_ASSETS}/kube-apiserver" && -x "${KUBEBUILDER_ASSETS}/etcd" ]]; then
+  echo "envtest-assets: using KUBEBUILDER_ASSETS=${KUBEBUILDER_ASSETS}" >&2
+  echo "${KUBEBUILDER_ASSETS}"
+  exit 0
+fi
 
 k8s_version="${ENVTEST_K8S_VERSION:-1.37.2}"
 etcd_version="${ENVTEST_ETCD_VERSION:-3.6.16}"
@@ -35,6 +47,19 @@ flock 9
 if [[ -x "${dest}/kube-apiserver" && -x "${dest}/etcd" ]]; then
   echo "${dest}"
   exit 0
+fi
+
+setup_envtest_version="${SETUP_ENVTEST_VERSION:-v0.25.1}"
+if [[ "${setup_envtest_version}" != none ]]; then
+  log "trying setup-envtest ${setup_envtest_version} download of ${k8s_version}"
+  downloaded="$(timeout 300 go run "sigs.k8s.io/controller-runtime/tools/setup-envtest@${setup_envtest_version}" \
+    use "${k8s_version}" --bin-dir "${store}/setup-envtest" -p path 2>/dev/null)" || downloaded=""
+  if [[ -n "${downloaded}" && -x "${downloaded}/kube-apiserver" && -x "${downloaded}/etcd" ]]; then
+    log "downloaded to ${downloaded}"
+    echo "${downloaded}"
+    exit 0
+  fi
+  log "no download of ${k8s_version} can be had here; building from source"
 fi
 
 work="$(mktemp -d)"
