@@ -152,6 +152,11 @@ build-installer: manifests kustomize ## Write dist/install.yaml (CRDs and everyt
 	mkdir -p dist
 	@$(call kustomize-with-image,config/default) > dist/install.yaml
 
+VERSION ?= v0.1.0
+.PHONY: krew-manifest
+krew-manifest: ## Build the kubectl-scim release archives and their krew manifest into dist/krew/ for VERSION.
+	hack/krew-manifest.sh $(VERSION)
+
 ##@ Deployment
 
 ifndef ignore-not-found
