@@ -43,10 +43,11 @@ help: ## Display this help.
 GEN_PATHS = paths="./..."
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs from api/, and one role each for the reconcilers (controllers/) and the SCIM server (scimwebhook/).
+manifests: controller-gen kustomize ## Generate CRDs from api/, one role each for the reconcilers (controllers/) and the SCIM server (scimwebhook/), and the Helm chart and API reference from them.
 	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=controller-role paths="./controllers/..." output:rbac:artifacts:config=config/rbac/controller
 	$(CONTROLLER_GEN) rbac:roleName=server-role paths="./scimwebhook/..." output:rbac:artifacts:config=config/rbac/server
+	@$(MAKE) --no-print-directory chart api-docs
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.

@@ -59,12 +59,7 @@ func newDoctorCommand(o *options) *cobra.Command {
 		Long: "doctor runs the checks a platform team runs by hand when an identity provider reports errors,\n" +
 			"and says what to fix for each that fails. It exits non-zero when any check fails.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			tenant, err := o.resolveTenant(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
 			d := &doctor{options: o, tenant: tenant, service: service, http: &http.Client{Timeout: 5 * time.Second}}
 			serverNow := d.checkClock(ctx)
 			d.checkConditions()
@@ -89,7 +84,7 @@ func newDoctorCommand(o *options) *cobra.Command {
 				return fmt.Errorf("%d of %d checks of tenant %s/%s failed", failed, len(d.checks), tenant.Namespace, tenant.Name)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&service, "service", "scim-operator-system/scim-operator-scim:80",
 		"The SCIM server's Service, namespace/name:port, reached through the API server to check the endpoint from inside the cluster.")

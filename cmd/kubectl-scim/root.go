@@ -123,6 +123,17 @@ func (o *options) resolveTenant(ctx context.Context) (*v1alpha1.ScimTenant, erro
 	}
 }
 
+// onTenant is a command body that acts on the tenant the flags name.
+func (o *options) onTenant(run func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		tenant, err := o.resolveTenant(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return run(cmd.Context(), tenant, args)
+	}
+}
+
 // eachUser calls fn with every user of tenant, a page at a time.
 func (o *options) eachUser(ctx context.Context, tenant *v1alpha1.ScimTenant, selector client.MatchingLabels, fn func(*v1alpha1.ScimUser) error) error {
 	opts := []client.ListOption{client.InNamespace(tenant.Namespace), client.Limit(listPage)}

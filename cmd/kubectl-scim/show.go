@@ -21,12 +21,7 @@ func newShowCommand(o *options) *cobra.Command {
 			"so what a platform team reads is what the identity provider gets. A user deleted over SCIM is\n" +
 			"shown too (the identity provider gets 404 for it), with its phase and purge time on stderr.",
 		Args: userArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			tenant, err := o.resolveTenant(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error {
 			u, err := o.findUser(ctx, tenant, args[1])
 			if err != nil {
 				return err
@@ -50,7 +45,7 @@ func newShowCommand(o *options) *cobra.Command {
 				format = outputYAML
 			}
 			return o.encode(format, doc)
-		},
+		}),
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -25,12 +26,7 @@ func newTokenCommand(o *options) *cobra.Command {
 			"tokenRotationGracePeriod. A Secret the operator did not generate belongs to whoever manages\n" +
 			"it (a secrets manager would put its own token back): rotate it there, or pass --force.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			tenant, err := o.resolveTenant(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
 			secret := &corev1.Secret{}
 			key := client.ObjectKey{Namespace: tenant.Namespace, Name: tenant.Spec.TokenSecretRef.Name}
 			if err := o.client.Get(ctx, key, secret); err != nil {
@@ -52,7 +48,7 @@ func newTokenCommand(o *options) *cobra.Command {
 			_, _ = fmt.Fprintf(o.ErrOut, "wrote a new token into Secret %s key %q; the previous one keeps working for %s\n",
 				key.Name, tenant.TokenKey(), tenant.TokenRotationGracePeriod())
 			return nil
-		},
+		}),
 	}
 	rotate.Flags().BoolVar(&force, "force", false, "Overwrite the token of a Secret the operator did not generate.")
 	token.AddCommand(rotate)
@@ -77,13 +73,8 @@ func newEventsCommand(o *options) *cobra.Command {
 			"deactivated, deleted, purged or restored, members skipped, values not normalised, tokens\n" +
 			"rotated. The API server keeps Events for about an hour; see docs/audit.md for a durable record.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			tenant, err := o.resolveTenant(ctx)
-			if err != nil {
-				return err
-			}
-			belongs, err := o.tenantObjects(cmd, tenant)
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
+			belongs, err := o.tenantObjects(ctx, tenant)
 			if err != nil {
 				return err
 			}
@@ -109,15 +100,14 @@ func newEventsCommand(o *options) *cobra.Command {
 				t.add(age(&r.LastSeen, now), r.Type, r.Reason, r.Object, itoa(r.Count), r.Message)
 			}
 			return o.print(t, rows)
-		},
+		}),
 	}
 }
 
 // tenantObjects says whether an object of the SCIM kinds, by kind and
 // name, is tenant's or one of its identities. A namespace with one tenant
 // needs no lookups: everything in it is that tenant's.
-func (o *options) tenantObjects(cmd *cobra.Command, tenant *v1alpha1.ScimTenant) (func(kind, name string) bool, error) {
-	ctx := cmd.Context()
+func (o *options) tenantObjects(ctx context.Context, tenant *v1alpha1.ScimTenant) (func(kind, name string) bool, error) {
 	tenants := &v1alpha1.ScimTenantList{}
 	if err := o.client.List(ctx, tenants, client.InNamespace(tenant.Namespace)); err != nil {
 		return nil, fmt.Errorf("list tenants in %s: %w", tenant.Namespace, err)

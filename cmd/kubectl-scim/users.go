@@ -87,16 +87,14 @@ func newUsersCommand(o *options) *cobra.Command {
 		Example: "  kubectl scim users -n identities -t acme --phase Deleted\n" +
 			"  kubectl scim users -n identities --invalid",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			switch v1alpha1.UserPhase(phase) {
 			case "", v1alpha1.UserPhaseActive, v1alpha1.UserPhaseInactive, v1alpha1.UserPhaseDeleted:
-			default:
-				return fmt.Errorf("unknown phase %q: use Active, Inactive or Deleted", phase)
+				return nil
 			}
-			tenant, err := o.resolveTenant(cmd.Context())
-			if err != nil {
-				return err
-			}
+			return fmt.Errorf("unknown phase %q: use Active, Inactive or Deleted", phase)
+		},
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
 			var selector client.MatchingLabels
 			if invalid {
 				selector = client.MatchingLabels{v1alpha1.LabelAttributesInvalid: "true"}
@@ -104,7 +102,7 @@ func newUsersCommand(o *options) *cobra.Command {
 			now := time.Now()
 			t := &table{header: []string{"ID", "USERNAME", "PHASE", "EMAIL", "PURGE", "INVALID"}}
 			rows := []userRow{}
-			err = o.eachUser(cmd.Context(), tenant, selector, func(u *v1alpha1.ScimUser) error {
+			err := o.eachUser(ctx, tenant, selector, func(u *v1alpha1.ScimUser) error {
 				if phase != "" && string(u.Status.Phase) != phase {
 					return nil
 				}
@@ -120,7 +118,7 @@ func newUsersCommand(o *options) *cobra.Command {
 				return err
 			}
 			return o.print(t, rows)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&phase, "phase", "", "Only users in this phase: Active, Inactive or Deleted.")
 	cmd.Flags().BoolVar(&invalid, "invalid", false, "Only users with attribute values that could not be normalised.")
@@ -188,17 +186,13 @@ func userActionCommand(o *options, verb, short string, timeout *time.Duration, a
 		Use:   verb + " user ID|userName",
 		Short: short,
 		Args:  userArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			tenant, err := o.resolveTenant(cmd.Context())
+		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error {
+			u, err := o.findUser(ctx, tenant, args[1])
 			if err != nil {
 				return err
 			}
-			u, err := o.findUser(cmd.Context(), tenant, args[1])
-			if err != nil {
-				return err
-			}
-			return act(cmd.Context(), u)
-		},
+			return act(ctx, u)
+		}),
 	}
 	cmd.Flags().DurationVar(timeout, "timeout", 30*time.Second, "How long to wait for the operator to act; 0 waits not at all.")
 	return cmd
