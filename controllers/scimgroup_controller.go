@@ -38,10 +38,15 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list member slices of group %s: %w", req.NamespacedName, err)
 	}
-	var count int32
+	// A member two replicas filed at once sits in two slices: it counts
+	// once.
+	members := map[string]bool{}
 	for i := range slices.Items {
-		count += int32(len(slices.Items[i].Spec.Members))
+		for _, m := range slices.Items[i].Spec.Members {
+			members[m.Value] = true
+		}
 	}
+	count := int32(len(members))
 	if group.Status.MemberCount == count {
 		return ctrl.Result{}, nil
 	}

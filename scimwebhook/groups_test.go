@@ -165,6 +165,62 @@ var _ = Describe("Groups", func() {
 		Expect(doc["scimType"]).To(Equal("uniqueness"))
 	})
 
+	It("files a batch of added members into one or two slices of bounded size, however large the group", func() {
+		const members = v1alpha1.MemberSliceFill + 150
+		ids := make([]string, members)
+		inParallel(8, func(w int) {
+			for i := w; i < members; i += 8 {
+				ids[i] = fmt.Sprintf("m%04d", i)
+				Expect(k8sClient.Create(ctx, &v1alpha1.ScimUser{
+					ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: ids[i]},
+					Spec:       v1alpha1.ScimUserSpec{TenantRef: v1alpha1.TenantReference{Name: t.name}, ManagedBy: v1alpha1.ManagedBySCIM, UserName: ids[i]},
+				})).To(Succeed())
+			}
+		})
+		id := t.created("/Groups", `{"displayName":"Everyone"}`)["id"].(string)
+		slicesNow := func() map[string]string {
+			list := &v1alpha1.ScimGroupMemberSliceList{}
+			Expect(k8sClient.List(ctx, list, client.InNamespace(t.namespace), client.MatchingLabels{v1alpha1.LabelGroup: id})).To(Succeed())
+			versions := map[string]string{}
+			for _, sl := range list.Items {
+				Expect(len(sl.Spec.Members)).To(BeNumerically("<=", v1alpha1.MemberSliceFill), "slice %s", sl.Name)
+				versions[sl.Name] = sl.ResourceVersion
+			}
+			return versions
+		}
+		for from := 0; from < members; from += 100 {
+			var ops []string
+			for _, m := range ids[from:min(from+100, members)] {
+				ops = append(ops, `{"value":"`+m+`"}`)
+			}
+			before := slicesNow()
+			r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[`+strings.Join(ops, ",")+`]}]`))
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			written := 0
+			for name, v := range slicesNow() {
+				if before[name] != v {
+					written++
+				}
+			}
+			Expect(written).To(BeNumerically("<=", 2), "a batch of 100 adds at %d members", from)
+		}
+		Expect(slicesNow()).To(HaveLen(2), "%d members fill two slices", members)
+		Eventually(func() int { return len(memberIDs(t, id)) }).Should(Equal(members))
+
+		By("removing one member, which rewrites its slice alone")
+		before := slicesNow()
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"members[value eq \"`+ids[7]+`\"]"}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		written := 0
+		for name, v := range slicesNow() {
+			if before[name] != v {
+				written++
+			}
+		}
+		Expect(written).To(Equal(1))
+		Expect(memberIDs(t, id)).NotTo(ContainElement(ids[7]))
+	})
+
 	It("deletes a group and its member slices, never its users", func() {
 		id := t.created("/Groups", `{"displayName":"Doomed","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)["id"].(string)
 		Expect(t.send(http.MethodDelete, "/Groups/"+id, "").StatusCode).To(Equal(http.StatusNoContent))

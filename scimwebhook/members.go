@@ -34,8 +34,14 @@ func groupVersion(g *v1alpha1.ScimGroup, slices []v1alpha1.ScimGroupMemberSlice)
 // display names.
 func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1alpha1.ScimGroupMemberSlice) []mapping.Ref {
 	refs := []mapping.Ref{}
+	// Two replicas adding a member at once may have filed it twice.
+	seen := map[string]bool{}
 	for _, sl := range slices {
 		for _, m := range sl.Spec.Members {
+			if seen[m.Value] {
+				continue
+			}
+			seen[m.Value] = true
 			ref := mapping.Ref{Value: m.Value, Ref: t.userLocation(m.Value)}
 			// A read-only look at each member: copying every cached user
 			// of a 100,000-member group would be the bulk of the request.

@@ -6,15 +6,19 @@ import (
 
 const (
 	// MaxMembersPerSlice bounds one ScimGroupMemberSlice (about 300 KiB at
-	// most), keeping every membership write small however large the group
-	// grows.
+	// most), the API server's limit on what one slice may hold.
 	MaxMembersPerSlice = 5000
 
-	// MemberSliceBuckets is how many slices a group's members are spread
-	// over, by a hash of the member id: a member always lives in the same
-	// slice, so concurrent writers can never file it twice. A group holds up
-	// to MemberSliceBuckets * MaxMembersPerSlice (320,000) members.
-	MemberSliceBuckets = 64
+	// MemberSliceFill is how many members the SCIM server puts into one
+	// slice before it starts the next. New members fill the group's open
+	// slices, so a batch of adds rewrites one or two small slices however
+	// large the group: the bytes one member change writes stay bounded.
+	// Concurrent writers can exceed it in a slice, up to
+	// MaxMembersPerSlice.
+	MemberSliceFill = 1000
+
+	// MaxGroupMembers bounds one group's members.
+	MaxGroupMembers = 320000
 )
 
 // GroupMember is one member of a group.

@@ -124,3 +124,11 @@ func Register(ctx context.Context, indexer client.FieldIndexer) error {
 	}
 	return nil
 }
+
+// Each calls fn with every index, for unit tests whose fake client must
+// answer the same lookups.
+func Each(fn func(obj client.Object, field string, extract client.IndexerFunc)) {
+	for _, d := range definitions() {
+		fn(d.obj, d.name, d.extract)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -21,19 +20,16 @@ import (
 	"github.com/scim-operator/scim-operator/internal/index"
 )
 
-// A group's members live in up to v1alpha1.MemberSliceBuckets
-// ScimGroupMemberSlices; a member's slice is fixed by a hash of its id, so
-// that adding or removing one member rewrites one small object, and two
-// replicas adding the same member race on the same object, where optimistic
-// concurrency settles it.
+// A group's members live in ScimGroupMemberSlices. New members fill the
+// group's open slices, up to v1alpha1.MemberSliceFill each, and a member
+// is found again through the slice.members.value index: a batch of adds
+// rewrites one or two slices of bounded size however large the group is,
+// and a remove rewrites the one slice that holds the member. Two replicas
+// adding the same member at the same moment may file it in two slices;
+// readers take a group's members as a set, and a remove takes the member
+// out of every slice that holds it.
 
-func bucketOf(member string) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(member))
-	return int(h.Sum32() % v1alpha1.MemberSliceBuckets)
-}
-
-func sliceName(group string, bucket int) string { return fmt.Sprintf("%s-%02x", group, bucket) }
+func sliceName(group string, n int) string { return fmt.Sprintf("%s-%03d", group, n) }
 
 // MemberSlices lists a group's slices as cached: callers must not modify
 // them.
@@ -132,6 +128,24 @@ func (c *MemberChange) Added() []string {
 // sliceWriters bounds the slices one member change writes at once.
 const sliceWriters = 8
 
+// sliceEdit is what one member change does to one slice.
+type sliceEdit struct {
+	clear       bool
+	add, remove map[string]bool
+}
+
+func (e *sliceEdit) apply(set map[string]bool) {
+	if e.clear {
+		clear(set)
+	}
+	for id := range e.add {
+		set[id] = true
+	}
+	for id := range e.remove {
+		delete(set, id)
+	}
+}
+
 // ApplyMembers writes a member change into the group's slices, touching
 // only the slices whose members change, and moves the group's
 // lastModified when any did.
@@ -139,49 +153,30 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 	if c.Empty() {
 		return nil
 	}
-	touched := map[int]bool{}
-	if c.replace {
-		for b := range v1alpha1.MemberSliceBuckets {
-			touched[b] = true
-		}
+	edits, err := s.planMembers(ctx, g, c)
+	if err != nil {
+		return err
 	}
-	for _, ids := range []map[string]bool{c.add, c.remove} {
-		for id := range ids {
-			touched[bucketOf(id)] = true
-		}
+	names := make([]string, 0, len(edits))
+	for name := range edits {
+		names = append(names, name)
 	}
-	buckets := make([]int, 0, len(touched))
-	for b := range touched {
-		buckets = append(buckets, b)
-	}
-	sort.Ints(buckets)
-	// Slices are independent objects: a batch of adds touching many of
-	// them writes them side by side, each once.
+	sort.Strings(names)
+	// Slices are independent objects: a change touching several of them
+	// writes them side by side, each once.
 	var changed atomic.Bool
 	writers, wctx := errgroup.WithContext(ctx)
 	writers.SetLimit(sliceWriters)
-	for _, b := range buckets {
+	for _, name := range names {
 		writers.Go(func() error {
-			wrote, err := s.updateSlice(wctx, g, b, func(set map[string]bool) {
-				if c.replace {
-					clear(set)
-				}
-				for id := range c.add {
-					if bucketOf(id) == b {
-						set[id] = true
-					}
-				}
-				for id := range c.remove {
-					delete(set, id)
-				}
-			})
+			wrote, err := s.updateSlice(wctx, g, name, edits[name].apply)
 			if wrote {
 				changed.Store(true)
 			}
 			return err
 		})
 	}
-	err := writers.Wait()
+	err = writers.Wait()
 	if changed.Load() {
 		// Even a change cut short by an error moved some members.
 		if touchErr := s.touchGroup(ctx, g); err == nil {
@@ -189,6 +184,114 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 		}
 	}
 	return err
+}
+
+// planMembers decides which slice each member of the change is written
+// to or taken from, from the cached slices, before anything is written.
+func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) (map[string]*sliceEdit, error) {
+	slices, err := s.MemberSlices(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	edits := map[string]*sliceEdit{}
+	edit := func(name string) *sliceEdit {
+		if edits[name] == nil {
+			edits[name] = &sliceEdit{add: map[string]bool{}, remove: map[string]bool{}}
+		}
+		return edits[name]
+	}
+	size := map[string]int{}
+	total := 0
+	for _, sl := range slices {
+		size[sl.Name] = len(sl.Spec.Members)
+		total += len(sl.Spec.Members)
+	}
+	toAdd := c.Added()
+	if c.replace {
+		for _, sl := range slices {
+			edit(sl.Name).clear = true
+			size[sl.Name] = 0
+		}
+		total = 0
+	} else {
+		toAdd = toAdd[:0]
+		for _, id := range c.Added() {
+			held, err := s.slicesHolding(ctx, g, id)
+			if err != nil {
+				return nil, err
+			}
+			if len(held) == 0 {
+				toAdd = append(toAdd, id)
+			}
+		}
+		for id := range c.remove {
+			held, err := s.slicesHolding(ctx, g, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range held {
+				edit(name).remove[id] = true
+				size[name]--
+				total--
+			}
+		}
+	}
+	if total+len(toAdd) > v1alpha1.MaxGroupMembers {
+		return nil, &Error{Reason: Invalid, Detail: fmt.Sprintf("a group holds at most %d members; this change would give it %d: nothing was changed", v1alpha1.MaxGroupMembers, total+len(toAdd))}
+	}
+	// Fill the open slices, fullest first so that few stay half empty,
+	// then start new ones.
+	open := make([]string, 0, len(size))
+	for name, n := range size {
+		if n < v1alpha1.MemberSliceFill {
+			open = append(open, name)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool {
+		if size[open[i]] != size[open[j]] {
+			return size[open[i]] > size[open[j]]
+		}
+		return open[i] < open[j]
+	})
+	next := 0
+	for len(toAdd) > 0 {
+		var name string
+		if len(open) > 0 {
+			name, open = open[0], open[1:]
+		} else {
+			// The lowest number no slice of the group has.
+			for name = sliceName(g.Name, next); hasSlice(size, name); name = sliceName(g.Name, next) {
+				next++
+			}
+		}
+		room := min(v1alpha1.MemberSliceFill-size[name], len(toAdd))
+		for _, id := range toAdd[:room] {
+			edit(name).add[id] = true
+		}
+		size[name] += room
+		toAdd = toAdd[room:]
+	}
+	return edits, nil
+}
+
+func hasSlice(size map[string]int, name string) bool {
+	_, ok := size[name]
+	return ok
+}
+
+// slicesHolding names the group's cached slices that hold member.
+func (s *Store) slicesHolding(ctx context.Context, g *v1alpha1.ScimGroup, member string) ([]string, error) {
+	list := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := s.client.List(ctx, list, client.InNamespace(g.Namespace), client.MatchingFields{index.SliceMember: member}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fromAPI(err, "list the member's slices")
+	}
+	var names []string
+	for _, sl := range list.Items {
+		if sl.Spec.GroupRef.Name == g.Name {
+			names = append(names, sl.Name)
+		}
+	}
+	return names, nil
 }
 
 // touchGroup records that a group's members changed. A merge patch of the
@@ -212,8 +315,8 @@ func (s *Store) touchGroup(ctx context.Context, g *v1alpha1.ScimGroup) error {
 // updateSlice changes the members of one slice with optimistic
 // concurrency, creating the slice when it gains its first member and
 // deleting it when it loses its last.
-func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket int, change func(set map[string]bool)) (wrote bool, err error) {
-	key := types.NamespacedName{Namespace: g.Namespace, Name: sliceName(g.Name, bucket)}
+func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name string, change func(set map[string]bool)) (wrote bool, err error) {
+	key := types.NamespacedName{Namespace: g.Namespace, Name: name}
 	for attempt := 1; ; attempt++ {
 		if attempt > maxUpdateAttempts {
 			return false, &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
@@ -236,7 +339,10 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, bucket i
 		before := len(set)
 		change(set)
 		if len(set) > v1alpha1.MaxMembersPerSlice {
-			return false, &Error{Reason: Invalid, Detail: fmt.Sprintf("the group cannot hold more members: slice %s is full at %d", key.Name, v1alpha1.MaxMembersPerSlice)}
+			// Only writers racing for the same open slice get here: the
+			// plan fills a slice to MemberSliceFill.
+			return false, &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
+				Detail: fmt.Sprintf("the group's member slice %s is full (%d) with members other requests added at the same time; retry", key.Name, v1alpha1.MaxMembersPerSlice)}
 		}
 		members := make([]v1alpha1.GroupMember, 0, len(set))
 		for id := range set {
