@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -68,7 +70,7 @@ type ScimUserReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;create;update;delete
 
 // Reconcile advances one user's lifecycle.
@@ -495,17 +497,35 @@ func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.
 func (r *ScimUserReconciler) removeFromSlices(ctx context.Context, user *v1alpha1.ScimUser, memberOf []v1alpha1.ScimGroupMemberSlice) error {
 	for i := range memberOf {
 		sl := &memberOf[i]
-		before := sl.DeepCopy()
-		sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool { return m.Value == user.Name })
-		// The optimistic lock makes a concurrent member change fail this
-		// patch rather than be overwritten; the reconcile then runs again.
-		err := r.Patch(ctx, sl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		// The optimistic lock makes a concurrent member change fail the
+		// patch rather than be overwritten. Users who leave together (a
+		// purge wave, a department's offboarding) often share a slice, so
+		// a conflict is retried here on a fresh read instead of failing
+		// the reconcile into the rate limiter's backoff.
+		err := retry.RetryOnConflict(sliceConflictBackoff, func() error {
+			before := sl.DeepCopy()
+			sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool { return m.Value == user.Name })
+			if len(sl.Spec.Members) == len(before.Spec.Members) {
+				return nil
+			}
+			err := r.Patch(ctx, sl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+			if apierrors.IsConflict(err) {
+				if getErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(sl), sl); getErr != nil {
+					return getErr
+				}
+			}
+			return err
+		})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("remove user %s from member slice %s: %w", user.Name, sl.Name, err)
 		}
 	}
 	return nil
 }
+
+// sliceConflictBackoff spreads out writers racing for one member slice:
+// jittered, doubling from 5 ms, about two seconds in all.
+var sliceConflictBackoff = wait.Backoff{Steps: 10, Duration: 5 * time.Millisecond, Factor: 2, Jitter: 1, Cap: 500 * time.Millisecond}
 
 // releaseClaims gives up every claim the user's values may hold.
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
