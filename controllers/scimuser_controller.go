@@ -499,12 +499,15 @@ func (r *ScimUserReconciler) removeFromSlices(ctx context.Context, user *v1alpha
 		sl := &memberOf[i]
 		// The optimistic lock makes a concurrent member change fail the
 		// patch rather than be overwritten. Users who leave together (a
-		// purge wave, a department's offboarding) often share a slice, so
-		// a conflict is retried here on a fresh read instead of failing
-		// the reconcile into the rate limiter's backoff.
+		// purge wave, a department's offboarding) often share a slice:
+		// the write takes every one of them that is ready to go, and a
+		// conflict is retried here on a fresh read instead of failing the
+		// reconcile into the rate limiter's backoff.
 		err := retry.RetryOnConflict(sliceConflictBackoff, func() error {
 			before := sl.DeepCopy()
-			sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool { return m.Value == user.Name })
+			sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool {
+				return m.Value == user.Name || r.leftGroup(ctx, sl.Namespace, m.Value, sl.Spec.GroupRef.Name)
+			})
 			if len(sl.Spec.Members) == len(before.Spec.Members) {
 				return nil
 			}
@@ -521,6 +524,18 @@ func (r *ScimUserReconciler) removeFromSlices(ctx context.Context, user *v1alpha
 		}
 	}
 	return nil
+}
+
+// leftGroup says whether user id, as cached, is leaving group and has
+// recorded so in its status: its membership may go with another user's
+// write to the same slice. Users deleted together then cost one write a
+// slice, not one each.
+func (r *ScimUserReconciler) leftGroup(ctx context.Context, namespace, id, group string) bool {
+	u := &v1alpha1.ScimUser{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: id}, u, client.UnsafeDisableDeepCopy); err != nil {
+		return false
+	}
+	return !u.IsLive() && slices.Contains(u.Status.RemovedFromGroups, group)
 }
 
 // sliceConflictBackoff spreads out writers racing for one member slice:
