@@ -3,12 +3,16 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -23,9 +27,10 @@ type ScimGroupReconciler struct {
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups/status,verbs=patch
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch;patch
 
-// Reconcile counts one group's members.
+// Reconcile takes the users who left the group out of its slices, and
+// counts its members.
 func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	group := &v1alpha1.ScimGroup{}
 	if err := r.Get(ctx, req.NamespacedName, group); err != nil {
@@ -35,14 +40,23 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, fmt.Errorf("get group %s: %w", req.NamespacedName, err)
 	}
 	slices := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list member slices of group %s: %w", req.NamespacedName, err)
 	}
-	// A member two replicas filed at once sits in two slices: it counts
-	// once.
 	members := map[string]bool{}
 	for i := range slices.Items {
-		for _, m := range slices.Items[i].Spec.Members {
+		kept, err := r.dropLeavers(ctx, &slices.Items[i])
+		if apierrors.IsConflict(err) {
+			// The SCIM server changed the slice meanwhile; its event
+			// brings the group back.
+			return ctrl.Result{}, nil
+		}
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		// A member two replicas filed at once sits in two slices: it
+		// counts once.
+		for _, m := range kept {
 			members[m.Value] = true
 		}
 	}
@@ -64,6 +78,55 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{}, nil
 }
 
+// dropLeavers takes out of sl the users who left its group: deleted
+// users whose status records the membership (or could record no more).
+// One write takes every such user, so users deleted together cost one
+// write a slice, not one each. It returns the members that stay.
+func (r *ScimGroupReconciler) dropLeavers(ctx context.Context, sl *v1alpha1.ScimGroupMemberSlice) ([]v1alpha1.GroupMember, error) {
+	before := sl.Spec.Members
+	kept := slices.DeleteFunc(slices.Clone(before), func(m v1alpha1.GroupMember) bool {
+		u := &v1alpha1.ScimUser{}
+		if err := r.Get(ctx, types.NamespacedName{Namespace: sl.Namespace, Name: m.Value}, u, client.UnsafeDisableDeepCopy); err != nil {
+			return false
+		}
+		recorded := slices.Contains(u.Status.RemovedFromGroups, sl.Spec.GroupRef.Name) || len(u.Status.RemovedFromGroups) >= v1alpha1.MaxRemovedFromGroups
+		return !u.IsLive() && recorded
+	})
+	if len(kept) == len(before) {
+		return before, nil
+	}
+	patch := client.MergeFromWithOptions(sl.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	sl.Spec.Members = kept
+	if err := r.Patch(ctx, sl, patch); err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("remove departed users from member slice %s/%s: %w", sl.Namespace, sl.Name, err)
+	}
+	return kept, nil
+}
+
+// groupsLeft maps a deleted user to the groups its status says it left.
+func groupsLeft(_ context.Context, o client.Object) []reconcile.Request {
+	u, ok := o.(*v1alpha1.ScimUser)
+	if !ok || u.IsLive() {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(u.Status.RemovedFromGroups))
+	for _, g := range u.Status.RemovedFromGroups {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: u.Namespace, Name: g}})
+	}
+	return reqs
+}
+
+// leftGroups passes the users whose record of the groups they left
+// changed: the moment the group controller can take them out.
+var leftGroups = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		was, is := e.ObjectOld.(*v1alpha1.ScimUser), e.ObjectNew.(*v1alpha1.ScimUser)
+		return !is.IsLive() && !slices.Equal(was.Status.RemovedFromGroups, is.Status.RemovedFromGroups)
+	},
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
 func groupOfSlice(_ context.Context, o client.Object) []reconcile.Request {
 	sl, ok := o.(*v1alpha1.ScimGroupMemberSlice)
 	if !ok {
@@ -77,6 +140,7 @@ func (r *ScimGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.ScimGroup{}).
 		Watches(&v1alpha1.ScimGroupMemberSlice{}, handler.EnqueueRequestsFromMapFunc(groupOfSlice)).
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(groupsLeft), builder.WithPredicates(leftGroups)).
 		Named("scimgroup").
 		Complete(r)
 	if err != nil {

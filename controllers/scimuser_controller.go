@@ -13,8 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -70,7 +68,7 @@ type ScimUserReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/status,verbs=patch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers/finalizers,verbs=update
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=get;create;update;delete
 
 // Reconcile advances one user's lifecycle.
@@ -126,8 +124,8 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 		deletedAt = at
 	}
 	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
-	if ok, err := r.detach(ctx, before, user); !ok || err != nil {
-		return ctrl.Result{}, err
+	if done, err := r.detach(ctx, before, user); !done || err != nil {
+		return ctrl.Result{RequeueAfter: detachPoll}, err
 	}
 	if wait := r.untilPurge(user); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
@@ -155,11 +153,16 @@ func (r *ScimUserReconciler) deactivatedAt(user *v1alpha1.ScimUser) *metav1.Time
 	return &now
 }
 
+// detachPoll is how soon a deleted user whose memberships the group
+// controller has yet to remove is looked at again.
+const detachPoll = time.Second
+
 // detach takes away from a deleted user what gives it access or blocks
 // others, at once rather than at the purge: its group memberships, which
-// status records first, and its claims on unique values. ok is false when
-// the user changed meanwhile; its next reconcile goes on.
-func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.ScimUser) (ok bool, err error) {
+// status records first and the group controller then removes, and its
+// claims on unique values. done is false until the memberships are gone,
+// or when the user changed meanwhile; a later reconcile goes on.
+func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.ScimUser) (done bool, err error) {
 	memberOf, err := r.memberSlicesOf(ctx, user)
 	if err != nil {
 		return false, err
@@ -173,8 +176,11 @@ func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.
 	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
 		return false, err
 	}
-	if err := r.removeFromSlices(ctx, user, memberOf); err != nil {
-		return false, err
+	if len(memberOf) > 0 {
+		// The group controller takes the memberships out, one write a
+		// slice for every user that has left it, so that users deleted
+		// together do not race each other for the slices they share.
+		return false, nil
 	}
 	return true, r.releaseClaims(ctx, user)
 }
@@ -195,8 +201,8 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	switch deletedAt := user.SCIMDeletedAt(); {
 	case deletedAt != nil:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
-		if ok, err := r.detach(ctx, before, user); !ok || err != nil {
-			return ctrl.Result{}, err
+		if done, err := r.detach(ctx, before, user); !done || err != nil {
+			return ctrl.Result{RequeueAfter: detachPoll}, err
 		}
 	case !user.IsActive():
 		// Users created by hand are deactivated by hand and never purged
@@ -493,54 +499,6 @@ func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.
 	}
 	return slices.Items, nil
 }
-
-func (r *ScimUserReconciler) removeFromSlices(ctx context.Context, user *v1alpha1.ScimUser, memberOf []v1alpha1.ScimGroupMemberSlice) error {
-	for i := range memberOf {
-		sl := &memberOf[i]
-		// The optimistic lock makes a concurrent member change fail the
-		// patch rather than be overwritten. Users who leave together (a
-		// purge wave, a department's offboarding) often share a slice:
-		// the write takes every one of them that is ready to go, and a
-		// conflict is retried here on a fresh read instead of failing the
-		// reconcile into the rate limiter's backoff.
-		err := retry.RetryOnConflict(sliceConflictBackoff, func() error {
-			before := sl.DeepCopy()
-			sl.Spec.Members = slices.DeleteFunc(sl.Spec.Members, func(m v1alpha1.GroupMember) bool {
-				return m.Value == user.Name || r.leftGroup(ctx, sl.Namespace, m.Value, sl.Spec.GroupRef.Name)
-			})
-			if len(sl.Spec.Members) == len(before.Spec.Members) {
-				return nil
-			}
-			err := r.Patch(ctx, sl, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-			if apierrors.IsConflict(err) {
-				if getErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(sl), sl); getErr != nil {
-					return getErr
-				}
-			}
-			return err
-		})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("remove user %s from member slice %s: %w", user.Name, sl.Name, err)
-		}
-	}
-	return nil
-}
-
-// leftGroup says whether user id, as cached, is leaving group and has
-// recorded so in its status: its membership may go with another user's
-// write to the same slice. Users deleted together then cost one write a
-// slice, not one each.
-func (r *ScimUserReconciler) leftGroup(ctx context.Context, namespace, id, group string) bool {
-	u := &v1alpha1.ScimUser{}
-	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: id}, u, client.UnsafeDisableDeepCopy); err != nil {
-		return false
-	}
-	return !u.IsLive() && slices.Contains(u.Status.RemovedFromGroups, group)
-}
-
-// sliceConflictBackoff spreads out writers racing for one member slice:
-// jittered, doubling from 5 ms, about two seconds in all.
-var sliceConflictBackoff = wait.Backoff{Steps: 10, Duration: 5 * time.Millisecond, Factor: 2, Jitter: 1, Cap: 500 * time.Millisecond}
 
 // releaseClaims gives up every claim the user's values may hold.
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
