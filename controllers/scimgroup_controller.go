@@ -40,23 +40,21 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, fmt.Errorf("get group %s: %w", req.NamespacedName, err)
 	}
 	slices := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}); err != nil {
+	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list member slices of group %s: %w", req.NamespacedName, err)
 	}
+	// Either way the slices' events bring the group back to be counted.
+	switch wrote, err := r.dropLeavers(ctx, group, slices.Items); {
+	case apierrors.IsConflict(err), wrote && err == nil:
+		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+	// A member two replicas filed at once sits in two slices: it counts
+	// once.
 	members := map[string]bool{}
 	for i := range slices.Items {
-		kept, err := r.dropLeavers(ctx, &slices.Items[i])
-		if apierrors.IsConflict(err) {
-			// The SCIM server changed the slice meanwhile; its event
-			// brings the group back.
-			return ctrl.Result{}, nil
-		}
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		// A member two replicas filed at once sits in two slices: it
-		// counts once.
-		for _, m := range kept {
+		for _, m := range slices.Items[i].Spec.Members {
 			members[m.Value] = true
 		}
 	}
@@ -78,29 +76,39 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{}, nil
 }
 
-// dropLeavers takes out of sl the users who left its group: deleted
-// users whose status records the membership (or could record no more).
-// One write takes every such user, so users deleted together cost one
-// write a slice, not one each. It returns the members that stay.
-func (r *ScimGroupReconciler) dropLeavers(ctx context.Context, sl *v1alpha1.ScimGroupMemberSlice) ([]v1alpha1.GroupMember, error) {
-	before := sl.Spec.Members
-	kept := slices.DeleteFunc(slices.Clone(before), func(m v1alpha1.GroupMember) bool {
-		u := &v1alpha1.ScimUser{}
-		if err := r.Get(ctx, types.NamespacedName{Namespace: sl.Namespace, Name: m.Value}, u, client.UnsafeDisableDeepCopy); err != nil {
-			return false
+// dropLeavers takes the users who left the group out of its slices:
+// deleted users whose status records the membership (or could record no
+// more). One write a slice takes every such user, so users deleted
+// together cost one write a slice, not one each. memberSlices are read
+// only.
+func (r *ScimGroupReconciler) dropLeavers(ctx context.Context, group *v1alpha1.ScimGroup, memberSlices []v1alpha1.ScimGroupMemberSlice) (wrote bool, err error) {
+	leavers := map[string]bool{}
+	for _, key := range []string{group.Name, index.AnyGroup} {
+		users := &v1alpha1.ScimUserList{}
+		if err := r.List(ctx, users, client.InNamespace(group.Namespace), client.MatchingFields{index.UserLeftGroup: key}, client.UnsafeDisableDeepCopy); err != nil {
+			return false, fmt.Errorf("list users who left group %s/%s: %w", group.Namespace, group.Name, err)
 		}
-		recorded := slices.Contains(u.Status.RemovedFromGroups, sl.Spec.GroupRef.Name) || len(u.Status.RemovedFromGroups) >= v1alpha1.MaxRemovedFromGroups
-		return !u.IsLive() && recorded
-	})
-	if len(kept) == len(before) {
-		return before, nil
+		for i := range users.Items {
+			leavers[users.Items[i].Name] = true
+		}
 	}
-	patch := client.MergeFromWithOptions(sl.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	sl.Spec.Members = kept
-	if err := r.Patch(ctx, sl, patch); err != nil && !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("remove departed users from member slice %s/%s: %w", sl.Namespace, sl.Name, err)
+	if len(leavers) == 0 {
+		return false, nil
 	}
-	return kept, nil
+	for i := range memberSlices {
+		cached := &memberSlices[i]
+		kept := slices.DeleteFunc(slices.Clone(cached.Spec.Members), func(m v1alpha1.GroupMember) bool { return leavers[m.Value] })
+		if len(kept) == len(cached.Spec.Members) {
+			continue
+		}
+		sl := cached.DeepCopy()
+		sl.Spec.Members = kept
+		if err := r.Patch(ctx, sl, client.MergeFromWithOptions(cached, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
+			return wrote, fmt.Errorf("remove departed users from member slice %s/%s: %w", sl.Namespace, sl.Name, err)
+		}
+		wrote = true
+	}
+	return wrote, nil
 }
 
 // groupsLeft maps a deleted user to the groups its status says it left.

@@ -4,6 +4,7 @@
 package index
 
 import (
+	"slices"
 	"context"
 	"fmt"
 
@@ -35,11 +36,19 @@ const (
 	GroupDisplayName = "group.displayName"
 	// GroupExternalID indexes ScimGroups by tenant and externalId.
 	GroupExternalID = "group.externalId"
+	// UserLeftGroup indexes deleted ScimUsers by each group their status
+	// says they left, and by AnyGroup when that record is full, so that
+	// the group controller finds the members it must take out.
+	UserLeftGroup = "user.leftGroups"
 	// SliceGroup indexes ScimGroupMemberSlices by group name.
 	SliceGroup = "slice.group"
 	// SliceMember indexes ScimGroupMemberSlices by each member's id.
 	SliceMember = "slice.members.value"
 )
+
+// AnyGroup is the UserLeftGroup key of deleted users whose record of the
+// groups they left is full: they may have left any group.
+const AnyGroup = "*"
 
 // Key is the index key of value within tenant.
 func Key(tenant, value string) string { return tenant + "/" + value }
@@ -66,6 +75,16 @@ func definitions() []definition {
 		})},
 		{&v1alpha1.ScimUser{}, UserName, user(func(u *v1alpha1.ScimUser) []string {
 			return []string{Key(u.Spec.TenantRef.Name, v1alpha1.Fold(u.Spec.UserName))}
+		})},
+		{&v1alpha1.ScimUser{}, UserLeftGroup, user(func(u *v1alpha1.ScimUser) []string {
+			if u.IsLive() {
+				return nil
+			}
+			left := slices.Clone(u.Status.RemovedFromGroups)
+			if len(left) >= v1alpha1.MaxRemovedFromGroups {
+				left = append(left, AnyGroup)
+			}
+			return left
 		})},
 		{&v1alpha1.ScimUser{}, UserExternalID, user(func(u *v1alpha1.ScimUser) []string {
 			return optional(u.Spec.TenantRef.Name, u.Spec.ExternalID)
