@@ -4,9 +4,9 @@
 package index
 
 import (
-	"slices"
 	"context"
 	"fmt"
+	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
