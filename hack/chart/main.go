@@ -7,12 +7,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -23,8 +21,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/scim-operator/scim-operator/internal/manifest"
 )
 
 // namespace is the namespace config/default installs into; the chart
@@ -53,7 +52,7 @@ func run(kustomize, source, out, version, appVersion string) error {
 		}
 		return fmt.Errorf("kustomize build %s: %w", source, err)
 	}
-	objs, err := decode(built)
+	objs, err := manifest.Decode(built)
 	if err != nil {
 		return err
 	}
@@ -104,23 +103,6 @@ func write(dir string, files map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func decode(data []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		o := &unstructured.Unstructured{}
-		if err := dec.Decode(&o.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs, nil
-			}
-			return nil, fmt.Errorf("decode kustomize output: %w", err)
-		}
-		if len(o.Object) > 0 {
-			objs = append(objs, o)
-		}
-	}
 }
 
 // gates are the values that turn a kind of object on, by kind.

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +24,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/scim-operator/scim-operator/internal/manifest"
 	"github.com/scim-operator/scim-operator/internal/testenv"
 )
 
@@ -282,20 +281,11 @@ func waitForKinds(t *testing.T, kubectl, kubeconfig string) {
 
 func decode(t *testing.T, manifests []byte) []*unstructured.Unstructured {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifests), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		o := &unstructured.Unstructured{}
-		if err := dec.Decode(&o.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs
-			}
-			t.Fatalf("decode manifests: %v", err)
-		}
-		if len(o.Object) > 0 {
-			objs = append(objs, o)
-		}
+	objs, err := manifest.Decode(manifests)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 func kindsAndNames(t *testing.T, manifests []byte) []string {
