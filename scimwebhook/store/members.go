@@ -214,16 +214,18 @@ func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Membe
 		}
 		total = 0
 	} else {
-		toAdd = toAdd[:0]
-		for _, id := range c.Added() {
+		// Members already filed anywhere are not filed again.
+		fresh := toAdd[:0]
+		for _, id := range toAdd {
 			held, err := s.slicesHolding(ctx, g, id)
 			if err != nil {
 				return nil, err
 			}
 			if len(held) == 0 {
-				toAdd = append(toAdd, id)
+				fresh = append(fresh, id)
 			}
 		}
+		toAdd = fresh
 		for id := range c.remove {
 			held, err := s.slicesHolding(ctx, g, id)
 			if err != nil {
