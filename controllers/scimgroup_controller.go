@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,6 +25,18 @@ import (
 // member slices, so that kubectl shows group sizes without reading slices.
 type ScimGroupReconciler struct {
 	client.Client
+
+	// counted remembers each group's member count with the slice versions
+	// it was taken from, so that a reconcile no slice change caused (a
+	// departed user's status, the group's own) walks no members: a large
+	// group's count walks every one of them.
+	counted sync.Map // types.NamespacedName → memberCount
+}
+
+// memberCount is a group's count and the slices it was taken from.
+type memberCount struct {
+	versions string
+	count    int32
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=list;watch
@@ -35,6 +49,7 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	group := &v1alpha1.ScimGroup{}
 	if err := r.Get(ctx, req.NamespacedName, group); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.counted.Delete(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get group %s: %w", req.NamespacedName, err)
@@ -50,15 +65,7 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case err != nil:
 		return ctrl.Result{}, err
 	}
-	// A member two replicas filed at once sits in two slices: it counts
-	// once.
-	members := map[string]bool{}
-	for i := range slices.Items {
-		for _, m := range slices.Items[i].Spec.Members {
-			members[m.Value] = true
-		}
-	}
-	count := int32(len(members))
+	count := r.count(req.NamespacedName, slices.Items)
 	if group.Status.MemberCount == count {
 		return ctrl.Result{}, nil
 	}
@@ -74,6 +81,30 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, fmt.Errorf("patch status of group %s: %w", req.NamespacedName, err)
 	}
 	return ctrl.Result{}, nil
+}
+
+// count is the number of a group's members, taken again only when one of
+// its slices changed. A member two replicas filed at once sits in two
+// slices: it counts once.
+func (r *ScimGroupReconciler) count(group types.NamespacedName, memberSlices []v1alpha1.ScimGroupMemberSlice) int32 {
+	parts := make([]string, 0, len(memberSlices))
+	for i := range memberSlices {
+		parts = append(parts, memberSlices[i].Name+"="+memberSlices[i].ResourceVersion)
+	}
+	slices.Sort(parts)
+	versions := strings.Join(parts, ",")
+	if memo, ok := r.counted.Load(group); ok && memo.(memberCount).versions == versions {
+		return memo.(memberCount).count
+	}
+	members := map[string]bool{}
+	for i := range memberSlices {
+		for _, m := range memberSlices[i].Spec.Members {
+			members[m.Value] = true
+		}
+	}
+	count := int32(len(members))
+	r.counted.Store(group, memberCount{versions: versions, count: count})
+	return count
 }
 
 // dropLeavers takes the users who left the group out of its slices:
