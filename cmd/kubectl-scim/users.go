@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -161,8 +163,8 @@ func newPurgeCommand(o *options) *cobra.Command {
 			}
 			if !yes {
 				_, _ = fmt.Fprintf(o.ErrOut, "This removes the data of user %s (%s) for good; it cannot be undone.\nType the userName to confirm: ", u.Name, u.Spec.UserName)
-				var answer string
-				if _, err := fmt.Fscanln(o.In, &answer); err != nil || answer != u.Spec.UserName {
+				answer, _ := bufio.NewReader(o.In).ReadString('\n')
+				if strings.TrimSpace(answer) != u.Spec.UserName {
 					return fmt.Errorf("not confirmed: user %s left as it is", u.Name)
 				}
 			}
