@@ -31,9 +31,6 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 		log = log.WithValues("tenant", key.String())
 		tenant, err := s.authenticate(r, key)
 		if err != nil {
-			if err == errUnauthorized { //nolint:errorlint // authenticate returns the one value itself
-				metrics.AuthFailures.WithLabelValues(s.existingTenant(r, key)).Inc()
-			}
 			writeError(w, log, err)
 			return
 		}
@@ -52,47 +49,47 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 	})
 }
 
-// existingTenant is key as a metric label when the tenant exists, and
-// empty otherwise: an identity provider with a stale token shows up by
-// tenant, while made-up tenant names cannot grow the label set.
-func (s *Server) existingTenant(r *http.Request, key types.NamespacedName) string {
-	if err := s.reader.Get(r.Context(), key, &v1alpha1.ScimTenant{}); err != nil {
-		return ""
-	}
-	return key.String()
-}
-
 // authenticate returns the tenant key names if the request carries its
 // token. The server never sees tokens: it compares the presented token's
 // digest with the verifiers the tenant controller publishes in the
 // operator's namespace, the only Secrets it can read.
 func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alpha1.ScimTenant, error) {
-	presented, ok := bearerToken(r)
-	if !ok {
-		return nil, errUnauthorized
-	}
 	tenant := &v1alpha1.ScimTenant{}
 	if err := s.reader.Get(r.Context(), key, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, errUnauthorized
+			// Made-up tenant names share the empty label, so that they
+			// cannot grow the label set.
+			return nil, refused("")
 		}
 		return nil, fmt.Errorf("get tenant %s: %w", key, err)
+	}
+	presented, ok := bearerToken(r)
+	if !ok {
+		return nil, refused(key.String())
 	}
 	verifier := &corev1.Secret{}
 	verifierKey := types.NamespacedName{Namespace: s.opts.Namespace, Name: v1alpha1.VerifierSecretName(key.Namespace, key.Name)}
 	if err := s.reader.Get(r.Context(), verifierKey, verifier); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, errUnauthorized
+			return nil, refused(key.String())
 		}
 		return nil, fmt.Errorf("get token verifier of tenant %s: %w", key, err)
 	}
 	if verifier.Annotations[v1alpha1.AnnotationVerifierTenant] != key.String() {
-		return nil, errUnauthorized
+		return nil, refused(key.String())
 	}
 	if verifierMatches(verifier, presented, s.opts.Clock.Now()) {
 		return tenant, nil
 	}
-	return nil, errUnauthorized
+	return nil, refused(key.String())
+}
+
+// refused counts a refused token under tenant, "namespace/name" when the
+// tenant the URL names exists, so that an identity provider with a stale
+// token shows up by tenant, and answers with the one 401.
+func refused(tenant string) error {
+	metrics.AuthFailures.WithLabelValues(tenant).Inc()
+	return errUnauthorized
 }
 
 // verifierMatches reports whether presented is the tenant's token, or the

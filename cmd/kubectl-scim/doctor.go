@@ -47,8 +47,11 @@ type doctor struct {
 	*options
 	tenant  *v1alpha1.ScimTenant
 	service string
-	http    *http.Client
-	checks  []check
+	// http reaches the tenant's endpoint; api the API server, with the
+	// caller's credentials.
+	http   *http.Client
+	api    *http.Client
+	checks []check
 }
 
 func newDoctorCommand(o *options) *cobra.Command {
@@ -60,7 +63,12 @@ func newDoctorCommand(o *options) *cobra.Command {
 			"and says what to fix for each that fails. It exits non-zero when any check fails.",
 		Args: cobra.NoArgs,
 		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
-			d := &doctor{options: o, tenant: tenant, service: service, http: &http.Client{Timeout: 5 * time.Second}}
+			api, err := rest.HTTPClientFor(o.restConfig)
+			if err != nil {
+				return fmt.Errorf("build API client: %w", err)
+			}
+			api.Timeout = 10 * time.Second
+			d := &doctor{options: o, tenant: tenant, service: service, http: &http.Client{Timeout: 5 * time.Second}, api: api}
 			serverNow := d.checkClock(ctx)
 			d.checkConditions()
 			token, without := d.checkSecret(ctx)
@@ -306,16 +314,11 @@ func (d *doctor) checkAccess(ctx context.Context) {
 
 // apiGet sends a GET to the API server with the caller's credentials.
 func (d *doctor) apiGet(ctx context.Context, path string) (*http.Response, error) {
-	hc, err := rest.HTTPClientFor(d.restConfig)
-	if err != nil {
-		return nil, fmt.Errorf("build API client: %w", err)
-	}
-	hc.Timeout = 10 * time.Second
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(d.restConfig.Host, "/")+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
 	}
-	resp, err := hc.Do(req)
+	resp, err := d.api.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", path, err)
 	}
