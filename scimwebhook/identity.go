@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -103,17 +102,8 @@ func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 // and records the change.
 func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantRequest, id string, u store.Update[O]) (O, error) {
 	u.IfMatch = r.Header.Get(headerIfMatch)
-	change := u.Change
 	// The action is recorded with the change it names, in the same write.
-	u.Change = func(cur, next O) error {
-		if err := change(cur, next); err != nil {
-			return err
-		}
-		if !equality.Semantic.DeepEqual(cur, next) {
-			v1alpha1.MarkProvisioned(next, k.updated(cur, next), t.requestID)
-		}
-		return nil
-	}
+	u.Record = func(cur, next O) { v1alpha1.MarkProvisioned(next, k.updated(cur, next), t.requestID) }
 	done, err := k.ids(s.store).Update(r.Context(), t.tenant, id, u)
 	if err != nil || !done.Changed {
 		return done.After, err

@@ -167,6 +167,10 @@ type Update[O client.Object] struct {
 	Version func(O) (string, error)
 	// Change edits next, a copy of cur.
 	Change func(cur, next O) error
+	// Record, when set, notes on next what the change does, once Change
+	// has changed something and before it is written: nothing is recorded
+	// for a change that changes nothing.
+	Record func(cur, next O)
 }
 
 // Updated is the outcome of an update.
@@ -196,6 +200,9 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		}
 		if equality.Semantic.DeepEqual(cur, next) {
 			return Updated[O]{Before: cur, After: cur}, nil
+		}
+		if u.Record != nil {
+			u.Record(cur, next)
 		}
 		oldValues, newValues := ids.k.uniqueValues(cur), ids.k.uniqueValues(next)
 		wanted := newValues.Minus(oldValues)
