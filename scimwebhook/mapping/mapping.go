@@ -206,18 +206,22 @@ func refs(rs []Ref, typ string) []any {
 }
 
 func meta(om *metav1.ObjectMeta, resourceType, location, version string) map[string]any {
-	created := om.CreationTimestamp.Time
-	modified := created
-	if t, err := time.Parse(time.RFC3339, om.Annotations[v1alpha1.AnnotationLastModified]); err == nil {
-		modified = t
-	}
 	return map[string]any{
 		"resourceType": resourceType,
-		"created":      created.UTC().Format(time.RFC3339),
-		"lastModified": modified.UTC().Format(time.RFC3339),
+		"created":      om.CreationTimestamp.UTC().Format(time.RFC3339),
+		"lastModified": lastModified(om).UTC().Format(time.RFC3339),
 		"location":     location,
 		"version":      version,
 	}
+}
+
+// lastModified is when the identity provider last changed the object, or
+// its creation when it has not.
+func lastModified(om *metav1.ObjectMeta) time.Time {
+	if t, err := time.Parse(time.RFC3339, om.Annotations[v1alpha1.AnnotationLastModified]); err == nil {
+		return t
+	}
+	return om.CreationTimestamp.Time
 }
 
 func fromMap(m map[string]any, into any) error {

@@ -19,17 +19,29 @@ type attrRenderer struct {
 	render func(*v1alpha1.ScimUserSpec) (any, bool)
 }
 
-func str(name string, get func(*v1alpha1.ScimUserSpec) string) attrRenderer {
-	return attrRenderer{name, func(s *v1alpha1.ScimUserSpec) (any, bool) { v := get(s); return v, v != "" }}
+// sub is a string attribute of a value of type T: a top-level attribute
+// of the user's spec, or a sub-attribute of a complex value. The same
+// tables render users and read them for filters (see UserField).
+type sub[T any] struct {
+	name string
+	get  func(*T) string
+}
+
+func putSubs[T any](m map[string]any, v *T, subs []sub[T]) {
+	for _, s := range subs {
+		putStr(m, s.name, s.get(v))
+	}
+}
+
+func str(s sub[v1alpha1.ScimUserSpec]) attrRenderer {
+	return attrRenderer{s.name, func(spec *v1alpha1.ScimUserSpec) (any, bool) { v := s.get(spec); return v, v != "" }}
 }
 
 func multi(name string, get func(*v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute) attrRenderer {
 	return attrRenderer{name, func(s *v1alpha1.ScimUserSpec) (any, bool) {
 		return renderList(get(s), func(v v1alpha1.MultiValuedAttribute) map[string]any {
 			m := map[string]any{}
-			putStr(m, "value", v.Value)
-			putStr(m, "display", v.Display)
-			putStr(m, "type", v.Type)
+			putSubs(m, &v, multiValuedSubs)
 			putPrimary(m, v.Primary)
 			return m
 		})
@@ -60,98 +72,149 @@ func putStr(m map[string]any, k, v string) {
 	}
 }
 
-// userAttributes are the core and built-in extension attributes, in the
-// order of the spec.
-var userAttributes = []attrRenderer{
-	str("userName", func(s *v1alpha1.ScimUserSpec) string { return s.UserName }),
-	str("externalId", func(s *v1alpha1.ScimUserSpec) string { return s.ExternalID }),
-	{"active", func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		// A user stored without the field is active, as the CRD defaults it.
-		return s.Active == nil || *s.Active, true
-	}},
-	{"name", func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		if s.Name == nil {
-			return nil, false
-		}
-		n, m := s.Name, map[string]any{}
-		putStr(m, "formatted", n.Formatted)
-		putStr(m, "familyName", n.FamilyName)
-		putStr(m, "givenName", n.GivenName)
-		putStr(m, "middleName", n.MiddleName)
-		putStr(m, "honorificPrefix", n.HonorificPrefix)
-		putStr(m, "honorificSuffix", n.HonorificSuffix)
-		return m, true
-	}},
-	str("displayName", func(s *v1alpha1.ScimUserSpec) string { return s.DisplayName }),
-	str("nickName", func(s *v1alpha1.ScimUserSpec) string { return s.NickName }),
-	str("profileUrl", func(s *v1alpha1.ScimUserSpec) string { return s.ProfileURL }),
-	str("title", func(s *v1alpha1.ScimUserSpec) string { return s.Title }),
-	str("userType", func(s *v1alpha1.ScimUserSpec) string { return s.UserType }),
-	str("preferredLanguage", func(s *v1alpha1.ScimUserSpec) string { return s.PreferredLanguage }),
-	str("locale", func(s *v1alpha1.ScimUserSpec) string { return s.Locale }),
-	str("timezone", func(s *v1alpha1.ScimUserSpec) string { return s.Timezone }),
-	multi("emails", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Emails }),
-	multi("phoneNumbers", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.PhoneNumbers }),
-	multi("ims", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Ims }),
-	multi("photos", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Photos }),
-	{"addresses", func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		return renderList(s.Addresses, func(a v1alpha1.Address) map[string]any {
-			m := map[string]any{}
-			putStr(m, "formatted", a.Formatted)
-			putStr(m, "streetAddress", a.StreetAddress)
-			putStr(m, "locality", a.Locality)
-			putStr(m, "region", a.Region)
-			putStr(m, "postalCode", a.PostalCode)
-			putStr(m, "country", a.Country)
-			putStr(m, "type", a.Type)
-			putPrimary(m, a.Primary)
-			return m
-		})
-	}},
-	multi("entitlements", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Entitlements }),
-	multi("roles", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.Roles }),
-	multi("x509Certificates", func(s *v1alpha1.ScimUserSpec) []v1alpha1.MultiValuedAttribute { return s.X509Certificates }),
-	{schema.EnterpriseUserURN, func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		e := s.Enterprise
-		if e == nil {
-			return nil, false
-		}
-		m := map[string]any{}
-		putStr(m, "employeeNumber", e.EmployeeNumber)
-		putStr(m, "costCenter", e.CostCenter)
-		putStr(m, "organization", e.Organization)
-		putStr(m, "division", e.Division)
-		putStr(m, "department", e.Department)
-		if mgr := e.Manager; mgr != nil {
-			mm := map[string]any{}
-			putStr(mm, "value", mgr.Value)
-			putStr(mm, "$ref", mgr.Ref)
-			putStr(mm, "displayName", mgr.DisplayName)
-			m["manager"] = mm
-		}
-		return m, len(m) > 0
-	}},
-	{schema.HoxhuntUserURN, func(s *v1alpha1.ScimUserSpec) (any, bool) {
-		h := s.Hoxhunt
-		if h == nil {
-			return nil, false
-		}
-		m := map[string]any{}
-		putStr(m, "microsoftEntraObjectId", h.MicrosoftEntraObjectID)
-		if h.DisableThreatUpload != nil {
-			m["disableThreatUpload"] = *h.DisableThreatUpload
-		}
-		putStr(m, "employmentStart", h.EmploymentStart)
-		for i, v := range []string{h.CustomAttribute1, h.CustomAttribute2, h.CustomAttribute3, h.CustomAttribute4, h.CustomAttribute5,
-			h.CustomAttribute6, h.CustomAttribute7, h.CustomAttribute8, h.CustomAttribute9, h.CustomAttribute10} {
-			putStr(m, customAttributeNames[i], v)
-		}
-		return m, len(m) > 0
-	}},
+type spec = v1alpha1.ScimUserSpec
+
+// userStrings are the user's top-level string attributes.
+var userStrings = []sub[spec]{
+	{"userName", func(s *spec) string { return s.UserName }},
+	{"externalId", func(s *spec) string { return s.ExternalID }},
+	{"displayName", func(s *spec) string { return s.DisplayName }},
+	{"nickName", func(s *spec) string { return s.NickName }},
+	{"profileUrl", func(s *spec) string { return s.ProfileURL }},
+	{"title", func(s *spec) string { return s.Title }},
+	{"userType", func(s *spec) string { return s.UserType }},
+	{"preferredLanguage", func(s *spec) string { return s.PreferredLanguage }},
+	{"locale", func(s *spec) string { return s.Locale }},
+	{"timezone", func(s *spec) string { return s.Timezone }},
 }
 
-var customAttributeNames = []string{"customAttribute1", "customAttribute2", "customAttribute3", "customAttribute4", "customAttribute5",
-	"customAttribute6", "customAttribute7", "customAttribute8", "customAttribute9", "customAttribute10"}
+// userMultiValued are the user's multi-valued attributes of value,
+// display, type and primary.
+var userMultiValued = []struct {
+	name string
+	get  func(*spec) []v1alpha1.MultiValuedAttribute
+}{
+	{"emails", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.Emails }},
+	{"phoneNumbers", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.PhoneNumbers }},
+	{"ims", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.Ims }},
+	{"photos", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.Photos }},
+	{"entitlements", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.Entitlements }},
+	{"roles", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.Roles }},
+	{"x509Certificates", func(s *spec) []v1alpha1.MultiValuedAttribute { return s.X509Certificates }},
+}
+
+var multiValuedSubs = []sub[v1alpha1.MultiValuedAttribute]{
+	{"value", func(v *v1alpha1.MultiValuedAttribute) string { return v.Value }},
+	{"display", func(v *v1alpha1.MultiValuedAttribute) string { return v.Display }},
+	{"type", func(v *v1alpha1.MultiValuedAttribute) string { return v.Type }},
+}
+
+var nameSubs = []sub[v1alpha1.Name]{
+	{"formatted", func(n *v1alpha1.Name) string { return n.Formatted }},
+	{"familyName", func(n *v1alpha1.Name) string { return n.FamilyName }},
+	{"givenName", func(n *v1alpha1.Name) string { return n.GivenName }},
+	{"middleName", func(n *v1alpha1.Name) string { return n.MiddleName }},
+	{"honorificPrefix", func(n *v1alpha1.Name) string { return n.HonorificPrefix }},
+	{"honorificSuffix", func(n *v1alpha1.Name) string { return n.HonorificSuffix }},
+}
+
+var addressSubs = []sub[v1alpha1.Address]{
+	{"formatted", func(a *v1alpha1.Address) string { return a.Formatted }},
+	{"streetAddress", func(a *v1alpha1.Address) string { return a.StreetAddress }},
+	{"locality", func(a *v1alpha1.Address) string { return a.Locality }},
+	{"region", func(a *v1alpha1.Address) string { return a.Region }},
+	{"postalCode", func(a *v1alpha1.Address) string { return a.PostalCode }},
+	{"country", func(a *v1alpha1.Address) string { return a.Country }},
+	{"type", func(a *v1alpha1.Address) string { return a.Type }},
+}
+
+var enterpriseSubs = []sub[v1alpha1.EnterpriseUser]{
+	{"employeeNumber", func(e *v1alpha1.EnterpriseUser) string { return e.EmployeeNumber }},
+	{"costCenter", func(e *v1alpha1.EnterpriseUser) string { return e.CostCenter }},
+	{"organization", func(e *v1alpha1.EnterpriseUser) string { return e.Organization }},
+	{"division", func(e *v1alpha1.EnterpriseUser) string { return e.Division }},
+	{"department", func(e *v1alpha1.EnterpriseUser) string { return e.Department }},
+}
+
+var managerSubs = []sub[v1alpha1.Manager]{
+	{"value", func(m *v1alpha1.Manager) string { return m.Value }},
+	{"$ref", func(m *v1alpha1.Manager) string { return m.Ref }},
+	{"displayName", func(m *v1alpha1.Manager) string { return m.DisplayName }},
+}
+
+var hoxhuntSubs = []sub[v1alpha1.HoxhuntUser]{
+	{"microsoftEntraObjectId", func(h *v1alpha1.HoxhuntUser) string { return h.MicrosoftEntraObjectID }},
+	{"employmentStart", func(h *v1alpha1.HoxhuntUser) string { return h.EmploymentStart }},
+	{"customAttribute1", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute1 }},
+	{"customAttribute2", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute2 }},
+	{"customAttribute3", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute3 }},
+	{"customAttribute4", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute4 }},
+	{"customAttribute5", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute5 }},
+	{"customAttribute6", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute6 }},
+	{"customAttribute7", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute7 }},
+	{"customAttribute8", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute8 }},
+	{"customAttribute9", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute9 }},
+	{"customAttribute10", func(h *v1alpha1.HoxhuntUser) string { return h.CustomAttribute10 }},
+}
+
+// userAttributes are the core and built-in extension attributes.
+var userAttributes = func() []attrRenderer {
+	var out []attrRenderer
+	for _, s := range userStrings {
+		out = append(out, str(s))
+	}
+	for _, m := range userMultiValued {
+		out = append(out, multi(m.name, m.get))
+	}
+	return append(out,
+		attrRenderer{"active", func(s *spec) (any, bool) {
+			// A user stored without the field is active, as the CRD defaults it.
+			return s.Active == nil || *s.Active, true
+		}},
+		attrRenderer{"name", func(s *spec) (any, bool) {
+			if s.Name == nil {
+				return nil, false
+			}
+			m := map[string]any{}
+			putSubs(m, s.Name, nameSubs)
+			return m, true
+		}},
+		attrRenderer{"addresses", func(s *spec) (any, bool) {
+			return renderList(s.Addresses, func(a v1alpha1.Address) map[string]any {
+				m := map[string]any{}
+				putSubs(m, &a, addressSubs)
+				putPrimary(m, a.Primary)
+				return m
+			})
+		}},
+		attrRenderer{schema.EnterpriseUserURN, func(s *spec) (any, bool) {
+			e := s.Enterprise
+			if e == nil {
+				return nil, false
+			}
+			m := map[string]any{}
+			putSubs(m, e, enterpriseSubs)
+			if mgr := e.Manager; mgr != nil {
+				mm := map[string]any{}
+				putSubs(mm, mgr, managerSubs)
+				m["manager"] = mm
+			}
+			return m, len(m) > 0
+		}},
+		attrRenderer{schema.HoxhuntUserURN, func(s *spec) (any, bool) {
+			h := s.Hoxhunt
+			if h == nil {
+				return nil, false
+			}
+			m := map[string]any{}
+			putSubs(m, h, hoxhuntSubs)
+			if h.DisableThreatUpload != nil {
+				m["disableThreatUpload"] = *h.DisableThreatUpload
+			}
+			return m, len(m) > 0
+		}},
+	)
+}()
 
 // declaredExtension is the value of a tenant-declared extension, as
 // stored.

@@ -1,0 +1,200 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+)
+
+// userPaths are every path of a user's schema down to its leaves, as a
+// filter names them: "emails" as well as "emails.value".
+func userPaths() []filter.Path {
+	var paths []filter.Path
+	add := func(urn string, attrs []schema.Attribute) {
+		for _, a := range attrs {
+			paths = append(paths, filter.Path{URN: urn, Attr: a.Name})
+			for _, s := range a.SubAttributes {
+				paths = append(paths, filter.Path{URN: urn, Attr: a.Name, Sub: s.Name})
+			}
+		}
+	}
+	add("", []schema.Attribute{
+		{Name: "id"}, {Name: "externalId"},
+		{Name: "meta", SubAttributes: []schema.Attribute{{Name: "resourceType"}, {Name: "created"}, {Name: "lastModified"}, {Name: "location"}, {Name: "version"}}},
+	})
+	for _, s := range schema.UserResource.Schemas() {
+		urn := s.ID
+		if urn == schema.UserResource.Core.ID {
+			urn = ""
+		}
+		add(urn, s.Attributes)
+	}
+	return paths
+}
+
+// Every path whose leaf a filter compares as a string, or a single
+// boolean or date, is read from the typed user; what is left is rendered.
+func TestUserFieldCoversTheSchema(t *testing.T) {
+	rendered := map[string]bool{
+		// Rendered from memberships, not held by the user.
+		"groups": true, "groups.value": true, "groups.$ref": true, "groups.display": true, "groups.type": true,
+		// Rendered per request, not held by the user.
+		"meta.resourceType": true, "meta.location": true, "meta.version": true,
+		// Never stored.
+		"password": true,
+	}
+	covered := map[fieldKey]bool{}
+	for _, p := range userPaths() {
+		r, err := filter.Resolve(p, schema.UserResource)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		leaf := r.Leaf()
+		wantField := !rendered[p.Attr] && !rendered[p.Attr+"."+p.Sub]
+		switch leaf.Type {
+		case schema.TypeComplex:
+			wantField = false
+		case schema.TypeBoolean, schema.TypeDateTime:
+			// A multi-valued attribute's primary flags are rendered only
+			// when set.
+			wantField = wantField && !r.Attr.MultiValued
+		}
+		_, ok := UserField(r)
+		if ok != wantField {
+			t.Errorf("%s: field %v, want %v", p, ok, wantField)
+		}
+		if ok {
+			k := fieldKey{r.Container, r.Attr.Name, ""}
+			if leaf != r.Attr {
+				k.leaf = leaf.Name
+			}
+			covered[k] = true
+		}
+	}
+	for k := range userFields {
+		if !covered[k] {
+			t.Errorf("field %+v names no path of the schema", k)
+		}
+	}
+}
+
+func fieldTestUsers() []*v1alpha1.ScimUser {
+	created := metav1.NewTime(time.Date(2026, 3, 4, 5, 6, 7, 800, time.UTC))
+	long := strings.Repeat("Ab", 200)
+	mv := []v1alpha1.MultiValuedAttribute{{Value: "Alice@Example.COM", Display: "Work", Type: "work", Primary: true}, {Value: "", Type: "home"}, {Value: "ÅSA@example.fi"}}
+	return []*v1alpha1.ScimUser{
+		{ObjectMeta: metav1.ObjectMeta{Name: "empty", CreationTimestamp: created}},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "Full-ID", CreationTimestamp: created, Annotations: map[string]string{v1alpha1.AnnotationLastModified: "2026-05-06T07:08:09Z"}},
+			Spec: v1alpha1.ScimUserSpec{
+				UserName: "Alice.Smith", ExternalID: "EXT-1", Active: ptr.To(false), DisplayName: "Alice Smith", NickName: "Ali",
+				ProfileURL: "https://example.com/Alice", Title: "Director", UserType: "Employee", PreferredLanguage: "de-DE, de;q=0.9",
+				Locale: "sv_SE", Timezone: "Europe/Helsinki",
+				Name:   &v1alpha1.Name{Formatted: "Ms. Alice Smith", FamilyName: "Smith", GivenName: "Alice", HonorificPrefix: "Ms."},
+				Emails: mv, PhoneNumbers: mv, Ims: mv, Photos: mv, Entitlements: mv, Roles: mv, X509Certificates: mv,
+				Addresses: []v1alpha1.Address{{Locality: "Helsinki", Country: "FI", Type: "work", Primary: true}, {PostalCode: "00100"}},
+				Enterprise: &v1alpha1.EnterpriseUser{EmployeeNumber: "42", Department: "R&D",
+					Manager: &v1alpha1.Manager{Value: "Boss-ID", Ref: "../Users/Boss-ID", DisplayName: "The Boss"}},
+				Hoxhunt: &v1alpha1.HoxhuntUser{MicrosoftEntraObjectID: "oid", DisableThreatUpload: ptr.To(false), EmploymentStart: "2020-01-31", CustomAttribute7: "Seven"},
+			},
+		},
+		{
+			ObjectMeta: metav1.ObjectMeta{Name: "unicode", CreationTimestamp: created, Annotations: map[string]string{v1alpha1.AnnotationLastModified: "yesterday"}},
+			Spec: v1alpha1.ScimUserSpec{
+				UserName: "ÖZGÜR", DisplayName: long, Title: "İstanbul", Active: ptr.To(true),
+				Name:       &v1alpha1.Name{FamilyName: "Şahin"},
+				Enterprise: &v1alpha1.EnterpriseUser{Manager: &v1alpha1.Manager{}},
+				Hoxhunt:    &v1alpha1.HoxhuntUser{DisableThreatUpload: ptr.To(true)},
+			},
+		},
+	}
+}
+
+// A compiled filter matches exactly the users the same filter matches in
+// their rendered form, for every path, operator and kind of value.
+func TestCompiledFiltersMatchRenderedUsers(t *testing.T) {
+	users := fieldTestUsers()
+	values := []any{nil, true, false, 42.0, "", "a", "alice", "ALICE.SMITH", "smith", "example.com", "Director", "DIR", "work",
+		"özgür", "ÖZ", "şah", "abab", strings.Repeat("ab", 200), "2026-03-04T05:06:07Z", "2026-03-04T05:06:07.5Z", "2026-05-06T07:08:09Z",
+		"2026-03-04t05:06:07z", "2026", "yesterday", "boss-id", "Boss-ID", "EXT-1", "ext-1", "Full-ID", "42", "r&d", "seven", "fi", "00100"}
+	ops := []string{filter.OpEq, filter.OpNe, filter.OpCo, filter.OpSw, filter.OpEw, filter.OpGt, filter.OpGe, filter.OpLt, filter.OpLe}
+	var exprs []filter.Expr
+	for _, p := range userPaths() {
+		exprs = append(exprs, filter.Present{Path: p})
+		for _, op := range ops {
+			for _, v := range values {
+				exprs = append(exprs, filter.Compare{Path: p, Op: op, Value: v})
+			}
+		}
+	}
+	for _, s := range []string{
+		`(title eq "Director" or displayName co "smith") and active eq false`,
+		`not (userName sw "alice") and name.familyName pr`,
+		`meta.lastModified gt "2026-04-01T00:00:00Z" or meta.created le "2026-03-04T05:06:07Z"`,
+		`emails[type eq "work"].value co "example"`,
+	} {
+		e, err := filter.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exprs = append(exprs, e)
+	}
+	compiled, matched := 0, 0
+	for _, e := range exprs {
+		match, ok := filter.Compile(e, schema.UserResource, UserField)
+		if !ok {
+			continue
+		}
+		compiled++
+		for _, u := range users {
+			want := filter.Matches(e, User(u, "", nil), schema.UserResource)
+			if got := match(u); got != want {
+				t.Errorf("%s on user %s: compiled %v, rendered %v", e, u.Name, got, want)
+			}
+			if want {
+				matched++
+			}
+		}
+	}
+	// The comparison is only worth as much as what it compared.
+	if compiled < len(exprs)*3/4 || matched < compiled/4 {
+		t.Fatalf("compiled %d of %d filters, %d matches: the table no longer exercises the fields", compiled, len(exprs), matched)
+	}
+	t.Logf("%d of %d filters compiled, %d user matches compared", compiled, len(exprs), matched)
+}
+
+func TestCompileFallsBackForValueFilters(t *testing.T) {
+	e, err := filter.Parse(`emails[type eq "work"].value co "example"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := filter.Compile(e, schema.UserResource, UserField); ok {
+		t.Fatal("a value filter compiled; it is evaluated on the rendered user")
+	}
+}
+
+// A filter no index answers reads every user of a tenant: evaluating it
+// must not allocate per user.
+func TestCompiledFiltersDoNotAllocate(t *testing.T) {
+	u := fieldTestUsers()[1]
+	for _, s := range []string{`name.familyName co "mit"`, `userName sw "ALI"`, `meta.lastModified gt "2026-01-01T00:00:00Z"`, `title pr`, `emails.value ew ".com"`} {
+		e, err := filter.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		match, ok := filter.Compile(e, schema.UserResource, UserField)
+		if !ok {
+			t.Fatalf("%s did not compile", s)
+		}
+		if n := testing.AllocsPerRun(100, func() { match(u) }); n != 0 {
+			t.Errorf("%s: %v allocations per user", s, n)
+		}
+	}
+}
