@@ -53,7 +53,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			SCIMBaseURL: opts.SCIMBaseURL,
 			Namespace:   opts.Namespace,
 		},
-		TenantCounts: &TenantCountReconciler{Client: mgr.GetClient(), Clock: opts.Clock},
+		TenantCounts: &TenantCountReconciler{Client: mgr.GetClient(), Cache: mgr.GetCache(), Clock: opts.Clock},
 		Users: &ScimUserReconciler{
 			Client:    mgr.GetClient(),
 			APIReader: mgr.GetAPIReader(),

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -33,6 +34,8 @@ import (
 // users.
 type TenantCountReconciler struct {
 	client.Client
+	// Cache holds the users counted, read without copying them.
+	Cache cache.Informers
 	Clock clock.PassiveClock
 
 	// counted is when each tenant was last counted, by the wall clock: a
@@ -103,26 +106,22 @@ func (r *TenantCountReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 
 // count tallies the tenant's users by phase and its groups.
 func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.ScimTenant) error {
-	users := &v1alpha1.ScimUserList{}
-	if err := r.List(ctx, users, client.InNamespace(tenant.Namespace), client.MatchingFields{index.UserTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list users of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
-	}
 	counts := v1alpha1.UserCounts{}
 	backlog, now := 0, r.Clock.Now()
 	invalid := map[string]int{}
-	for i := range users.Items {
+	err := index.Visit(ctx, r.Cache, &v1alpha1.ScimUser{}, index.UserTenant, tenant.Namespace, tenant.Name, func(u *v1alpha1.ScimUser) {
 		// Deleted users are out of the identity provider's hands: their
 		// values are no one's to fix.
-		if attrs := invalidAttributes(&users.Items[i]); len(attrs) > 0 && users.Items[i].Status.Phase != v1alpha1.UserPhaseDeleted {
+		if attrs := invalidAttributes(u); len(attrs) > 0 && u.Status.Phase != v1alpha1.UserPhaseDeleted {
 			counts.WithInvalidAttributes++
 			for _, a := range attrs {
 				invalid[a]++
 			}
 		}
-		if at := users.Items[i].Status.PurgeAt; at != nil && !at.After(now) {
+		if at := u.Status.PurgeAt; at != nil && !at.After(now) {
 			backlog++
 		}
-		switch users.Items[i].Status.Phase {
+		switch u.Status.Phase {
 		case v1alpha1.UserPhaseActive:
 			counts.Active++
 		case v1alpha1.UserPhaseInactive:
@@ -130,6 +129,9 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 		case v1alpha1.UserPhaseDeleted:
 			counts.PendingPurge++
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("count users of tenant %s/%s: %w", tenant.Namespace, tenant.Name, err)
 	}
 	groups := &v1alpha1.ScimGroupList{}
 	if err := r.List(ctx, groups, client.InNamespace(tenant.Namespace), client.MatchingFields{index.GroupTenant: tenant.Name}, client.UnsafeDisableDeepCopy); err != nil {

@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	// The server and the reconcilers look identities up by the same
 	// indexes; registering them here, not in either, keeps each runnable
 	// on its own.
-	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
+	if err := index.Register(ctx, mgr.GetCache()); err != nil {
 		return nil, nil, err
 	}
 	if runControllers {

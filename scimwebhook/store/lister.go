@@ -9,10 +9,9 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-)
 
-// byTenantIndex indexes an informer's objects by namespace and tenant.
-const byTenantIndex = "scim.provisioning.io/namespace-tenant"
+	"github.com/scim-operator/scim-operator/internal/index"
+)
 
 // tenantLister lists a tenant's identities straight from the informer's
 // store. A typed List from the cache copies every object into the list,
@@ -26,8 +25,10 @@ const byTenantIndex = "scim.provisioning.io/namespace-tenant"
 // 100,000 users would otherwise sort them all for every page.
 type tenantLister struct {
 	indexer toolscache.Indexer
-	tenant  func(any) (string, bool)
-	visible func(any) bool
+	// byTenant is the field index of the identities by tenant.
+	byTenant string
+	tenant   func(any) (string, bool)
+	visible  func(any) bool
 
 	mu     sync.Mutex
 	epochs map[string]uint64
@@ -41,11 +42,12 @@ type order struct {
 	keys  []string
 }
 
-// newTenantLister indexes obj's informer by tenant. It returns nil when
+// newTenantLister lists obj's informer by its field index byTenant
+// (registered by the index package). It returns nil when
 // the cache's informers do not expose their store, and the store then
 // lists through the cache as usual. visible says whether SCIM sees an
 // identity.
-func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O, tenantOf func(O) string, visible func(O) bool) (*tenantLister, error) {
+func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O, byTenant string, tenantOf func(O) string, visible func(O) bool) (*tenantLister, error) {
 	inf, err := c.GetInformer(ctx, obj)
 	if err != nil {
 		return nil, fmt.Errorf("get informer for %T: %w", obj, err)
@@ -55,7 +57,8 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O,
 		return nil, nil
 	}
 	l := &tenantLister{
-		indexer: withStore.GetIndexer(),
+		indexer:  withStore.GetIndexer(),
+		byTenant: byTenant,
 		tenant: func(o any) (string, bool) {
 			if obj, ok := o.(O); ok {
 				return tenantKey(obj.GetNamespace(), tenantOf(obj)), true
@@ -68,17 +71,6 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O,
 		},
 		epochs: map[string]uint64{},
 		orders: map[string]order{},
-	}
-	if l.indexer.GetIndexers()[byTenantIndex] == nil {
-		err = inf.AddIndexers(toolscache.Indexers{byTenantIndex: func(o any) ([]string, error) {
-			if key, ok := l.tenant(o); ok {
-				return []string{key}, nil
-			}
-			return nil, nil
-		}})
-		if err != nil {
-			return nil, fmt.Errorf("index %T by tenant: %w", obj, err)
-		}
 	}
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    l.changed,
@@ -95,7 +87,7 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O,
 	return l, nil
 }
 
-func tenantKey(namespace, tenant string) string { return namespace + "/" + tenant }
+func tenantKey(namespace, tenant string) string { return index.NamespacedKey(namespace, tenant) }
 
 // changed records that an identity of a tenant came, went or changed
 // visibility.
@@ -115,7 +107,7 @@ func (l *tenantLister) changed(o any) {
 // list returns the tenant's objects as cached; callers must not modify
 // them.
 func (l *tenantLister) list(namespace, tenant string) ([]any, error) {
-	objs, err := l.indexer.ByIndex(byTenantIndex, tenantKey(namespace, tenant))
+	objs, err := l.indexer.ByIndex(index.FieldIndexName(l.byTenant), index.NamespacedKey(namespace, tenant))
 	if err != nil {
 		return nil, fmt.Errorf("list tenant %s/%s from the cache: %w", namespace, tenant, err)
 	}
