@@ -287,11 +287,11 @@ func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) 
 		SortByCreation(objs)
 		return objs, err
 	}
-	keys, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	return ids.cachedByKey(keys), nil
+	return ids.cached(o), nil
 }
 
 // Page is one page of the tenant's identities SCIM sees, in list order,
@@ -306,20 +306,27 @@ func (ids Identities[O]) Page(ctx context.Context, tenant *v1alpha1.ScimTenant, 
 		from, to := bounds(len(all))
 		return all[from:to], len(all), nil
 	}
-	keys, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, 0, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	from, to := bounds(len(keys))
-	return ids.cachedByKey(keys[from:to]), len(keys), nil
+	from, to := bounds(len(o.keys))
+	return ids.cached(o.slice(from, to)), len(o.keys), nil
 }
 
-// cachedByKey is the cached identities with the keys that SCIM still
-// sees; one deleted since the keys were read is left out.
-func (ids Identities[O]) cachedByKey(keys []string) []O {
-	out := make([]O, 0, len(keys))
-	for _, k := range keys {
-		if obj, ok := ids.lister.get(k).(O); ok && obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
+// cached is the identities of an order as cached now, those SCIM no
+// longer sees left out. One still cached as it was sorted is seen: the
+// cache replaces an object when it changes, so only a replaced one is
+// checked again. A filter no index answers reads every user this way.
+func (ids Identities[O]) cached(o order) []O {
+	out := make([]O, 0, len(o.keys))
+	for i, k := range o.keys {
+		cur := ids.lister.get(k)
+		obj, ok := cur.(O)
+		if !ok {
+			continue
+		}
+		if cur == o.objs[i] || obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
 			out = append(out, obj)
 		}
 	}

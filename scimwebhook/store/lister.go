@@ -35,11 +35,12 @@ type tenantLister struct {
 	orders map[string]order
 }
 
-// order is a tenant's visible identities' cache keys, sorted, as of the
-// tenant's epoch.
+// order is a tenant's visible identities, sorted, as of the tenant's
+// epoch: their cache keys, and the cached objects they were sorted from.
 type order struct {
 	epoch uint64
 	keys  []string
+	objs  []any
 }
 
 // newTenantLister lists obj's informer by its field index byTenant
@@ -114,19 +115,19 @@ func (l *tenantLister) list(namespace, tenant string) ([]any, error) {
 	return objs, nil
 }
 
-// sorted is the cache keys of the tenant's visible identities in list
-// order. The slice is shared: callers must not modify it.
-func (l *tenantLister) sorted(namespace, tenant string) ([]string, error) {
+// sorted is the tenant's visible identities in list order. The order is
+// shared: callers must not modify it.
+func (l *tenantLister) sorted(namespace, tenant string) (order, error) {
 	key := tenantKey(namespace, tenant)
 	l.mu.Lock()
 	epoch, o := l.epochs[key], l.orders[key]
 	l.mu.Unlock()
 	if o.keys != nil && o.epoch == epoch {
-		return o.keys, nil
+		return o, nil
 	}
 	objs, err := l.list(namespace, tenant)
 	if err != nil {
-		return nil, err
+		return order{}, err
 	}
 	visible := make([]client.Object, 0, len(objs))
 	for _, o := range objs {
@@ -135,16 +136,21 @@ func (l *tenantLister) sorted(namespace, tenant string) ([]string, error) {
 		}
 	}
 	SortByCreation(visible)
-	keys := make([]string, len(visible))
+	o = order{epoch: epoch, keys: make([]string, len(visible)), objs: make([]any, len(visible))}
 	for i, obj := range visible {
-		keys[i] = obj.GetNamespace() + "/" + obj.GetName()
+		o.keys[i], o.objs[i] = obj.GetNamespace()+"/"+obj.GetName(), obj
 	}
 	l.mu.Lock()
 	// A change while sorting moved the epoch on: this order is kept for
 	// the epoch it was read at, and the next list sorts again.
-	l.orders[key] = order{epoch: epoch, keys: keys}
+	l.orders[key] = o
 	l.mu.Unlock()
-	return keys, nil
+	return o, nil
+}
+
+// slice is the part of o from from to to.
+func (o order) slice(from, to int) order {
+	return order{epoch: o.epoch, keys: o.keys[from:to], objs: o.objs[from:to]}
 }
 
 // get is the cached object with a cache key, nil if it is gone.
