@@ -1,10 +1,10 @@
 package filter
 
 import (
-	"bytes"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
@@ -177,57 +177,33 @@ func stringMatcher(op, want string, caseExact bool) func(string) bool {
 		return func(got string) bool { return compareStrings(got, op, want) }
 	}
 	want = strings.ToLower(want)
-	wantBytes := []byte(want)
 	return func(got string) bool {
 		var buf [256]byte
-		lower, ok := asciiLower(buf[:0], got)
+		lower, ok := asciiLower(&buf, got)
 		if !ok {
-			return compareStrings(strings.ToLower(got), op, want)
+			lower = strings.ToLower(got)
 		}
-		return compareBytes(lower, op, wantBytes)
+		return compareStrings(lower, op, want)
 	}
 }
 
-// asciiLower appends s lower-cased to dst when s is ASCII and fits; ok is
-// false otherwise, and strings.ToLower decides.
-func asciiLower(dst []byte, s string) ([]byte, bool) {
-	if len(s) > cap(dst) {
-		return nil, false
+// asciiLower is s lower-cased in buf when s is ASCII and fits; ok is
+// false otherwise, and strings.ToLower decides. The result shares buf's
+// memory (no copy, no allocation): it must not outlive buf, and buf must
+// not change while it is used.
+func asciiLower(buf *[256]byte, s string) (string, bool) {
+	if len(s) > len(buf) {
+		return "", false
 	}
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		if b >= utf8.RuneSelf {
-			return nil, false
+			return "", false
 		}
 		if 'A' <= b && b <= 'Z' {
 			b += 'a' - 'A'
 		}
-		dst = append(dst, b)
+		buf[i] = b
 	}
-	return dst, true
-}
-
-func compareBytes(got []byte, op string, want []byte) bool {
-	switch op {
-	case OpCo:
-		return bytes.Contains(got, want)
-	case OpSw:
-		return bytes.HasPrefix(got, want)
-	case OpEw:
-		return bytes.HasSuffix(got, want)
-	}
-	c := bytes.Compare(got, want)
-	switch op {
-	case OpEq:
-		return c == 0
-	case OpGt:
-		return c > 0
-	case OpGe:
-		return c >= 0
-	case OpLt:
-		return c < 0
-	case OpLe:
-		return c <= 0
-	}
-	return false
+	return unsafe.String(&buf[0], len(s)), true
 }
