@@ -143,8 +143,8 @@ func optional(tenant, value string) []string {
 // span namespaces. Every lookup here names its namespace, and with
 // 100,000 users the second copies were a quarter of the manager's heap
 // (a map per userName, email and externalId). The indexes keep the names
-// and keys controller-runtime's cache reader asks for (FieldIndexName,
-// NamespacedKey), so lookups are still client.MatchingFields with
+// and keys controller-runtime's cache reader asks for (fieldIndexName,
+// namespacedKey), so lookups are still client.MatchingFields with
 // client.InNamespace; one without a namespace finds nothing.
 func Register(ctx context.Context, informers cache.Informers) error {
 	for _, d := range definitions() {
@@ -153,7 +153,7 @@ func Register(ctx context.Context, informers cache.Informers) error {
 			return fmt.Errorf("index %s: get informer: %w", d.name, err)
 		}
 		extract := d.extract
-		err = inf.AddIndexers(toolscache.Indexers{FieldIndexName(d.name): func(o any) ([]string, error) {
+		err = inf.AddIndexers(toolscache.Indexers{fieldIndexName(d.name): func(o any) ([]string, error) {
 			obj, ok := o.(client.Object)
 			if !ok {
 				return nil, fmt.Errorf("index %T: not an object", o)
@@ -161,7 +161,7 @@ func Register(ctx context.Context, informers cache.Informers) error {
 			values := extract(obj)
 			keys := make([]string, len(values))
 			for i, v := range values {
-				keys[i] = NamespacedKey(obj.GetNamespace(), v)
+				keys[i] = namespacedKey(obj.GetNamespace(), v)
 			}
 			return keys, nil
 		}})
@@ -181,13 +181,13 @@ func Visit[O client.Object](ctx context.Context, informers cache.Informers, obj 
 	if err != nil {
 		return fmt.Errorf("get informer for %T: %w", obj, err)
 	}
-	withStore, ok := inf.(interface{ GetIndexer() toolscache.Indexer })
+	store, ok := Store(inf)
 	if !ok {
 		return fmt.Errorf("the informer for %T does not expose its store", obj)
 	}
-	objs, err := withStore.GetIndexer().ByIndex(FieldIndexName(name), NamespacedKey(namespace, value))
+	objs, err := Cached(store, name, namespace, value)
 	if err != nil {
-		return fmt.Errorf("look %s %q up in %s: %w", name, value, namespace, err)
+		return err
 	}
 	for _, o := range objs {
 		if typed, ok := o.(O); ok {
@@ -197,13 +197,33 @@ func Visit[O client.Object](ctx context.Context, informers cache.Informers, obj 
 	return nil
 }
 
-// FieldIndexName is the name of a field index in an informer, as
-// controller-runtime's cache reader looks it up.
-func FieldIndexName(field string) string { return "field:" + field }
+// Store is an informer's store, when it exposes it (controller-runtime's
+// informers do).
+func Store(inf cache.Informer) (toolscache.Indexer, bool) {
+	withStore, ok := inf.(interface{ GetIndexer() toolscache.Indexer })
+	if !ok {
+		return nil, false
+	}
+	return withStore.GetIndexer(), true
+}
 
-// NamespacedKey is the informer index key of a field index's value within
+// Cached is the objects in an informer's store whose index name holds
+// value in namespace, as cached: callers must not modify them.
+func Cached(store toolscache.Indexer, name, namespace, value string) ([]any, error) {
+	objs, err := store.ByIndex(fieldIndexName(name), namespacedKey(namespace, value))
+	if err != nil {
+		return nil, fmt.Errorf("look %s %q up in %s: %w", name, value, namespace, err)
+	}
+	return objs, nil
+}
+
+// fieldIndexName is the name of a field index in an informer, as
+// controller-runtime's cache reader looks it up.
+func fieldIndexName(field string) string { return "field:" + field }
+
+// namespacedKey is the informer index key of a field index's value within
 // a namespace, as controller-runtime's cache reader looks it up.
-func NamespacedKey(namespace, value string) string { return namespace + "/" + value }
+func namespacedKey(namespace, value string) string { return namespace + "/" + value }
 
 // Each calls fn with every index, for unit tests whose fake client must
 // answer the same lookups.

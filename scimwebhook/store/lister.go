@@ -53,12 +53,12 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O,
 	if err != nil {
 		return nil, fmt.Errorf("get informer for %T: %w", obj, err)
 	}
-	withStore, ok := inf.(interface{ GetIndexer() toolscache.Indexer })
+	store, ok := index.Store(inf)
 	if !ok {
 		return nil, nil
 	}
 	l := &tenantLister{
-		indexer:  withStore.GetIndexer(),
+		indexer:  store,
 		byTenant: byTenant,
 		tenant: func(o any) (string, bool) {
 			if obj, ok := o.(O); ok {
@@ -88,7 +88,7 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O,
 	return l, nil
 }
 
-func tenantKey(namespace, tenant string) string { return index.NamespacedKey(namespace, tenant) }
+func tenantKey(namespace, tenant string) string { return namespace + "/" + tenant }
 
 // changed records that an identity of a tenant came, went or changed
 // visibility.
@@ -108,7 +108,7 @@ func (l *tenantLister) changed(o any) {
 // list returns the tenant's objects as cached; callers must not modify
 // them.
 func (l *tenantLister) list(namespace, tenant string) ([]any, error) {
-	objs, err := l.indexer.ByIndex(index.FieldIndexName(l.byTenant), index.NamespacedKey(namespace, tenant))
+	objs, err := index.Cached(l.indexer, l.byTenant, namespace, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("list tenant %s/%s from the cache: %w", namespace, tenant, err)
 	}
