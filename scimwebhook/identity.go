@@ -10,6 +10,7 @@ import (
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -21,6 +22,9 @@ type kind[O client.Object] struct {
 	ids     func(*store.Store) store.Identities[O]
 	res     func(*tenantRequest) *schema.Resource
 	indexes []indexedAttr
+	// fields reads attribute values from a typed identity, for filters no
+	// index answers; nil when they are evaluated on rendered identities.
+	fields filter.Fields[O]
 	// created, updated and deleted are the Event reasons of writes;
 	// updated may look at what changed.
 	created, deleted string
@@ -50,6 +54,7 @@ var (
 		ids:     func(s *store.Store) store.Identities[*v1alpha1.ScimUser] { return s.Users },
 		res:     usersOf,
 		indexes: userIndexes,
+		fields:  mapping.UserField,
 		created: EventUserCreated,
 		deleted: EventUserDeleted,
 		updated: func(cur, next *v1alpha1.ScimUser) string {
@@ -124,36 +129,43 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 // candidates narrows a filter to the identities that may match it, in
 // list order: an index lookup when the filter pins an indexed attribute
 // with "eq", else every identity of the tenant. Callers still evaluate the
-// whole filter.
-func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
+// whole filter unless matched is true: then the filter was evaluated on
+// every identity of the tenant, and they are what it matched.
+func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) (found []O, matched bool, err error) {
 	ids := k.ids(s.store)
 	lookup, ok := indexedEquality(f, k.res(t), k.indexes)
 	if !ok {
-		return ids.List(ctx, t.tenant)
+		if k.fields != nil {
+			if found, ok, err := ids.Match(ctx, t.tenant, f, k.res(t), k.fields); ok || err != nil {
+				return found, true, err
+			}
+		}
+		found, err := ids.List(ctx, t.tenant)
+		return found, false, err
 	}
 	if lookup.index == "" {
 		obj, err := find(ctx, s, k, t, lookup.value)
 		if err != nil {
-			return nil, store.IgnoreNotFound(err)
+			return nil, false, store.IgnoreNotFound(err)
 		}
-		return []O{obj}, nil
+		return []O{obj}, false, nil
 	}
-	found, err := ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
+	found, err = ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
 	store.SortByCreation(found)
 	if err != nil || len(found) > 0 || lookup.claim == "" {
-		return found, err
+		return found, false, err
 	}
 	// An identity another replica just wrote may not be cached yet; its
 	// claim in the API server says it exists.
 	holder, err := s.store.ClaimHolder(ctx, t.tenant, lookup.claim, lookup.value)
 	if err != nil || holder == "" {
-		return nil, err
+		return nil, false, err
 	}
 	obj, err := ids.Get(ctx, t.tenant, holder, store.Lookup{Live: true})
 	if err != nil {
-		return nil, store.IgnoreNotFound(err)
+		return nil, false, store.IgnoreNotFound(err)
 	}
-	return []O{obj}, nil
+	return []O{obj}, false, nil
 }
 
 // record emits an Event on an identity and logs the action. Neither

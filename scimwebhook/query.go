@@ -44,19 +44,22 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			}
 			return send(total, from, page)
 		}
-		found, err := candidates(ctx, s, k, t, q.filter)
+		found, evaluated, err := candidates(ctx, s, k, t, q.filter)
 		if err != nil {
 			return err
 		}
-		matches := matcher(t, q.filter)
-		matched := found[:0:0]
-		for _, obj := range found {
-			ok, err := matches(ctx, obj)
-			if err != nil {
-				return err
-			}
-			if ok {
-				matched = append(matched, obj)
+		matched := found
+		if !evaluated {
+			matches := matcher(t, q.filter)
+			matched = found[:0:0]
+			for _, obj := range found {
+				ok, err := matches(ctx, obj)
+				if err != nil {
+					return err
+				}
+				if ok {
+					matched = append(matched, obj)
+				}
 			}
 		}
 		from, to := q.page(len(matched), s.opts.MaxResults)

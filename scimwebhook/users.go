@@ -296,9 +296,10 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
 		func(t *tenantRequest, f filter.Expr) func(context.Context, *v1alpha1.ScimUser) (bool, error) {
+			// Run on the users an index found, and on every user for a
+			// filter the store cannot evaluate on its columns (a value
+			// filter, a declared extension).
 			if match, ok := filter.Compile(f, t.users, mapping.UserField); ok {
-				// Evaluated on the cached users as they are: a filter no
-				// index answers reads every user of the tenant.
 				return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) { return match(u), nil }
 			}
 			read, m := filter.TopLevel(f, t.users), filter.NewMatcher(f, t.users)

@@ -144,6 +144,55 @@ var _ = Describe("Users", func() {
 		}
 	})
 
+	It("answers a filter no index answers with every change made since the tenant was last read", func() {
+		count := func(f string) int {
+			n, ok := t.list("/Users?count=1000&filter=" + url.QueryEscape(f))["totalResults"].(float64)
+			Expect(ok).To(BeTrue())
+			return int(n)
+		}
+		var ids []string
+		for i := range 3 {
+			ids = append(ids, t.created("/Users", fmt.Sprintf(`{"userName":"columns%d","title":"Clerk"}`, i))["id"].(string))
+		}
+		Expect(count(`title co "engineer"`)).To(Equal(0), "read once, so that later filters read what that one kept")
+
+		By("seeing its own change at once")
+		patchTitle := func(id, title string) {
+			r := t.send(http.MethodPatch, "/Users/"+id, `{"Operations":[{"op":"replace","path":"title","value":"`+title+`"}]}`)
+			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		}
+		patchTitle(ids[0], "Engineer")
+		Expect(count(`title co "engineer"`)).To(Equal(1))
+		Expect(count(`title eq "Clerk"`)).To(Equal(2))
+
+		By("seeing a change written by someone else once the cache has it")
+		u := &v1alpha1.ScimUser{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: ids[1]}, u)).To(Succeed())
+		u.Spec.Title = "Senior Engineer"
+		Expect(k8sClient.Update(ctx, u)).To(Succeed())
+		Eventually(func() int { return count(`title co "engineer"`) }).Should(Equal(2))
+
+		By("leaving out a user deleted since, and seeing a new one")
+		Expect(t.send(http.MethodDelete, "/Users/"+ids[0], "").StatusCode).To(Equal(http.StatusNoContent))
+		Expect(count(`title co "engineer"`)).To(Equal(1))
+		t.created("/Users", `{"userName":"columns-new","title":"Engineer"}`)
+		Expect(count(`title co "engineer"`)).To(Equal(2))
+
+		By("staying right past the changes it tracks one by one")
+		var more []string
+		for i := range 70 {
+			more = append(more, t.created("/Users", fmt.Sprintf(`{"userName":"columns-more%d","title":"Clerk"}`, i))["id"].(string))
+		}
+		Expect(count(`title co "engineer"`)).To(Equal(2))
+		for i, id := range more {
+			patchTitle(id, fmt.Sprintf("Engineer %d", i))
+			if i%16 == 0 || i >= 62 {
+				Expect(count(`title eq "Engineer `+fmt.Sprint(i)+`"`)).To(Equal(1), "after change %d", i)
+				Expect(count(`title co "engineer"`)).To(Equal(3+i), "after change %d", i)
+			}
+		}
+	})
+
 	It("rejects an unsupported content type", func() {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url("/Users"), stringsReader(`userName=x`))
 		req.Header.Set("Authorization", "Bearer "+t.token)

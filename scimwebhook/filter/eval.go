@@ -35,6 +35,12 @@ func (r Resolved) Leaf() *schema.Attribute {
 	return r.Attr
 }
 
+// Key names the values the path yields, the same for every spelling of
+// the path ("emails" and "EMAILS.value" alike).
+func (r Resolved) Key() string {
+	return r.Container + ":" + r.Attr.Name + "." + r.Leaf().Name
+}
+
 // Resolve checks p against the resource's schema, including the paths in
 // its value filter.
 func Resolve(p Path, res *schema.Resource) (Resolved, error) {

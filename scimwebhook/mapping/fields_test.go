@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/scimwebhook/column"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
@@ -146,6 +147,19 @@ func TestCompiledFiltersMatchRenderedUsers(t *testing.T) {
 		}
 		exprs = append(exprs, e)
 	}
+	// The same filters compiled to columns of the users' values, as the
+	// store evaluates them on a whole tenant.
+	columns := func(r filter.Resolved) (filter.Field[int], bool) {
+		f, ok := UserField(r)
+		if !ok {
+			return filter.Field[int]{}, false
+		}
+		c, ok := column.Build(users, f)
+		if !ok {
+			t.Fatalf("%s: no column", r.Key())
+		}
+		return c.Field(), true
+	}
 	compiled, matched := 0, 0
 	for _, e := range exprs {
 		match, ok := filter.Compile(e, schema.UserResource, UserField)
@@ -153,10 +167,17 @@ func TestCompiledFiltersMatchRenderedUsers(t *testing.T) {
 			continue
 		}
 		compiled++
-		for _, u := range users {
+		matchRow, ok := filter.Compile(e, schema.UserResource, columns)
+		if !ok {
+			t.Fatalf("%s compiled on users, not on columns", e)
+		}
+		for i, u := range users {
 			want := filter.Matches(e, User(u, "", nil), schema.UserResource)
 			if got := match(u); got != want {
 				t.Errorf("%s on user %s: compiled %v, rendered %v", e, u.Name, got, want)
+			}
+			if got := matchRow(i); got != want {
+				t.Errorf("%s on user %s: on columns %v, rendered %v", e, u.Name, got, want)
 			}
 			if want {
 				matched++

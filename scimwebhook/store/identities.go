@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
 // kind is what the store needs to know about one identity kind.
@@ -73,7 +76,7 @@ type Identities[O client.Object] struct {
 	k kind[O]
 	// lister lists a tenant's identities without copying them; nil when
 	// the cache cannot, and lists go through the cache.
-	lister *tenantLister
+	lister *tenantLister[O]
 }
 
 // Lookup says which identities a read may return, and from where.
@@ -235,8 +238,13 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		}
 		ids.s.release(tenant, id, oldValues.Minus(newValues))
 		ids.s.awaitCache(ctx, next, false)
-		if ids.k.hidden(cur) != ids.k.hidden(next) {
-			ids.reorder(next)
+		if ids.lister != nil {
+			// As the informer's events do, a moment later.
+			if ids.k.hidden(cur) != ids.k.hidden(next) {
+				ids.lister.changed(next)
+			} else {
+				ids.lister.touched(next)
+			}
 		}
 		return Updated[O]{Before: cur, After: next, Changed: true}, nil
 	}
@@ -287,11 +295,11 @@ func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) 
 		SortByCreation(objs)
 		return objs, err
 	}
-	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, _, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	return ids.cached(o), nil
+	return ids.cached(o.keys, o.objs), nil
 }
 
 // Page is one page of the tenant's identities SCIM sees, in list order,
@@ -306,31 +314,109 @@ func (ids Identities[O]) Page(ctx context.Context, tenant *v1alpha1.ScimTenant, 
 		from, to := bounds(len(all))
 		return all[from:to], len(all), nil
 	}
-	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, _, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, 0, fromAPI(err, "list "+ids.k.noun+"s")
 	}
 	from, to := bounds(len(o.keys))
-	return ids.cached(o.slice(from, to)), len(o.keys), nil
+	return ids.cached(o.keys[from:to], o.objs[from:to]), len(o.keys), nil
 }
 
-// cached is the identities of an order as cached now, those SCIM no
-// longer sees left out. One still cached as it was sorted is seen: the
+// cached is the identities of part of an order as cached now, those SCIM
+// no longer sees left out. One still cached as it was sorted is seen: the
 // cache replaces an object when it changes, so only a replaced one is
-// checked again. A filter no index answers reads every user this way.
-func (ids Identities[O]) cached(o order) []O {
-	out := make([]O, 0, len(o.keys))
-	for i, k := range o.keys {
-		cur := ids.lister.get(k)
-		obj, ok := cur.(O)
-		if !ok {
-			continue
-		}
-		if cur == o.objs[i] || obj.GetDeletionTimestamp().IsZero() && !ids.k.hidden(obj) {
-			out = append(out, obj)
+// checked again.
+func (ids Identities[O]) cached(keys []string, sorted []O) []O {
+	out := make([]O, 0, len(keys))
+	for i, k := range keys {
+		cur, ok := ids.lister.get(k)
+		if ok && (any(cur) == any(sorted[i]) || ids.lister.visible(cur)) {
+			out = append(out, cur)
 		}
 	}
 	return out
+}
+
+// Match is the tenant's identities SCIM sees that e matches, in list
+// order, as cached: callers must not modify them. fields reads the values
+// of a path from an identity; ok is false when e reads a path it has no
+// field for, and the caller evaluates e another way.
+//
+// Every identity is read, so e is evaluated on columns of the values it
+// compares, one per path, built by the first filter that reads the path
+// after the tenant's order was sorted; identities changed in place since
+// then are read from the cache as they are now.
+func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant, e filter.Expr, res *schema.Resource, fields filter.Fields[O]) (matched []O, ok bool, err error) {
+	match, ok := filter.Compile(e, res, fields)
+	if !ok {
+		return nil, false, nil
+	}
+	if ids.lister == nil {
+		all, err := ids.List(ctx, tenant)
+		for _, obj := range all {
+			if match(obj) {
+				matched = append(matched, obj)
+			}
+		}
+		return matched, true, err
+	}
+	o, changed, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	if err != nil {
+		return nil, false, fromAPI(err, "list "+ids.k.noun+"s")
+	}
+	matchRow, ok := filter.Compile(e, res, o.fields(fields))
+	if !ok {
+		// Some value did not fit a column.
+		for _, obj := range ids.cached(o.keys, o.objs) {
+			if match(obj) {
+				matched = append(matched, obj)
+			}
+		}
+		return matched, true, nil
+	}
+	moved := ids.changedRows(o, changed)
+	for i, obj := range o.objs {
+		if cur, ok := moved[i]; ok {
+			if cur.cached && ids.lister.visible(cur.obj) && match(cur.obj) {
+				matched = append(matched, cur.obj)
+			}
+			continue
+		}
+		if matchRow(i) {
+			matched = append(matched, obj)
+		}
+	}
+	return matched, true, nil
+}
+
+// changedRow is an identity changed in place since its order was read:
+// as cached now, or no longer cached.
+type changedRow[O client.Object] struct {
+	obj    O
+	cached bool
+}
+
+// changedRows finds the rows of o whose identities changed in place since
+// it was read.
+func (ids Identities[O]) changedRows(o *order[O], keys []string) map[int]changedRow[O] {
+	if len(keys) == 0 {
+		return nil
+	}
+	rows := make(map[int]changedRow[O], len(keys))
+	for _, k := range keys {
+		if cur, ok := ids.lister.get(k); ok {
+			if i := o.row(cur); i >= 0 {
+				rows[i] = changedRow[O]{obj: cur, cached: true}
+			}
+			continue
+		}
+		// Gone since, and its deletion not yet seen by the lister: its
+		// row is left out. Rare enough to search for.
+		if i := slices.Index(o.keys, k); i >= 0 {
+			rows[i] = changedRow[O]{}
+		}
+	}
+	return rows
 }
 
 // ByIndex lists the tenant's identities whose field index name has key,

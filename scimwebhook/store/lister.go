@@ -22,144 +22,228 @@ import (
 // It also keeps each tenant's visible identities in the order lists
 // answer in (creation, then name), sorted once and kept until an identity
 // comes, goes or changes visibility: an identity provider paging through
-// 100,000 users would otherwise sort them all for every page.
-type tenantLister struct {
+// 100,000 users would otherwise sort them all for every page. Identities
+// changed in place since the sort are tracked by key, so that a filter
+// reading the order's columns reads those few from the cache instead.
+type tenantLister[O client.Object] struct {
 	indexer toolscache.Indexer
-	// byTenant is the field index of the identities by tenant.
-	byTenant string
-	tenant   func(any) (string, bool)
-	visible  func(any) bool
+	k       kind[O]
 
-	mu     sync.Mutex
-	epochs map[string]uint64
-	orders map[string]order
+	mu      sync.Mutex
+	tenants map[string]*tenantState[O]
+}
+
+// tenantState is what the lister knows of one tenant.
+type tenantState[O client.Object] struct {
+	// epoch moves on when an identity comes, goes or changes visibility:
+	// an order of an earlier epoch is sorted again.
+	epoch uint64
+	order *order[O]
+	// seq counts the changes in place; changed holds the key of each
+	// identity changed in place and the seq of its last change, for
+	// changes since the tenant's order was read.
+	seq     uint64
+	changed map[string]uint64
 }
 
 // order is a tenant's visible identities, sorted, as of the tenant's
-// epoch: their cache keys, and the cached objects they were sorted from.
-type order struct {
+// epoch: their cache keys, the cached objects they were sorted from, and
+// columns of their values, built as filters ask for them.
+type order[O client.Object] struct {
 	epoch uint64
-	keys  []string
-	objs  []any
+	// seq is the tenant's count of changes in place when the order was
+	// read: those with a later seq are not in objs.
+	seq  uint64
+	keys []string
+	objs []O
+	cols columns
 }
 
-// newTenantLister lists obj's informer by its field index byTenant
-// (registered by the index package). It returns nil when
-// the cache's informers do not expose their store, and the store then
-// lists through the cache as usual. visible says whether SCIM sees an
-// identity.
-func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, obj O, byTenant string, tenantOf func(O) string, visible func(O) bool) (*tenantLister, error) {
-	inf, err := c.GetInformer(ctx, obj)
+// minChanged is how many identities may change in place before a tenant's
+// order is sorted again, for small tenants; large ones allow a sixteenth
+// of their identities. Each is read from the cache by every filter on the
+// order's columns.
+const minChanged = 64
+
+// newTenantLister lists k's informer by its field index k.byTenant
+// (registered by the index package). It returns nil when the cache's
+// informers do not expose their store, and the store then lists through
+// the cache as usual.
+func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, k kind[O]) (*tenantLister[O], error) {
+	inf, err := c.GetInformer(ctx, k.newObj())
 	if err != nil {
-		return nil, fmt.Errorf("get informer for %T: %w", obj, err)
+		return nil, fmt.Errorf("get informer for %ss: %w", k.noun, err)
 	}
 	store, ok := index.Store(inf)
 	if !ok {
 		return nil, nil
 	}
-	l := &tenantLister{
-		indexer:  store,
-		byTenant: byTenant,
-		tenant: func(o any) (string, bool) {
-			if obj, ok := o.(O); ok {
-				return tenantKey(obj.GetNamespace(), tenantOf(obj)), true
-			}
-			return "", false
-		},
-		visible: func(o any) bool {
-			obj, ok := o.(O)
-			return ok && obj.GetDeletionTimestamp().IsZero() && visible(obj)
-		},
-		epochs: map[string]uint64{},
-		orders: map[string]order{},
-	}
+	l := &tenantLister[O]{indexer: store, k: k, tenants: map[string]*tenantState[O]{}}
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    l.changed,
 		DeleteFunc: l.changed,
 		UpdateFunc: func(old, cur any) {
-			if l.visible(old) != l.visible(cur) {
-				l.changed(cur)
+			o, okOld := old.(O)
+			c, okCur := cur.(O)
+			if okOld && okCur && l.visible(o) == l.visible(c) {
+				l.touched(c)
+				return
 			}
+			l.changed(cur)
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("watch %T for the list order: %w", obj, err)
+		return nil, fmt.Errorf("watch %ss for the list order: %w", k.noun, err)
 	}
 	return l, nil
 }
 
 func tenantKey(namespace, tenant string) string { return namespace + "/" + tenant }
 
+func (l *tenantLister[O]) visible(o O) bool {
+	return o.GetDeletionTimestamp().IsZero() && !l.k.hidden(o)
+}
+
+// state is the tenant's state; l.mu must be held.
+func (l *tenantLister[O]) state(namespace, tenant string) *tenantState[O] {
+	key := tenantKey(namespace, tenant)
+	st := l.tenants[key]
+	if st == nil {
+		st = &tenantState[O]{changed: map[string]uint64{}}
+		l.tenants[key] = st
+	}
+	return st
+}
+
 // changed records that an identity of a tenant came, went or changed
-// visibility.
-func (l *tenantLister) changed(o any) {
+// visibility: the tenant's order is sorted again, from a cache that holds
+// every change recorded so far.
+func (l *tenantLister[O]) changed(o any) {
 	if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 		o = d.Obj
 	}
-	key, ok := l.tenant(o)
+	obj, ok := o.(O)
 	if !ok {
 		return
 	}
 	l.mu.Lock()
-	l.epochs[key]++
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	st := l.state(obj.GetNamespace(), l.k.tenant(obj))
+	st.epoch++
+	clear(st.changed)
+}
+
+// touched records that an identity changed in place, once the cache holds
+// the change. Past the tenant's allowance the order is sorted again
+// instead.
+func (l *tenantLister[O]) touched(obj O) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.state(obj.GetNamespace(), l.k.tenant(obj))
+	st.seq++
+	st.changed[obj.GetNamespace()+"/"+obj.GetName()] = st.seq
+	allowed := minChanged
+	if st.order != nil {
+		allowed = max(allowed, len(st.order.keys)/16)
+	}
+	if len(st.changed) > allowed {
+		st.epoch++
+		clear(st.changed)
+	}
 }
 
 // list returns the tenant's objects as cached; callers must not modify
 // them.
-func (l *tenantLister) list(namespace, tenant string) ([]any, error) {
-	objs, err := index.Cached(l.indexer, l.byTenant, namespace, tenant)
+func (l *tenantLister[O]) list(namespace, tenant string) ([]any, error) {
+	objs, err := index.Cached(l.indexer, l.k.byTenant, namespace, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("list tenant %s/%s from the cache: %w", namespace, tenant, err)
 	}
 	return objs, nil
 }
 
-// sorted is the tenant's visible identities in list order. The order is
-// shared: callers must not modify it.
-func (l *tenantLister) sorted(namespace, tenant string) (order, error) {
-	key := tenantKey(namespace, tenant)
+// sorted is the tenant's visible identities in list order, and the keys
+// of those changed in place since it was read. The order is shared:
+// callers must not modify it.
+func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], []string, error) {
 	l.mu.Lock()
-	epoch, o := l.epochs[key], l.orders[key]
-	l.mu.Unlock()
-	if o.keys != nil && o.epoch == epoch {
-		return o, nil
+	st := l.state(namespace, tenant)
+	if o := st.order; o != nil && o.epoch == st.epoch {
+		defer l.mu.Unlock()
+		return o, st.changedSince(o.seq), nil
 	}
+	epoch, seq := st.epoch, st.seq
+	l.mu.Unlock()
 	objs, err := l.list(namespace, tenant)
 	if err != nil {
-		return order{}, err
+		return nil, nil, err
 	}
-	visible := make([]client.Object, 0, len(objs))
+	visible := make([]O, 0, len(objs))
 	for _, o := range objs {
-		if obj, ok := o.(client.Object); ok && l.visible(o) {
+		if obj, ok := o.(O); ok && l.visible(obj) {
 			visible = append(visible, obj)
 		}
 	}
 	SortByCreation(visible)
-	o = order{epoch: epoch, keys: make([]string, len(visible)), objs: make([]any, len(visible))}
+	o := &order[O]{epoch: epoch, seq: seq, keys: make([]string, len(visible)), objs: visible}
 	for i, obj := range visible {
-		o.keys[i], o.objs[i] = obj.GetNamespace()+"/"+obj.GetName(), obj
+		o.keys[i] = obj.GetNamespace() + "/" + obj.GetName()
 	}
 	l.mu.Lock()
-	// A change while sorting moved the epoch on: this order is kept for
-	// the epoch it was read at, and the next list sorts again.
-	l.orders[key] = o
-	l.mu.Unlock()
-	return o, nil
-}
-
-// slice is the part of o from from to to.
-func (o order) slice(from, to int) order {
-	return order{epoch: o.epoch, keys: o.keys[from:to], objs: o.objs[from:to]}
-}
-
-// get is the cached object with a cache key, nil if it is gone.
-func (l *tenantLister) get(key string) any {
-	o, exists, err := l.indexer.GetByKey(key)
-	if err != nil || !exists {
-		return nil
+	defer l.mu.Unlock()
+	if kept := st.order; kept != nil && (kept.epoch > epoch || kept.epoch == epoch && kept.seq >= seq) {
+		// Another list sorted a later read of the cache meanwhile.
+		return kept, st.changedSince(kept.seq), nil
 	}
-	return o
+	// A change while sorting moved the epoch on: this order is kept for
+	// the epoch it was read at, and the next list sorts again. Changes in
+	// place that it holds are no longer tracked; later ones are.
+	st.order = o
+	if epoch == st.epoch {
+		for k, s := range st.changed {
+			if s <= seq {
+				delete(st.changed, k)
+			}
+		}
+	}
+	return o, st.changedSince(seq), nil
+}
+
+// changedSince is the keys of identities changed in place after the
+// tenant's seq was seq.
+func (st *tenantState[O]) changedSince(seq uint64) []string {
+	var keys []string
+	for k, s := range st.changed {
+		if s > seq {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// row is the row of the order holding obj, -1 if none does. Identities
+// keep their creation time and name, so the sorted order is searched.
+func (o *order[O]) row(obj O) int {
+	key := obj.GetNamespace() + "/" + obj.GetName()
+	ct := obj.GetCreationTimestamp()
+	i := sort.Search(len(o.objs), func(i int) bool {
+		t := o.objs[i].GetCreationTimestamp()
+		if !t.Equal(&ct) {
+			return ct.Before(&t)
+		}
+		return o.objs[i].GetName() >= obj.GetName()
+	})
+	if i < len(o.keys) && o.keys[i] == key {
+		return i
+	}
+	return -1
+}
+
+// get is the cached object with a cache key, and false if it is gone.
+func (l *tenantLister[O]) get(key string) (O, bool) {
+	o, exists, err := l.indexer.GetByKey(key)
+	obj, ok := o.(O)
+	return obj, err == nil && exists && ok
 }
 
 // SortByCreation sorts identities into list order: by creation, then by

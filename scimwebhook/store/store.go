@@ -69,10 +69,10 @@ func (s *Store) Start(ctx context.Context) error {
 		return fmt.Errorf("start informer for member slices: %w", err)
 	}
 	var err error
-	if s.Users.lister, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimUser{}, users.byTenant, users.tenant, func(u *v1alpha1.ScimUser) bool { return !users.hidden(u) }); err != nil {
+	if s.Users.lister, err = newTenantLister(ctx, s.cache, users); err != nil {
 		return err
 	}
-	if s.Groups.lister, err = newTenantLister(ctx, s.cache, &v1alpha1.ScimGroup{}, groups.byTenant, groups.tenant, func(g *v1alpha1.ScimGroup) bool { return !groups.hidden(g) }); err != nil {
+	if s.Groups.lister, err = newTenantLister(ctx, s.cache, groups); err != nil {
 		return err
 	}
 	if !s.cache.WaitForCacheSync(ctx) {
