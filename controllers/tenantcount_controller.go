@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,31 +37,14 @@ type TenantCountReconciler struct {
 	Cache cache.Informers
 	Clock clock.PassiveClock
 
-	// counted is when each tenant was last counted, by the wall clock: a
-	// count reads every user of the tenant, so a burst of changes (an
-	// initial sync, a bulk import) is counted once a second, not once per
-	// user.
-	mu      sync.Mutex
-	counted map[types.NamespacedName]time.Time
+	// counted spaces a tenant's counts a second apart: a count reads every
+	// user of the tenant.
+	counted spacing
 }
 
-// countInterval is the least time between two counts of one tenant.
+// countInterval is the least time between two counts of one tenant, and
+// between two member counts written for one group.
 const countInterval = time.Second
-
-// untilCount is how long a tenant's next count must wait, and records
-// that it is counted now when it need not.
-func (r *TenantCountReconciler) untilCount(key types.NamespacedName) time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if wait := countInterval - time.Since(r.counted[key]); wait > 0 {
-		return wait
-	}
-	if r.counted == nil {
-		r.counted = map[types.NamespacedName]time.Time{}
-	}
-	r.counted[key] = time.Now()
-	return 0
-}
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=list;watch
 
@@ -72,9 +54,7 @@ func (r *TenantCountReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.ForgetTenant(req.String())
-			r.mu.Lock()
-			delete(r.counted, req.NamespacedName)
-			r.mu.Unlock()
+			r.counted.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
@@ -82,7 +62,7 @@ func (r *TenantCountReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if !tenant.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	if wait := r.untilCount(req.NamespacedName); wait > 0 {
+	if wait := r.counted.wait(req.NamespacedName); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	before := tenant.DeepCopy()

@@ -299,5 +299,21 @@ var _ = Describe("Group status", func() {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: id}, group)).To(Succeed())
 			return group.Status.MemberCount
 		}).Should(BeNumerically("==", 2))
+
+		By("counting a member once however often slices list it")
+		c := t.created("/Users", `{"userName":"count-c"}`)["id"].(string)
+		Expect(k8sClient.Create(ctx, &v1alpha1.ScimGroupMemberSlice{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: id + "-by-hand", Labels: map[string]string{v1alpha1.LabelGroup: id}},
+			Spec: v1alpha1.ScimGroupMemberSliceSpec{
+				GroupRef: v1alpha1.GroupReference{Name: id}, TenantRef: v1alpha1.TenantReference{Name: t.name},
+				Members: []v1alpha1.GroupMember{{Value: c}, {Value: c}, {Value: a}},
+			},
+		})).To(Succeed())
+		Eventually(func(g Gomega) int32 {
+			group := &v1alpha1.ScimGroup{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: id}, group)).To(Succeed())
+			return group.Status.MemberCount
+		}).Should(BeNumerically("==", 3))
+		Expect(memberIDs(t, id)).To(ConsistOf(a, b, c))
 	})
 })

@@ -41,11 +41,15 @@ type ScimGroupMemberSliceSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="tenantRef is immutable: a slice cannot move between tenants"
 	TenantRef TenantReference `json:"tenantRef"`
 
+	// The list is atomic: as a list map, every write would make the API
+	// server track, and store beside the members, a managed-fields entry
+	// per member, larger than the member itself.
+
 	// members of the group held by this slice. A user is a member of a group
-	// when any of the group's slices lists it.
+	// when any of the group's slices lists it; a value listed twice counts
+	// once. The operator writes the list whole.
 	// +kubebuilder:validation:MaxItems=5000
-	// +listType=map
-	// +listMapKey=value
+	// +listType=atomic
 	// +optional
 	Members []GroupMember `json:"members,omitempty"`
 }

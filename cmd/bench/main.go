@@ -382,9 +382,41 @@ func (b *bench) filters() error {
 		if r.err != nil {
 			return fmt.Errorf("filter %s: %w", f, r.err)
 		}
-		b.out.add(fmt.Sprintf("filters at %d", b.o.users), f+" p50", r.p(0.5).Round(time.Millisecond).String(),
+		// The first reads the users and packs the column the others read.
+		b.out.add(fmt.Sprintf("filters at %d", b.o.users), f+" p50 (first)",
+			fmt.Sprintf("%s (%s)", r.p(0.5).Round(time.Millisecond), r.times[0].Round(time.Millisecond)),
 			"client-go list of 100 "+api.p(0.5).Round(time.Millisecond).String(), ratio(r.p(0.5), api.p(0.5)),
 			"≤ 50ms: "+met(r.p(0.5) <= 50*time.Millisecond))
+	}
+	// A user created between two filters makes the next one sort the
+	// tenant and pack its column again; a change in place does not.
+	const f = `name.familyName co "Family4242"`
+	var ids []string
+	for _, c := range []struct {
+		name   string
+		change func(i int) error
+	}{
+		{"after a POST", func(i int) error {
+			id, err := b.h.create("/Users", fmt.Sprintf(`{"userName":"between%d@example.com","name":{"familyName":"Between"}}`, i))
+			ids = append(ids, id)
+			return err
+		}},
+		{"after a PATCH", func(i int) error {
+			return b.h.ok(http.MethodPatch, "/Users/"+ids[i], `{"Operations":[{"op":"replace","path":"title","value":"Moved"}]}`)
+		}},
+	} {
+		times := make([]time.Duration, 10)
+		for i := range times {
+			if err := c.change(i); err != nil {
+				return fmt.Errorf("filters %s: %w", c.name, err)
+			}
+			t0 := time.Now()
+			if err := b.h.ok(http.MethodGet, filterPath(f)+"&count=10", ""); err != nil {
+				return fmt.Errorf("filter %s %s: %w", f, c.name, err)
+			}
+			times[i] = time.Since(t0)
+		}
+		b.out.add(fmt.Sprintf("filters at %d", b.o.users), f+" "+c.name+" p50", pct(times, 0.5).Round(time.Millisecond).String(), "", 0, "")
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -163,27 +162,19 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 	}
 	sort.Strings(names)
 	// Slices are independent objects: a change touching several of them
-	// writes them side by side, each once.
-	var changed atomic.Bool
+	// writes them side by side, each once, and the group's last
+	// modification beside them rather than after them.
 	writers, wctx := errgroup.WithContext(ctx)
 	writers.SetLimit(sliceWriters)
+	if len(names) > 0 {
+		writers.Go(func() error { return s.touchGroup(wctx, g) })
+	}
 	for _, name := range names {
 		writers.Go(func() error {
-			wrote, err := s.updateSlice(wctx, g, name, edits[name].apply)
-			if wrote {
-				changed.Store(true)
-			}
-			return err
+			return s.updateSlice(wctx, g, name, edits[name].apply)
 		})
 	}
-	err = writers.Wait()
-	if changed.Load() {
-		// Even a change cut short by an error moved some members.
-		if touchErr := s.touchGroup(ctx, g); err == nil {
-			err = touchErr
-		}
-	}
-	return err
+	return writers.Wait()
 }
 
 // planMembers decides which slice each member of the change is written
@@ -317,14 +308,15 @@ func (s *Store) touchGroup(ctx context.Context, g *v1alpha1.ScimGroup) error {
 // updateSlice changes the members of one slice with optimistic
 // concurrency, creating the slice when it gains its first member and
 // deleting it when it loses its last.
-func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name string, change func(set map[string]bool)) (wrote bool, err error) {
+func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name string, change func(set map[string]bool)) error {
 	key := types.NamespacedName{Namespace: g.Namespace, Name: name}
 	for attempt := 1; ; attempt++ {
 		if attempt > maxUpdateAttempts {
-			return false, &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
+			return &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
 				Detail: "the group's members are being changed by many requests at once; retry"}
 		}
 		sl := &v1alpha1.ScimGroupMemberSlice{}
+		var err error
 		if attempt == 1 {
 			err = s.client.Get(ctx, key, sl)
 		} else {
@@ -332,7 +324,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name str
 		}
 		exists := err == nil
 		if err != nil && !apierrors.IsNotFound(err) {
-			return false, fromAPI(err, "get member slice")
+			return fromAPI(err, "get member slice")
 		}
 		set := map[string]bool{}
 		for _, m := range sl.Spec.Members {
@@ -343,7 +335,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name str
 		if len(set) > v1alpha1.MaxMembersPerSlice {
 			// Only writers racing for the same open slice get here: the
 			// plan fills a slice to MemberSliceFill.
-			return false, &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
+			return &Error{Reason: Unavailable, RetryAfter: unavailableRetryAfter,
 				Detail: fmt.Sprintf("the group's member slice %s is full (%d) with members other requests added at the same time; retry", key.Name, v1alpha1.MaxMembersPerSlice)}
 		}
 		members := make([]v1alpha1.GroupMember, 0, len(set))
@@ -352,7 +344,7 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name str
 		}
 		sort.Slice(members, func(i, j int) bool { return members[i].Value < members[j].Value })
 		if len(set) == before && sameMembers(sl.Spec.Members, members) {
-			return false, nil
+			return nil
 		}
 		deleted := exists && len(members) == 0
 		switch {
@@ -368,14 +360,14 @@ func (s *Store) updateSlice(ctx context.Context, g *v1alpha1.ScimGroup, name str
 		switch {
 		case err == nil:
 			s.awaitCache(ctx, sl, deleted)
-			return true, nil
+			return nil
 		case apierrors.IsConflict(err), apierrors.IsAlreadyExists(err), apierrors.IsNotFound(err):
 			if err := backoffAfterConflict(ctx, attempt); err != nil {
-				return false, err
+				return err
 			}
 			continue
 		default:
-			return false, fromAPI(err, "write member slice")
+			return fromAPI(err, "write member slice")
 		}
 	}
 }
