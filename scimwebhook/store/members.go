@@ -174,7 +174,9 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 			return s.updateSlice(wctx, g, name, edits[name].apply)
 		})
 	}
-	return writers.Wait()
+	// The writers' errors are the store's own, already wrapped.
+	err = writers.Wait()
+	return err
 }
 
 // planMembers decides which slice each member of the change is written
