@@ -174,9 +174,7 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 			return s.updateSlice(wctx, g, name, edits[name].apply)
 		})
 	}
-	// The writers' errors are the store's own, already wrapped.
-	err = writers.Wait()
-	return err
+	return writers.Wait() //nolint:wrapcheck // the writers' errors are the store's own, already wrapped
 }
 
 // planMembers decides which slice each member of the change is written
