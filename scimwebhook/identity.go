@@ -2,6 +2,7 @@ package scimwebhook
 
 import (
 	"context"
+	"math"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
@@ -126,46 +127,57 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 	return nil
 }
 
+// scan evaluates a filter no index answers on every identity of the
+// tenant, and returns the page of what it matched that q asks for, where
+// it starts, and how many matched in all. ok is false when an index
+// answers the filter or the kind's fields cannot evaluate it: then
+// candidates and the kind's matcher do.
+func scan[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query) (page []O, from, total int, ok bool, err error) {
+	if k.fields == nil {
+		return nil, 0, 0, false, nil
+	}
+	if _, indexed := indexedEquality(q.filter, k.res(t), k.indexes); indexed {
+		return nil, 0, 0, false, nil
+	}
+	// The page's bounds before the total is known: they only shrink to it.
+	from, to := q.page(math.MaxInt, s.opts.MaxResults)
+	page, total, ok, err = k.ids(s.store).Match(ctx, t.tenant, q.filter, k.res(t), k.fields, from, to)
+	return page, min(from, total), total, ok, err
+}
+
 // candidates narrows a filter to the identities that may match it, in
 // list order: an index lookup when the filter pins an indexed attribute
 // with "eq", else every identity of the tenant. Callers still evaluate the
-// whole filter unless matched is true: then the filter was evaluated on
-// every identity of the tenant, and they are what it matched.
-func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) (found []O, matched bool, err error) {
+// whole filter.
+func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
 	ids := k.ids(s.store)
 	lookup, ok := indexedEquality(f, k.res(t), k.indexes)
 	if !ok {
-		if k.fields != nil {
-			if found, ok, err := ids.Match(ctx, t.tenant, f, k.res(t), k.fields); ok || err != nil {
-				return found, true, err
-			}
-		}
-		found, err := ids.List(ctx, t.tenant)
-		return found, false, err
+		return ids.List(ctx, t.tenant)
 	}
 	if lookup.index == "" {
 		obj, err := find(ctx, s, k, t, lookup.value)
 		if err != nil {
-			return nil, false, store.IgnoreNotFound(err)
+			return nil, store.IgnoreNotFound(err)
 		}
-		return []O{obj}, false, nil
+		return []O{obj}, nil
 	}
-	found, err = ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
+	found, err := ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
 	store.SortByCreation(found)
 	if err != nil || len(found) > 0 || lookup.claim == "" {
-		return found, false, err
+		return found, err
 	}
 	// An identity another replica just wrote may not be cached yet; its
 	// claim in the API server says it exists.
 	holder, err := s.store.ClaimHolder(ctx, t.tenant, lookup.claim, lookup.value)
 	if err != nil || holder == "" {
-		return nil, false, err
+		return nil, err
 	}
 	obj, err := ids.Get(ctx, t.tenant, holder, store.Lookup{Live: true})
 	if err != nil {
-		return nil, false, store.IgnoreNotFound(err)
+		return nil, store.IgnoreNotFound(err)
 	}
-	return []O{obj}, false, nil
+	return []O{obj}, nil
 }
 
 // record emits an Event on an identity and logs the action. Neither

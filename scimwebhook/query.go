@@ -44,22 +44,25 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			}
 			return send(total, from, page)
 		}
-		found, evaluated, err := candidates(ctx, s, k, t, q.filter)
+		if page, from, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
+			if err != nil {
+				return err
+			}
+			return send(total, from, page)
+		}
+		found, err := candidates(ctx, s, k, t, q.filter)
 		if err != nil {
 			return err
 		}
-		matched := found
-		if !evaluated {
-			matches := matcher(t, q.filter)
-			matched = found[:0:0]
-			for _, obj := range found {
-				ok, err := matches(ctx, obj)
-				if err != nil {
-					return err
-				}
-				if ok {
-					matched = append(matched, obj)
-				}
+		matches := matcher(t, q.filter)
+		matched := found[:0:0]
+		for _, obj := range found {
+			ok, err := matches(ctx, obj)
+			if err != nil {
+				return err
+			}
+			if ok {
+				matched = append(matched, obj)
 			}
 		}
 		from, to := q.page(len(matched), s.opts.MaxResults)

@@ -191,6 +191,25 @@ var _ = Describe("Users", func() {
 				Expect(count(`title co "engineer"`)).To(Equal(3+i), "after change %d", i)
 			}
 		}
+
+		By("paging through what it matched in list order")
+		var paged []any
+		for start := 1; start <= 80; start += 7 {
+			doc := t.list(fmt.Sprintf("/Users?startIndex=%d&count=7&filter=%s", start, url.QueryEscape(`title co "engineer"`)))
+			Expect(doc["totalResults"]).To(BeNumerically("==", 72))
+			Expect(doc["startIndex"]).To(BeNumerically("==", min(start, 73)))
+			for _, r := range doc["Resources"].([]any) {
+				paged = append(paged, r.(map[string]any)["id"])
+			}
+		}
+		var listed []any
+		for _, r := range t.list("/Users?count=1000")["Resources"].([]any) {
+			if title, _ := r.(map[string]any)["title"].(string); strings.Contains(title, "Engineer") {
+				listed = append(listed, r.(map[string]any)["id"])
+			}
+		}
+		Expect(paged).To(Equal(listed), "in the order of an unfiltered list, each once")
+		Expect(paged).To(HaveLen(72))
 	})
 
 	It("rejects an unsupported content type", func() {

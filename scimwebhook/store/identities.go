@@ -337,56 +337,63 @@ func (ids Identities[O]) cached(keys []string, sorted []O) []O {
 	return out
 }
 
-// Match is the tenant's identities SCIM sees that e matches, in list
-// order, as cached: callers must not modify them. fields reads the values
-// of a path from an identity; ok is false when e reads a path it has no
-// field for, and the caller evaluates e another way.
+// Match is the part from from to to of the tenant's identities SCIM sees
+// that e matches, in list order, as cached (callers must not modify
+// them), and how many e matches in all. fields reads the values of a path
+// from an identity; ok is false when e reads a path it has no field for,
+// and the caller evaluates e another way.
 //
 // Every identity is read, so e is evaluated on columns of the values it
 // compares, one per path, built by the first filter that reads the path
 // after the tenant's order was sorted; identities changed in place since
 // then are read from the cache as they are now.
-func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant, e filter.Expr, res *schema.Resource, fields filter.Fields[O]) (matched []O, ok bool, err error) {
+func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant, e filter.Expr, res *schema.Resource, fields filter.Fields[O], from, to int) (page []O, total int, ok bool, err error) {
 	match, ok := filter.Compile(e, res, fields)
 	if !ok {
-		return nil, false, nil
+		return nil, 0, false, nil
+	}
+	keep := func(obj O) {
+		if from <= total && total < to {
+			page = append(page, obj)
+		}
+		total++
 	}
 	if ids.lister == nil {
 		all, err := ids.List(ctx, tenant)
 		for _, obj := range all {
 			if match(obj) {
-				matched = append(matched, obj)
+				keep(obj)
 			}
 		}
-		return matched, true, err
+		return page, total, true, err
 	}
 	o, changed, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
-		return nil, false, fromAPI(err, "list "+ids.k.noun+"s")
+		return nil, 0, false, fromAPI(err, "list "+ids.k.noun+"s")
 	}
 	matchRow, ok := filter.Compile(e, res, o.fields(fields))
 	if !ok {
 		// Some value did not fit a column.
 		for _, obj := range ids.cached(o.keys, o.objs) {
 			if match(obj) {
-				matched = append(matched, obj)
+				keep(obj)
 			}
 		}
-		return matched, true, nil
+		return page, total, true, nil
 	}
 	moved := ids.changedRows(o, changed)
 	for i, obj := range o.objs {
 		if cur, ok := moved[i]; ok {
 			if cur.cached && ids.lister.visible(cur.obj) && match(cur.obj) {
-				matched = append(matched, cur.obj)
+				keep(cur.obj)
 			}
 			continue
 		}
 		if matchRow(i) {
-			matched = append(matched, obj)
+			keep(obj)
 		}
 	}
-	return matched, true, nil
+	return page, total, true, nil
 }
 
 // changedRow is an identity changed in place since its order was read:
