@@ -85,7 +85,11 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, k kind
 		UpdateFunc: func(old, cur any) {
 			o, okOld := old.(O)
 			c, okCur := cur.(O)
-			if okOld && okCur && l.visible(o) == l.visible(c) {
+			switch {
+			case okOld && okCur && o.GetResourceVersion() == c.GetResourceVersion():
+				// A resync: nothing changed.
+				return
+			case okOld && okCur && l.visible(o) == l.visible(c):
 				l.touched(c)
 				return
 			}
