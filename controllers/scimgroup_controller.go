@@ -31,10 +31,10 @@ type ScimGroupReconciler struct {
 	// departed user's status, the group's own) walks no members: a large
 	// group's count walks every one of them.
 	counted sync.Map // types.NamespacedName → memberCount
-	// written spaces the member counts written for a group a second
-	// apart: filling a group 100 members at a time would otherwise write
+	// spaced takes a group's counts a second apart: filling a group 100
+	// members at a time would otherwise walk all of its members and write
 	// the group once per batch, beside the batch's own writes.
-	written spacing
+	spaced spacing
 }
 
 // memberCount is a group's count and the slices it was taken from.
@@ -54,7 +54,7 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.Get(ctx, req.NamespacedName, group); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.counted.Delete(req.NamespacedName)
-			r.written.forget(req.NamespacedName)
+			r.spaced.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, fmt.Errorf("get group %s: %w", req.NamespacedName, err)
@@ -70,12 +70,12 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	case err != nil:
 		return ctrl.Result{}, err
 	}
+	if wait := r.spaced.wait(req.NamespacedName); wait > 0 {
+		return ctrl.Result{RequeueAfter: wait}, nil
+	}
 	count := r.count(req.NamespacedName, slices.Items)
 	if group.Status.MemberCount == count {
 		return ctrl.Result{}, nil
-	}
-	if wait := r.written.wait(req.NamespacedName); wait > 0 {
-		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	patch := client.MergeFromWithOptions(group.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	group.Status.MemberCount = count

@@ -7,6 +7,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// countInterval is the least time between two counts of one tenant, or
+// of one group's members.
+const countInterval = time.Second
+
 // spacing lets work on one object happen at most once each countInterval,
 // by the wall clock: a burst of changes (an initial sync, a bulk import, a group
 // filled 100 members at a time) is then done once a second, not once per

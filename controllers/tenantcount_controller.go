@@ -42,10 +42,6 @@ type TenantCountReconciler struct {
 	counted spacing
 }
 
-// countInterval is the least time between two counts of one tenant, and
-// between two member counts written for one group.
-const countInterval = time.Second
-
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=list;watch
 
 // Reconcile counts one tenant's identities.

@@ -299,7 +299,7 @@ func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) 
 	if err != nil {
 		return nil, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	return ids.cached(o.keys, o.objs), nil
+	return ids.cached(o.objs), nil
 }
 
 // Page is one page of the tenant's identities SCIM sees, in list order,
@@ -318,19 +318,19 @@ func (ids Identities[O]) Page(ctx context.Context, tenant *v1alpha1.ScimTenant, 
 	if err != nil {
 		return nil, 0, fromAPI(err, "list "+ids.k.noun+"s")
 	}
-	from, to := bounds(len(o.keys))
-	return ids.cached(o.keys[from:to], o.objs[from:to]), len(o.keys), nil
+	from, to := bounds(len(o.objs))
+	return ids.cached(o.objs[from:to]), len(o.objs), nil
 }
 
 // cached is the identities of part of an order as cached now, those SCIM
 // no longer sees left out. One still cached as it was sorted is seen: the
 // cache replaces an object when it changes, so only a replaced one is
 // checked again.
-func (ids Identities[O]) cached(keys []string, sorted []O) []O {
-	out := make([]O, 0, len(keys))
-	for i, k := range keys {
-		cur, ok := ids.lister.get(k)
-		if ok && (any(cur) == any(sorted[i]) || ids.lister.visible(cur)) {
+func (ids Identities[O]) cached(sorted []O) []O {
+	out := make([]O, 0, len(sorted))
+	for _, obj := range sorted {
+		cur, ok := ids.lister.get(cacheKey(obj))
+		if ok && (any(cur) == any(obj) || ids.lister.visible(cur)) {
 			out = append(out, cur)
 		}
 	}
@@ -374,7 +374,7 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 	matchRow, ok := filter.Compile(e, res, o.fields(fields))
 	if !ok {
 		// Some value did not fit a column.
-		for _, obj := range ids.cached(o.keys, o.objs) {
+		for _, obj := range ids.cached(o.objs) {
 			if match(obj) {
 				keep(obj)
 			}
@@ -419,7 +419,7 @@ func (ids Identities[O]) changedRows(o *order[O], keys []string) map[int]changed
 		}
 		// Gone since, and its deletion not yet seen by the lister: its
 		// row is left out. Rare enough to search for.
-		if i := slices.Index(o.keys, k); i >= 0 {
+		if i := slices.IndexFunc(o.objs, func(obj O) bool { return cacheKey(obj) == k }); i >= 0 {
 			rows[i] = changedRow[O]{}
 		}
 	}

@@ -47,14 +47,13 @@ type tenantState[O client.Object] struct {
 }
 
 // order is a tenant's visible identities, sorted, as of the tenant's
-// epoch: their cache keys, the cached objects they were sorted from, and
+// epoch: the cached objects they were sorted from, and
 // columns of their values, built as filters ask for them.
 type order[O client.Object] struct {
 	epoch uint64
 	// seq is the tenant's count of changes in place when the order was
 	// read: those with a later seq are not in objs.
 	seq  uint64
-	keys []string
 	objs []O
 	cols columns
 }
@@ -145,10 +144,10 @@ func (l *tenantLister[O]) touched(obj O) {
 	defer l.mu.Unlock()
 	st := l.state(obj.GetNamespace(), l.k.tenant(obj))
 	st.seq++
-	st.changed[obj.GetNamespace()+"/"+obj.GetName()] = st.seq
+	st.changed[cacheKey(obj)] = st.seq
 	allowed := minChanged
 	if st.order != nil {
-		allowed = max(allowed, len(st.order.keys)/16)
+		allowed = max(allowed, len(st.order.objs)/16)
 	}
 	if len(st.changed) > allowed {
 		st.epoch++
@@ -189,10 +188,7 @@ func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], []string,
 		}
 	}
 	SortByCreation(visible)
-	o := &order[O]{epoch: epoch, seq: seq, keys: make([]string, len(visible)), objs: visible}
-	for i, obj := range visible {
-		o.keys[i] = obj.GetNamespace() + "/" + obj.GetName()
-	}
+	o := &order[O]{epoch: epoch, seq: seq, objs: visible}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if kept := st.order; kept != nil && (kept.epoch > epoch || kept.epoch == epoch && kept.seq >= seq) {
@@ -228,7 +224,6 @@ func (st *tenantState[O]) changedSince(seq uint64) []string {
 // row is the row of the order holding obj, -1 if none does. Identities
 // keep their creation time and name, so the sorted order is searched.
 func (o *order[O]) row(obj O) int {
-	key := obj.GetNamespace() + "/" + obj.GetName()
 	ct := obj.GetCreationTimestamp()
 	i := sort.Search(len(o.objs), func(i int) bool {
 		t := o.objs[i].GetCreationTimestamp()
@@ -237,11 +232,15 @@ func (o *order[O]) row(obj O) int {
 		}
 		return o.objs[i].GetName() >= obj.GetName()
 	})
-	if i < len(o.keys) && o.keys[i] == key {
+	if i < len(o.objs) && o.objs[i].GetName() == obj.GetName() {
 		return i
 	}
 	return -1
 }
+
+// cacheKey is an identity's key in the informer's store. Orders do not
+// keep them: 100,000 keys are 100,000 strings.
+func cacheKey(obj client.Object) string { return obj.GetNamespace() + "/" + obj.GetName() }
 
 // get is the cached object with a cache key, and false if it is gone.
 func (l *tenantLister[O]) get(key string) (O, bool) {
