@@ -22,14 +22,10 @@ import (
 // and then only read, by any number of goroutines.
 type Column struct {
 	field filter.Field[int]
-	size  int
 }
 
 // Field reads the column as a filter reads an attribute, by row number.
 func (c *Column) Field() filter.Field[int] { return c.field }
-
-// Size is about how many bytes the column holds.
-func (c *Column) Size() int { return c.size }
 
 // Build packs the values f reads from each of rows, in order; row i of the
 // column is rows[i]. ok is false when f has no reader or the values do not
@@ -79,10 +75,7 @@ func buildStrings[O any](rows []O, read func(O, func(string) bool) bool) (*Colum
 	}
 	starts[len(rows)] = uint32(len(ends))
 	c := stringColumn{data: b.String(), ends: ends, starts: starts}
-	return &Column{
-		field: filter.Field[int]{Strings: c.values},
-		size:  len(c.data) + 4*len(c.ends) + 4*len(c.starts),
-	}, true
+	return &Column{field: filter.Field[int]{Strings: c.values}}, true
 }
 
 // values calls match with each value of row, stopping at the first it
@@ -119,10 +112,7 @@ func buildBools[O any](rows []O, read func(O) (bool, bool)) *Column {
 			values.set(i)
 		}
 	}
-	return &Column{
-		field: filter.Field[int]{Bool: func(row int) (bool, bool) { return values.has(row), has.has(row) }},
-		size:  16 * len(has),
-	}
+	return &Column{field: filter.Field[int]{Bool: func(row int) (bool, bool) { return values.has(row), has.has(row) }}}
 }
 
 // buildTimes keeps whole seconds: filters compare dateTimes as they are
@@ -139,6 +129,5 @@ func buildTimes[O any](rows []O, read func(O) (time.Time, bool)) *Column {
 		field: filter.Field[int]{Time: func(row int) (time.Time, bool) {
 			return time.Unix(secs[row], 0), has.has(row)
 		}},
-		size: 8*len(has) + 8*len(secs),
 	}
 }

@@ -295,7 +295,7 @@ func (ids Identities[O]) List(ctx context.Context, tenant *v1alpha1.ScimTenant) 
 		SortByCreation(objs)
 		return objs, err
 	}
-	o, _, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, fromAPI(err, "list "+ids.k.noun+"s")
 	}
@@ -314,7 +314,7 @@ func (ids Identities[O]) Page(ctx context.Context, tenant *v1alpha1.ScimTenant, 
 		from, to := bounds(len(all))
 		return all[from:to], len(all), nil
 	}
-	o, _, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, 0, fromAPI(err, "list "+ids.k.noun+"s")
 	}
@@ -358,35 +358,35 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 		}
 		total++
 	}
-	if ids.lister == nil {
-		all, err := ids.List(ctx, tenant)
-		for _, obj := range all {
+	keepMatching := func(objs []O) {
+		for _, obj := range objs {
 			if match(obj) {
 				keep(obj)
 			}
 		}
+	}
+	if ids.lister == nil {
+		all, err := ids.List(ctx, tenant)
+		keepMatching(all)
 		return page, total, true, err
 	}
-	o, changed, err := ids.lister.sorted(tenant.Namespace, tenant.Name)
+	o, changed, err := ids.lister.sortedWithChanges(tenant.Namespace, tenant.Name)
 	if err != nil {
 		return nil, 0, false, fromAPI(err, "list "+ids.k.noun+"s")
 	}
 	matchRow, ok := filter.Compile(e, res, o.fields(fields))
 	if !ok {
 		// Some value did not fit a column.
-		for _, obj := range ids.cached(o.objs) {
-			if match(obj) {
-				keep(obj)
-			}
-		}
+		keepMatching(ids.cached(o.objs))
 		return page, total, true, nil
 	}
 	moved := ids.changedRows(o, changed)
 	for i, obj := range o.objs {
-		if cur, ok := moved[i]; ok {
-			if cur.cached && ids.lister.visible(cur.obj) && match(cur.obj) {
+		if len(moved) > 0 && moved[0].row == i {
+			if cur := moved[0]; cur.cached && ids.lister.visible(cur.obj) && match(cur.obj) {
 				keep(cur.obj)
 			}
+			moved = moved[1:]
 			continue
 		}
 		if matchRow(i) {
@@ -396,33 +396,33 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 	return page, total, true, nil
 }
 
-// changedRow is an identity changed in place since its order was read:
-// as cached now, or no longer cached.
+// changedRow is a row of an order whose identity changed in place since
+// the order was read: as cached now, or no longer cached.
 type changedRow[O client.Object] struct {
+	row    int
 	obj    O
 	cached bool
 }
 
 // changedRows finds the rows of o whose identities changed in place since
-// it was read.
-func (ids Identities[O]) changedRows(o *order[O], keys []string) map[int]changedRow[O] {
-	if len(keys) == 0 {
-		return nil
-	}
-	rows := make(map[int]changedRow[O], len(keys))
+// it was read, in row order, each once.
+func (ids Identities[O]) changedRows(o *order[O], keys []string) []changedRow[O] {
+	rows := make([]changedRow[O], 0, len(keys))
 	for _, k := range keys {
 		if cur, ok := ids.lister.get(k); ok {
 			if i := o.row(cur); i >= 0 {
-				rows[i] = changedRow[O]{obj: cur, cached: true}
+				rows = append(rows, changedRow[O]{row: i, obj: cur, cached: true})
 			}
 			continue
 		}
 		// Gone since, and its deletion not yet seen by the lister: its
 		// row is left out. Rare enough to search for.
 		if i := slices.IndexFunc(o.objs, func(obj O) bool { return cacheKey(obj) == k }); i >= 0 {
-			rows[i] = changedRow[O]{}
+			rows = append(rows, changedRow[O]{row: i})
 		}
 	}
+	// Keys are distinct, and so are their rows.
+	slices.SortFunc(rows, func(a, b changedRow[O]) int { return a.row - b.row })
 	return rows
 }
 

@@ -165,15 +165,34 @@ func (l *tenantLister[O]) list(namespace, tenant string) ([]any, error) {
 	return objs, nil
 }
 
-// sorted is the tenant's visible identities in list order, and the keys
-// of those changed in place since it was read. The order is shared:
-// callers must not modify it.
-func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], []string, error) {
+// sorted is the tenant's visible identities in list order. The order is
+// shared: callers must not modify it.
+func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], error) {
+	o, _, err := l.read(namespace, tenant, false)
+	return o, err
+}
+
+// sortedWithChanges is sorted, and the keys of the identities changed in
+// place since the order was read, taken together with it.
+func (l *tenantLister[O]) sortedWithChanges(namespace, tenant string) (*order[O], []string, error) {
+	return l.read(namespace, tenant, true)
+}
+
+// read sorts the tenant's order when it has none of the current epoch,
+// and, with changes, lists the keys changed in place since the order was
+// read: a page of an import has no use for them.
+func (l *tenantLister[O]) read(namespace, tenant string, changes bool) (*order[O], []string, error) {
+	since := func(st *tenantState[O], seq uint64) []string {
+		if !changes {
+			return nil
+		}
+		return st.changedSince(seq)
+	}
 	l.mu.Lock()
 	st := l.state(namespace, tenant)
 	if o := st.order; o != nil && o.epoch == st.epoch {
 		defer l.mu.Unlock()
-		return o, st.changedSince(o.seq), nil
+		return o, since(st, o.seq), nil
 	}
 	epoch, seq := st.epoch, st.seq
 	l.mu.Unlock()
@@ -193,7 +212,7 @@ func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], []string,
 	defer l.mu.Unlock()
 	if kept := st.order; kept != nil && (kept.epoch > epoch || kept.epoch == epoch && kept.seq >= seq) {
 		// Another list sorted a later read of the cache meanwhile.
-		return kept, st.changedSince(kept.seq), nil
+		return kept, since(st, kept.seq), nil
 	}
 	// A change while sorting moved the epoch on: this order is kept for
 	// the epoch it was read at, and the next list sorts again. Changes in
@@ -206,7 +225,7 @@ func (l *tenantLister[O]) sorted(namespace, tenant string) (*order[O], []string,
 			}
 		}
 	}
-	return o, st.changedSince(seq), nil
+	return o, since(st, seq), nil
 }
 
 // changedSince is the keys of identities changed in place after the
@@ -224,14 +243,7 @@ func (st *tenantState[O]) changedSince(seq uint64) []string {
 // row is the row of the order holding obj, -1 if none does. Identities
 // keep their creation time and name, so the sorted order is searched.
 func (o *order[O]) row(obj O) int {
-	ct := obj.GetCreationTimestamp()
-	i := sort.Search(len(o.objs), func(i int) bool {
-		t := o.objs[i].GetCreationTimestamp()
-		if !t.Equal(&ct) {
-			return ct.Before(&t)
-		}
-		return o.objs[i].GetName() >= obj.GetName()
-	})
+	i := sort.Search(len(o.objs), func(i int) bool { return !listedBefore(o.objs[i], obj) })
 	if i < len(o.objs) && o.objs[i].GetName() == obj.GetName() {
 		return i
 	}
@@ -253,11 +265,14 @@ func (l *tenantLister[O]) get(key string) (O, bool) {
 // name, so that an identity provider paging through a tenant sees each
 // identity once, and new ones at the end.
 func SortByCreation[T client.Object](items []T) {
-	sort.Slice(items, func(i, j int) bool {
-		ti, tj := items[i].GetCreationTimestamp(), items[j].GetCreationTimestamp()
-		if !ti.Equal(&tj) {
-			return ti.Before(&tj)
-		}
-		return items[i].GetName() < items[j].GetName()
-	})
+	sort.Slice(items, func(i, j int) bool { return listedBefore(items[i], items[j]) })
+}
+
+// listedBefore reports whether a comes before b in list order.
+func listedBefore(a, b client.Object) bool {
+	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	return a.GetName() < b.GetName()
 }
