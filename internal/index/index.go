@@ -6,6 +6,8 @@ package index
 import (
 	"context"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 
 	toolscache "k8s.io/client-go/tools/cache"
@@ -152,24 +154,38 @@ func Register(ctx context.Context, informers cache.Informers) error {
 		if err != nil {
 			return fmt.Errorf("index %s: get informer: %w", d.name, err)
 		}
-		extract := d.extract
-		err = inf.AddIndexers(toolscache.Indexers{fieldIndexName(d.name): func(o any) ([]string, error) {
-			obj, ok := o.(client.Object)
-			if !ok {
-				return nil, fmt.Errorf("index %T: not an object", o)
-			}
-			values := extract(obj)
-			keys := make([]string, len(values))
-			for i, v := range values {
-				keys[i] = namespacedKey(obj.GetNamespace(), v)
-			}
-			return keys, nil
-		}})
-		if err != nil {
+		if err := inf.AddIndexers(d.indexers()); err != nil {
 			return fmt.Errorf("index %s: %w", d.name, err)
 		}
 	}
 	return nil
+}
+
+// Indexers is every index of obj's kind, as Register adds them to its
+// informer: for a store that tests fill by hand.
+func Indexers(obj client.Object) toolscache.Indexers {
+	all := toolscache.Indexers{}
+	for _, d := range definitions() {
+		if reflect.TypeOf(d.obj) == reflect.TypeOf(obj) {
+			maps.Copy(all, d.indexers())
+		}
+	}
+	return all
+}
+
+func (d definition) indexers() toolscache.Indexers {
+	return toolscache.Indexers{fieldIndexName(d.name): func(o any) ([]string, error) {
+		obj, ok := o.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("index %T: not an object", o)
+		}
+		values := d.extract(obj)
+		keys := make([]string, len(values))
+		for i, v := range values {
+			keys[i] = namespacedKey(obj.GetNamespace(), v)
+		}
+		return keys, nil
+	}}
 }
 
 // Visit calls fn with each object of obj's type whose index name holds

@@ -8,6 +8,10 @@
 // pass over a few contiguous arrays. filter.Compile evaluates a filter on
 // columns as it does on typed objects: a column is a filter.Field over row
 // numbers.
+//
+// When identities come, go or change, a column is spliced from the one
+// before rather than built again: the rows that stayed are copied, a few
+// contiguous runs, and only the new ones are read from their objects.
 package column
 
 import (
@@ -19,46 +23,89 @@ import (
 )
 
 // Column is the values of one attribute path, row by row. It is built once
-// and then only read, by any number of goroutines.
+// and then only read, by any number of goroutines. One of its parts is
+// set, by the kind of value it holds.
 type Column struct {
-	field filter.Field[int]
+	strs  *stringColumn
+	bools *boolColumn
+	times *timeColumn
 }
 
 // Field reads the column as a filter reads an attribute, by row number.
-func (c *Column) Field() filter.Field[int] { return c.field }
+func (c *Column) Field() filter.Field[int] {
+	switch {
+	case c.strs != nil:
+		return filter.Field[int]{Strings: c.strs.values}
+	case c.bools != nil:
+		return filter.Field[int]{Bool: c.bools.value}
+	default:
+		return filter.Field[int]{Time: c.times.value}
+	}
+}
+
+// Span is a run of Len rows of a column being spliced: copied from the
+// earlier column's rows from Old on, or, when Old is negative, read from
+// the objects.
+type Span struct{ Old, Len int }
 
 // Build packs the values f reads from each of rows, in order; row i of the
 // column is rows[i]. ok is false when f has no reader or the values do not
 // fit a column's 32-bit offsets, and the caller reads the objects instead.
 func Build[O any](rows []O, f filter.Field[O]) (c *Column, ok bool) {
+	return Splice(nil, []Span{{Old: -1, Len: len(rows)}}, rows, f)
+}
+
+// Splice is the column of rows built from old, a column f built: spans
+// say, in row order, which rows are copied from old and which are read
+// from rows with f. Their lengths add up to len(rows). ok is false as for
+// Build.
+func Splice[O any](old *Column, spans []Span, rows []O, f filter.Field[O]) (c *Column, ok bool) {
+	if old == nil {
+		old = &Column{}
+	}
 	switch {
 	case f.Strings != nil:
-		return buildStrings(rows, f.Strings)
+		s, ok := spliceStrings(old.strs, spans, rows, f.Strings)
+		return &Column{strs: s}, ok
 	case f.Bool != nil:
-		return buildBools(rows, f.Bool), true
+		return &Column{bools: spliceBools(old.bools, spans, rows, f.Bool)}, true
 	case f.Time != nil:
-		return buildTimes(rows, f.Time), true
+		return &Column{times: spliceTimes(old.times, spans, rows, f.Time)}, true
 	}
 	return nil, false
 }
 
 // stringColumn is every value of every row in one string: row i's values
-// are values[starts[i]:starts[i+1]], value j is data[ends[j-1]:ends[j]].
+// are values[starts[i]:starts[i+1]], value j is data[start(j):ends[j]].
 type stringColumn struct {
 	data   string
 	ends   []uint32
 	starts []uint32
 }
 
-func buildStrings[O any](rows []O, read func(O, func(string) bool) bool) (*Column, bool) {
+// start is where value j begins in data.
+func (c *stringColumn) start(j uint32) uint32 {
+	if j == 0 {
+		return 0
+	}
+	return c.ends[j-1]
+}
+
+func spliceStrings[O any](old *stringColumn, spans []Span, rows []O, read func(O, func(string) bool) bool) (*stringColumn, bool) {
 	var (
 		b        strings.Builder
 		ends     []uint32
 		overflow bool
 	)
-	starts := make([]uint32, len(rows)+1)
+	if old != nil {
+		b.Grow(len(old.data))
+		ends = make([]uint32, 0, len(old.ends))
+	}
+	fits := func(bytes, values int) bool {
+		return b.Len()+bytes <= math.MaxUint32 && len(ends)+values <= math.MaxUint32
+	}
 	collect := func(s string) bool {
-		if b.Len()+len(s) > math.MaxUint32 || len(ends) == math.MaxUint32 {
+		if !fits(len(s), 1) {
 			overflow = true
 			return true
 		}
@@ -66,27 +113,46 @@ func buildStrings[O any](rows []O, read func(O, func(string) bool) bool) (*Colum
 		ends = append(ends, uint32(b.Len()))
 		return false
 	}
-	for i, o := range rows {
-		starts[i] = uint32(len(ends))
-		read(o, collect)
-		if overflow {
+	starts := make([]uint32, len(rows)+1)
+	row := 0
+	for _, s := range spans {
+		if s.Old < 0 {
+			for i := row; i < row+s.Len; i++ {
+				starts[i] = uint32(len(ends))
+				read(rows[i], collect)
+				if overflow {
+					return nil, false
+				}
+			}
+			row += s.Len
+			continue
+		}
+		first, last := old.starts[s.Old], old.starts[s.Old+s.Len]
+		from, to := old.start(first), old.start(last)
+		if !fits(int(to-from), int(last-first)) {
 			return nil, false
 		}
+		// Offsets move by as much as the run moves: one subtraction and
+		// one addition each, in uint32 arithmetic that wraps back.
+		byteShift, valueShift := uint32(b.Len())-from, uint32(len(ends))-first
+		b.WriteString(old.data[from:to])
+		for _, e := range old.ends[first:last] {
+			ends = append(ends, e+byteShift)
+		}
+		for i, st := range old.starts[s.Old : s.Old+s.Len] {
+			starts[row+i] = st + valueShift
+		}
+		row += s.Len
 	}
 	starts[len(rows)] = uint32(len(ends))
-	c := stringColumn{data: b.String(), ends: ends, starts: starts}
-	return &Column{field: filter.Field[int]{Strings: c.values}}, true
+	return &stringColumn{data: b.String(), ends: ends, starts: starts}, true
 }
 
 // values calls match with each value of row, stopping at the first it
 // accepts.
-func (c stringColumn) values(row int, match func(string) bool) bool {
+func (c *stringColumn) values(row int, match func(string) bool) bool {
 	for j := c.starts[row]; j < c.starts[row+1]; j++ {
-		from := uint32(0)
-		if j > 0 {
-			from = c.ends[j-1]
-		}
-		if match(c.data[from:c.ends[j]]) {
+		if match(c.data[c.start(j):c.ends[j]]) {
 			return true
 		}
 	}
@@ -101,33 +167,72 @@ func newBits(n int) bits { return make(bits, (n+63)/64) }
 func (b bits) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b bits) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
 
-func buildBools[O any](rows []O, read func(O) (bool, bool)) *Column {
-	has, values := newBits(len(rows)), newBits(len(rows))
-	for i, o := range rows {
-		v, ok := read(o)
-		if ok {
-			has.set(i)
-		}
-		if v {
-			values.set(i)
+// copyBits sets n bits of b from i on as src has them from j on; b's are
+// clear.
+func (b bits) copyBits(i int, src bits, j, n int) {
+	for k := range n {
+		if src.has(j + k) {
+			b.set(i + k)
 		}
 	}
-	return &Column{field: filter.Field[int]{Bool: func(row int) (bool, bool) { return values.has(row), has.has(row) }}}
 }
 
-// buildTimes keeps whole seconds: filters compare dateTimes as they are
-// rendered, to the second.
-func buildTimes[O any](rows []O, read func(O) (time.Time, bool)) *Column {
-	has, secs := newBits(len(rows)), make([]int64, len(rows))
-	for i, o := range rows {
-		if t, ok := read(o); ok {
-			has.set(i)
-			secs[i] = t.Unix()
+type boolColumn struct{ has, values bits }
+
+func (c *boolColumn) value(row int) (bool, bool) { return c.values.has(row), c.has.has(row) }
+
+func spliceBools[O any](old *boolColumn, spans []Span, rows []O, read func(O) (bool, bool)) *boolColumn {
+	c := &boolColumn{has: newBits(len(rows)), values: newBits(len(rows))}
+	row := 0
+	for _, s := range spans {
+		if s.Old >= 0 {
+			c.has.copyBits(row, old.has, s.Old, s.Len)
+			c.values.copyBits(row, old.values, s.Old, s.Len)
+			row += s.Len
+			continue
+		}
+		for ; s.Len > 0; s.Len-- {
+			v, ok := read(rows[row])
+			if ok {
+				c.has.set(row)
+			}
+			if v {
+				c.values.set(row)
+			}
+			row++
 		}
 	}
-	return &Column{
-		field: filter.Field[int]{Time: func(row int) (time.Time, bool) {
-			return time.Unix(secs[row], 0), has.has(row)
-		}},
+	return c
+}
+
+// timeColumn keeps whole seconds: filters compare dateTimes as they are
+// rendered, to the second.
+type timeColumn struct {
+	has  bits
+	secs []int64
+}
+
+func (c *timeColumn) value(row int) (time.Time, bool) {
+	return time.Unix(c.secs[row], 0), c.has.has(row)
+}
+
+func spliceTimes[O any](old *timeColumn, spans []Span, rows []O, read func(O) (time.Time, bool)) *timeColumn {
+	c := &timeColumn{has: newBits(len(rows)), secs: make([]int64, len(rows))}
+	row := 0
+	for _, s := range spans {
+		if s.Old >= 0 {
+			c.has.copyBits(row, old.has, s.Old, s.Len)
+			copy(c.secs[row:row+s.Len], old.secs[s.Old:])
+			row += s.Len
+			continue
+		}
+		for ; s.Len > 0; s.Len-- {
+			if t, ok := read(rows[row]); ok {
+				c.has.set(row)
+				c.secs[row] = t.Unix()
+			}
+			row++
+		}
 	}
+	return c
 }

@@ -143,17 +143,18 @@ func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant
 		return fromAPI(err, "create "+ids.k.noun)
 	}
 	ids.s.awaitCache(ctx, obj, false)
-	ids.reorder(obj)
+	ids.record(true, obj)
 	return nil
 }
 
-// reorder makes the next list of the identity's tenant sort again after
-// this replica's own write: the informer's event, which does so too, may
-// come a moment after the cache has the object, and a list right after a
-// write must show it.
-func (ids Identities[O]) reorder(obj O) {
+// record tells the list order of this replica's own write, once the
+// cache has it: the informer's event, which does so too, may come a
+// moment later, and a list right after a write must show it. moved says
+// whether the identity came, went or changed visibility; objs are what it
+// was and is.
+func (ids Identities[O]) record(moved bool, objs ...O) {
 	if ids.lister != nil {
-		ids.lister.changed(obj)
+		ids.lister.record(moved, objs...)
 	}
 }
 
@@ -238,14 +239,7 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		}
 		ids.s.release(tenant, id, oldValues.Minus(newValues))
 		ids.s.awaitCache(ctx, next, false)
-		if ids.lister != nil {
-			// As the informer's events do, a moment later.
-			if ids.k.hidden(cur) != ids.k.hidden(next) {
-				ids.lister.changed(next)
-			} else {
-				ids.lister.touched(next)
-			}
-		}
+		ids.record(ids.k.hidden(cur) != ids.k.hidden(next), cur, next)
 		return Updated[O]{Before: cur, After: next, Changed: true}, nil
 	}
 }
@@ -283,7 +277,7 @@ func (ids Identities[O]) Delete(ctx context.Context, tenant *v1alpha1.ScimTenant
 	}
 	ids.s.release(tenant, obj.GetName(), ids.k.uniqueValues(obj))
 	ids.s.awaitCache(ctx, obj, true)
-	ids.reorder(obj)
+	ids.record(true, obj)
 	return nil
 }
 

@@ -3,14 +3,18 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/internal/index"
+	"github.com/scim-operator/scim-operator/scimwebhook/column"
 )
 
 // tenantLister lists a tenant's identities straight from the informer's
@@ -20,11 +24,13 @@ import (
 // themselves, which the server only reads.
 //
 // It also keeps each tenant's visible identities in the order lists
-// answer in (creation, then name), sorted once and kept until an identity
-// comes, goes or changes visibility: an identity provider paging through
-// 100,000 users would otherwise sort them all for every page. Identities
-// changed in place since the sort are tracked by key, so that a filter
-// reading the order's columns reads those few from the cache instead.
+// answer in (creation, then name), sorted once. Every change since is
+// tracked by key: a list after identities came, went or changed
+// visibility, or after many changed in place, splices those few into a
+// copy of the order, and the columns filters read into copies of the
+// columns, instead of sorting and reading 100,000 users again. A filter
+// reading the columns reads the few identities changed in place since
+// from the cache.
 type tenantLister[O client.Object] struct {
 	indexer toolscache.Indexer
 	k       kind[O]
@@ -35,34 +41,64 @@ type tenantLister[O client.Object] struct {
 
 // tenantState is what the lister knows of one tenant.
 type tenantState[O client.Object] struct {
-	// epoch moves on when an identity comes, goes or changes visibility:
-	// an order of an earlier epoch is sorted again.
-	epoch uint64
+	// build is held by the list that brings the tenant's order up to
+	// date, so that lists at the same moment wait for it rather than do
+	// the same work.
+	build sync.Mutex
+
+	// The rest is guarded by the lister's mu.
 	order *order[O]
-	// seq counts the changes in place; changed holds the key of each
-	// identity changed in place and the seq of its last change, for
-	// changes since the tenant's order was read.
+	// building is set while a list brings the order up to date: changes
+	// meanwhile are tracked even when there is no order yet.
+	building bool
+	// gen moves on when changes stop being tracked: an order brought up
+	// to date from an earlier generation misses some, and is not kept.
+	gen uint64
+	// seq counts changes; moved is the seq of the last one that added or
+	// removed a row. changed holds the last change of each identity
+	// changed since the order was read, by cache key.
 	seq     uint64
-	changed map[string]uint64
+	moved   uint64
+	changed map[string]*change
 }
 
-// order is a tenant's visible identities, sorted, as of the tenant's
-// epoch: the cached objects they were sorted from, and
-// columns of their values, built as filters ask for them.
+// change is what the lister knows of one identity's changes since the
+// tenant's order was read.
+type change struct {
+	seq uint64
+	// created is each creation time the identity had in its changes: a
+	// name deleted and created again is another identity, at another
+	// place in the order, and one of these finds the row the order holds.
+	created []metav1.Time
+}
+
+func (c *change) saw(t metav1.Time) {
+	if !slices.ContainsFunc(c.created, func(s metav1.Time) bool { return s.Equal(&t) }) {
+		c.created = append(c.created, t)
+	}
+}
+
+// order is a tenant's visible identities, sorted: the cached objects as
+// of the tenant's seq, and columns of their values, built as filters ask
+// for them.
 type order[O client.Object] struct {
-	epoch uint64
-	// seq is the tenant's count of changes in place when the order was
-	// read: those with a later seq are not in objs.
+	// seq is the tenant's count of changes when the order was read:
+	// later ones are not in objs.
 	seq  uint64
 	objs []O
-	cols columns
+	cols columns[O]
 }
 
 // minChanged is how many identities may change in place before a tenant's
-// order is sorted again, for small tenants; large ones allow a sixteenth
-// of their identities. Each is read from the cache by every filter on the
-// order's columns.
+// order is brought up to date, for small tenants; large ones allow a
+// sixteenth of their identities. Each is read from the cache by every
+// filter on the order's columns.
 const minChanged = 64
+
+// minTracked is how many identities' changes are tracked, at least,
+// before the tenant is sorted afresh instead; large tenants track half of
+// their identities. Splicing more costs about as much as sorting.
+const minTracked = 1024
 
 // newTenantLister lists k's informer by its field index k.byTenant
 // (registered by the index package). It returns nil when the cache's
@@ -77,28 +113,47 @@ func newTenantLister[O client.Object](ctx context.Context, c cache.Cache, k kind
 	if !ok {
 		return nil, nil
 	}
-	l := &tenantLister[O]{indexer: store, k: k, tenants: map[string]*tenantState[O]{}}
-	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    l.changed,
-		DeleteFunc: l.changed,
+	l := listerOf(store, k)
+	if _, err = inf.AddEventHandler(l.handler()); err != nil {
+		return nil, fmt.Errorf("watch %ss for the list order: %w", k.noun, err)
+	}
+	return l, nil
+}
+
+func listerOf[O client.Object](store toolscache.Indexer, k kind[O]) *tenantLister[O] {
+	return &tenantLister[O]{indexer: store, k: k, tenants: map[string]*tenantState[O]{}}
+}
+
+// handler records the informer's changes, which come once the cache holds
+// them.
+func (l *tenantLister[O]) handler() toolscache.ResourceEventHandler {
+	gone := func(o any) {
+		if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+			o = d.Obj
+		}
+		if obj, ok := o.(O); ok {
+			l.record(true, obj)
+		}
+	}
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc: func(o any) {
+			if obj, ok := o.(O); ok {
+				l.record(true, obj)
+			}
+		},
+		DeleteFunc: gone,
 		UpdateFunc: func(old, cur any) {
 			o, okOld := old.(O)
 			c, okCur := cur.(O)
 			switch {
-			case okOld && okCur && o.GetResourceVersion() == c.GetResourceVersion():
+			case !okOld || !okCur:
+			case o.GetResourceVersion() == c.GetResourceVersion():
 				// A resync: nothing changed.
-				return
-			case okOld && okCur && l.visible(o) == l.visible(c):
-				l.touched(c)
-				return
+			default:
+				l.record(l.visible(o) != l.visible(c), o, c)
 			}
-			l.changed(cur)
 		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("watch %ss for the list order: %w", k.noun, err)
 	}
-	return l, nil
 }
 
 func tenantKey(namespace, tenant string) string { return namespace + "/" + tenant }
@@ -112,47 +167,69 @@ func (l *tenantLister[O]) state(namespace, tenant string) *tenantState[O] {
 	key := tenantKey(namespace, tenant)
 	st := l.tenants[key]
 	if st == nil {
-		st = &tenantState[O]{changed: map[string]uint64{}}
+		st = &tenantState[O]{changed: map[string]*change{}}
 		l.tenants[key] = st
 	}
 	return st
 }
 
-// changed records that an identity of a tenant came, went or changed
-// visibility: the tenant's order is sorted again, from a cache that holds
-// every change recorded so far.
-func (l *tenantLister[O]) changed(o any) {
-	if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
-		o = d.Obj
-	}
-	obj, ok := o.(O)
-	if !ok {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.state(obj.GetNamespace(), l.k.tenant(obj))
-	st.epoch++
-	clear(st.changed)
-}
-
-// touched records that an identity changed in place, once the cache holds
-// the change. Past the tenant's allowance the order is sorted again
-// instead.
-func (l *tenantLister[O]) touched(obj O) {
+// record notes a change to an identity, once the cache holds it: objs are
+// what the identity was and is, and moved says whether it came, went or
+// changed visibility.
+func (l *tenantLister[O]) record(moved bool, objs ...O) {
+	obj := objs[len(objs)-1]
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := l.state(obj.GetNamespace(), l.k.tenant(obj))
 	st.seq++
-	st.changed[cacheKey(obj)] = st.seq
-	allowed := minChanged
-	if st.order != nil {
-		allowed = max(allowed, len(st.order.objs)/16)
+	if moved {
+		st.moved = st.seq
 	}
-	if len(st.changed) > allowed {
-		st.epoch++
+	if st.order == nil && !st.building {
+		// The next list sorts the tenant from the cache as it is then.
+		return
+	}
+	key := cacheKey(obj)
+	c := st.changed[key]
+	if c == nil {
+		c = &change{}
+		st.changed[key] = c
+	}
+	c.seq = st.seq
+	for _, o := range objs {
+		c.saw(o.GetCreationTimestamp())
+	}
+	if len(st.changed) > max(minTracked, st.size()/2) {
+		st.gen++
+		st.order = nil
 		clear(st.changed)
 	}
+}
+
+func (st *tenantState[O]) size() int {
+	if st.order == nil {
+		return 0
+	}
+	return len(st.order.objs)
+}
+
+// current is the tenant's order if it needs no bringing up to date; l.mu
+// must be held. Every change tracked is later than the order.
+func (st *tenantState[O]) current() *order[O] {
+	if o := st.order; o != nil && st.moved <= o.seq && len(st.changed) <= max(minChanged, len(o.objs)/16) {
+		return o
+	}
+	return nil
+}
+
+// keys is the keys of the identities changed in place since the current
+// order was read, for a filter to read from the cache.
+func (st *tenantState[O]) keys() []string {
+	keys := make([]string, 0, len(st.changed))
+	for k := range st.changed {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // list returns the tenant's objects as cached; callers must not modify
@@ -178,27 +255,75 @@ func (l *tenantLister[O]) sortedWithChanges(namespace, tenant string) (*order[O]
 	return l.read(namespace, tenant, true)
 }
 
-// read sorts the tenant's order when it has none of the current epoch,
-// and, with changes, lists the keys changed in place since the order was
-// read: a page of an import has no use for them.
+// read brings the tenant's order up to date if it needs it, and, with
+// changes, lists the keys changed in place since the order was read: a
+// page of an import has no use for them.
 func (l *tenantLister[O]) read(namespace, tenant string, changes bool) (*order[O], []string, error) {
-	since := func(st *tenantState[O], seq uint64) []string {
+	answer := func(st *tenantState[O], o *order[O]) (*order[O], []string, error) {
 		if !changes {
-			return nil
+			return o, nil, nil
 		}
-		return st.changedSince(seq)
+		return o, st.keys(), nil
 	}
 	l.mu.Lock()
 	st := l.state(namespace, tenant)
-	if o := st.order; o != nil && o.epoch == st.epoch {
+	if o := st.current(); o != nil {
 		defer l.mu.Unlock()
-		return o, since(st, o.seq), nil
+		return answer(st, o)
 	}
-	epoch, seq := st.epoch, st.seq
 	l.mu.Unlock()
-	objs, err := l.list(namespace, tenant)
+
+	st.build.Lock()
+	defer st.build.Unlock()
+	l.mu.Lock()
+	if o := st.current(); o != nil {
+		// Brought up to date while this list waited.
+		defer l.mu.Unlock()
+		return answer(st, o)
+	}
+	base, gen, seq := st.order, st.gen, st.seq
+	pending := make(map[string][]metav1.Time, len(st.changed))
+	for k, c := range st.changed {
+		// Appends after this share no element with it.
+		pending[k] = c.created
+	}
+	st.building = true
+	l.mu.Unlock()
+
+	var o *order[O]
+	var err error
+	if base == nil {
+		o, err = l.sort(namespace, tenant)
+	} else {
+		o = l.splice(base, pending, tenant)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st.building = false
 	if err != nil {
 		return nil, nil, err
+	}
+	o.seq = seq
+	if st.gen != gen {
+		// Too many changes meanwhile to track: this order serves this
+		// list, and the next sorts again.
+		return o, nil, nil
+	}
+	st.order = o
+	for k, c := range st.changed {
+		if c.seq <= seq {
+			delete(st.changed, k)
+		}
+	}
+	return answer(st, o)
+}
+
+// sort reads the tenant's visible identities from the cache and sorts
+// them.
+func (l *tenantLister[O]) sort(namespace, tenant string) (*order[O], error) {
+	objs, err := l.list(namespace, tenant)
+	if err != nil {
+		return nil, err
 	}
 	visible := make([]O, 0, len(objs))
 	for _, o := range objs {
@@ -207,48 +332,100 @@ func (l *tenantLister[O]) read(namespace, tenant string, changes bool) (*order[O
 		}
 	}
 	SortByCreation(visible)
-	o := &order[O]{epoch: epoch, seq: seq, objs: visible}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if kept := st.order; kept != nil && (kept.epoch > epoch || kept.epoch == epoch && kept.seq >= seq) {
-		// Another list sorted a later read of the cache meanwhile.
-		return kept, since(st, kept.seq), nil
-	}
-	// A change while sorting moved the epoch on: this order is kept for
-	// the epoch it was read at, and the next list sorts again. Changes in
-	// place that it holds are no longer tracked; later ones are.
-	st.order = o
-	if epoch == st.epoch {
-		for k, s := range st.changed {
-			if s <= seq {
-				delete(st.changed, k)
+	return &order[O]{objs: visible}, nil
+}
+
+// splice is base with the identities changed since it was read as the
+// cache holds them now: each one's row, if base has one, is dropped, and
+// the identity, if visible, put in its place in list order. The rows in
+// between are copied, and so are the columns built on base.
+func (l *tenantLister[O]) splice(base *order[O], pending map[string][]metav1.Time, tenant string) *order[O] {
+	var (
+		dropped []int
+		added   []O
+	)
+	for key, created := range pending {
+		_, name, _ := strings.Cut(key, "/")
+		cur, ok := l.get(key)
+		if ok {
+			created = append(created[:len(created):len(created)], cur.GetCreationTimestamp())
+			if l.visible(cur) && l.k.tenant(cur) == tenant {
+				added = append(added, cur)
+			}
+		}
+		for _, t := range created {
+			if i := base.rowOf(t, name); i >= 0 {
+				dropped = append(dropped, i)
 			}
 		}
 	}
-	return o, since(st, seq), nil
-}
+	slices.Sort(dropped)
+	dropped = slices.Compact(dropped)
+	SortByCreation(added)
 
-// changedSince is the keys of identities changed in place after the
-// tenant's seq was seq.
-func (st *tenantState[O]) changedSince(seq uint64) []string {
-	var keys []string
-	for k, s := range st.changed {
-		if s > seq {
-			keys = append(keys, k)
+	objs := make([]O, 0, len(base.objs)-len(dropped)+len(added))
+	var spans []column.Span
+	span := func(old, n int) {
+		if last := len(spans) - 1; last >= 0 && (old < 0) == (spans[last].Old < 0) &&
+			(old < 0 || spans[last].Old+spans[last].Len == old) {
+			spans[last].Len += n
+			return
+		}
+		spans = append(spans, column.Span{Old: old, Len: n})
+	}
+	at := make([]int, len(added))
+	for j, a := range added {
+		at[j] = base.place(a.GetCreationTimestamp(), a.GetName())
+	}
+	for i := 0; i < len(base.objs) || len(added) > 0; {
+		next := len(base.objs)
+		if len(dropped) > 0 {
+			next = dropped[0]
+		}
+		if len(added) > 0 {
+			next = min(next, at[0])
+		}
+		switch {
+		case next > i:
+			// The rows up to the next one dropped or added.
+			objs = append(objs, base.objs[i:next]...)
+			span(i, next-i)
+			i = next
+		case len(added) > 0 && at[0] == i:
+			// Before the row it replaces, if any.
+			objs = append(objs, added[0])
+			span(-1, 1)
+			added, at = added[1:], at[1:]
+		default:
+			dropped = dropped[1:]
+			i++
 		}
 	}
-	return keys
+	o := &order[O]{objs: objs}
+	base.cols.splice(&o.cols, base.objs, spans, objs)
+	return o
 }
 
-// row is the row of the order holding obj, -1 if none does. Identities
-// keep their creation time and name, so the sorted order is searched.
-func (o *order[O]) row(obj O) int {
-	i := sort.Search(len(o.objs), func(i int) bool { return !listedBefore(o.objs[i], obj) })
-	if i < len(o.objs) && o.objs[i].GetName() == obj.GetName() {
+// place is where an identity created at created with name goes in the
+// order: the first row not listed before it.
+func (o *order[O]) place(created metav1.Time, name string) int {
+	return sort.Search(len(o.objs), func(i int) bool {
+		return !listedBefore(o.objs[i].GetCreationTimestamp(), o.objs[i].GetName(), created, name)
+	})
+}
+
+// rowOf is the row of the order holding the identity created at created
+// with name, -1 if none does. Identities keep their creation time and
+// name, so the sorted order is searched.
+func (o *order[O]) rowOf(created metav1.Time, name string) int {
+	if i := o.place(created, name); i < len(o.objs) && o.objs[i].GetName() == name {
 		return i
 	}
 	return -1
 }
+
+// row is the row of the order holding obj, -1 if none does.
+func (o *order[O]) row(obj O) int { return o.rowOf(obj.GetCreationTimestamp(), obj.GetName()) }
 
 // cacheKey is an identity's key in the informer's store. Orders do not
 // keep them: 100,000 keys are 100,000 strings.
@@ -265,14 +442,16 @@ func (l *tenantLister[O]) get(key string) (O, bool) {
 // name, so that an identity provider paging through a tenant sees each
 // identity once, and new ones at the end.
 func SortByCreation[T client.Object](items []T) {
-	sort.Slice(items, func(i, j int) bool { return listedBefore(items[i], items[j]) })
+	sort.Slice(items, func(i, j int) bool {
+		return listedBefore(items[i].GetCreationTimestamp(), items[i].GetName(), items[j].GetCreationTimestamp(), items[j].GetName())
+	})
 }
 
-// listedBefore reports whether a comes before b in list order.
-func listedBefore(a, b client.Object) bool {
-	ta, tb := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+// listedBefore reports whether the identity created at ta with name a
+// comes before the one created at tb with name b in list order.
+func listedBefore(ta metav1.Time, a string, tb metav1.Time, b string) bool {
 	if !ta.Equal(&tb) {
 		return ta.Before(&tb)
 	}
-	return a.GetName() < b.GetName()
+	return a < b
 }
