@@ -394,8 +394,8 @@ func (b *bench) filters() error {
 	columns := heapBytes()
 	b.out.add("memory", "heap after GC with the filters' columns kept", mib(columns),
 		"after the load "+mib(b.heapLoaded), 0, fmt.Sprintf("%+.0f bytes a user: the list order and its columns", (float64(columns)-float64(b.heapLoaded))/float64(b.o.users)))
-	// A user created between two filters makes the next one sort the
-	// tenant and pack its column again; a change in place does not.
+	// A user created, changed or deleted between two filters is spliced
+	// into the order and its column by the next one.
 	const f = `name.familyName co "Family4242"`
 	var ids []string
 	for _, c := range []struct {
@@ -409,6 +409,10 @@ func (b *bench) filters() error {
 		}},
 		{"after a PATCH", func(i int) error {
 			return b.h.ok(http.MethodPatch, "/Users/"+ids[i], `{"Operations":[{"op":"replace","path":"title","value":"Moved"}]}`)
+		}},
+		{"after a DELETE", func(i int) error {
+			_, err := b.h.do(http.MethodDelete, "/Users/"+ids[i], "", http.StatusNoContent)
+			return err
 		}},
 	} {
 		times := make([]time.Duration, 10)
