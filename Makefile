@@ -112,7 +112,7 @@ test-faults: ## Run the fault suite: steady SCIM load while the API server goes 
 
 BENCH_USERS ?= 100000
 .PHONY: bench
-bench: ## Measure the operator at BENCH_USERS users against client-go on the same API server (about 16 minutes at 100000; BENCH_USERS=20000 for a quick run).
+bench: ## Measure the operator at BENCH_USERS users against client-go on the same API server (16 to 29 minutes at 100000 on two cores; BENCH_USERS=20000 for a quick run).
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/bench -users $(BENCH_USERS) $(BENCH_ARGS)
 
 ##@ Build
