@@ -127,7 +127,7 @@ func listerOf[O client.Object](store toolscache.Indexer, k kind[O]) *tenantListe
 // handler records the informer's changes, which come once the cache holds
 // them.
 func (l *tenantLister[O]) handler() toolscache.ResourceEventHandler {
-	gone := func(o any) {
+	cameOrWent := func(o any) {
 		if d, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 			o = d.Obj
 		}
@@ -136,12 +136,8 @@ func (l *tenantLister[O]) handler() toolscache.ResourceEventHandler {
 		}
 	}
 	return toolscache.ResourceEventHandlerFuncs{
-		AddFunc: func(o any) {
-			if obj, ok := o.(O); ok {
-				l.record(true, obj)
-			}
-		},
-		DeleteFunc: gone,
+		AddFunc:    cameOrWent,
+		DeleteFunc: cameOrWent,
 		UpdateFunc: func(old, cur any) {
 			o, okOld := old.(O)
 			c, okCur := cur.(O)
