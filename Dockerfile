@@ -1,25 +1,19 @@
-# Build the manager binary.
-FROM golang:1.26 AS builder
-ARG TARGETOS
-ARG TARGETARCH
-
-WORKDIR /workspace
-# Cache the module downloads in their own layer.
-COPY go.mod go.sum ./
-RUN go mod download
-
-COPY main.go main.go
-COPY api/ api/
-COPY controllers/ controllers/
-COPY internal/ internal/
-COPY scimwebhook/ scimwebhook/
-
-RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o manager .
-
-# A static, shell-less base image running as an unprivileged user.
-FROM gcr.io/distroless/static:nonroot
-WORKDIR /
-COPY --from=builder /workspace/manager .
+# The manager image: the static binary `make docker-build` builds with the
+# local Go toolchain from the whole module (hack/image.sh), on a base that
+# needs to hold nothing but a non-root user. Building the binary outside
+# the image, as GoReleaser and ko do, makes the build work where no Go
+# builder image can be pulled, and the same binary is in every image of a
+# release.
+ARG BASE_IMAGE=gcr.io/distroless/static:nonroot
+FROM ${BASE_IMAGE}
+ARG TARGETOS=linux
+ARG TARGETARCH=amd64
+ARG VERSION=v0.0.0-dev
+LABEL org.opencontainers.image.title="scim-operator" \
+      org.opencontainers.image.description="SCIM 2.0 provisioning of users and groups into Kubernetes" \
+      org.opencontainers.image.source="https://github.com/scim-operator/scim-operator" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+COPY dist/image/${TARGETOS}_${TARGETARCH}/manager /manager
 USER 65532:65532
-
 ENTRYPOINT ["/manager"]

@@ -1,5 +1,24 @@
-# Image URL to use all building/pushing image targets.
-IMG ?= scim-operator:latest
+# The release this tree is at: the image tag config/manager sets, which is
+# also the chart's appVersion; stamped into every binary beside its VCS
+# revision. To release another: set the tag there, make manifests, and
+# add its section to CHANGELOG.md.
+VERSION ?= $(shell sed -n 's/^ *newTag: *//p' config/manager/kustomization.yaml)
+ifndef REVISION
+REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell [ -z "$$(git status --porcelain 2>/dev/null)" ] || echo -dirty)
+endif
+export VERSION REVISION
+
+# The image every install path runs, and the tool that builds it: docker
+# or podman (hack/podman-env.sh prepares podman where its defaults fail).
+IMAGE_REPO ?= $(shell sed -n 's/^ *newName: *//p' config/manager/kustomization.yaml)
+IMG ?= $(IMAGE_REPO):$(VERSION)
+CONTAINER_TOOL ?= docker
+PLATFORMS ?= linux/amd64,linux/arm64
+BASE_IMAGE ?=
+export BASE_IMAGE
+
+VERSION_PKG = github.com/scim-operator/scim-operator/internal/version
+LDFLAGS = -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION)
 
 # Kubernetes and etcd releases of the control plane the tests and the demo
 # run against; hack/envtest-assets.sh builds them from source once.
@@ -11,7 +30,7 @@ export ENVTEST_K8S_VERSION ENVTEST_ETCD_VERSION
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
-HELM_VERSION ?= v3.22.0
+HELM_VERSION ?= v4.3.2
 CRD_REF_DOCS_VERSION ?= v0.2.0
 
 LOCALBIN ?= $(shell pwd)/bin
@@ -110,6 +129,16 @@ test: verify-fmt vet verify-generated verify-no-binaries verify-chart verify-api
 test-faults: ## Run the fault suite: steady SCIM load while the API server goes away, replicas and the leader are killed.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go test -tags faults ./internal/faults/ -count=1 -timeout 15m -v -ginkgo.v $(GO_TEST_FLAGS) | grep -E 'fault suite:|^(ok|FAIL|---)|\[FAIL|STEP|Ran '
 
+# The image the end-to-end suite builds and runs; a tag of its own, so a
+# run never takes an image built from other sources.
+E2E_IMG ?= localhost/scim-operator:e2e
+.PHONY: test-e2e
+test-e2e: kustomize helm ## Build the image with podman and run the end-to-end suite: the chart rendered and applied to a real API server, the image run as its Deployments say.
+	eval "$$(hack/podman-env.sh)"; \
+	CONTAINER_TOOL="$$CONTAINER_TOOL" hack/image.sh build $(E2E_IMG); \
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" HELM="$(HELM)" E2E_IMG="$(E2E_IMG)" \
+	  go test -tags e2e ./test/e2e/ -count=1 -timeout 30m -v -ginkgo.v $(GO_TEST_FLAGS)
+
 BENCH_USERS ?= 100000
 .PHONY: bench
 bench: ## Measure the operator at BENCH_USERS users against client-go on the same API server (16 to 29 minutes at 100000 on two cores; BENCH_USERS=20000 for a quick run).
@@ -118,9 +147,9 @@ bench: ## Measure the operator at BENCH_USERS users against client-go on the sam
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager and every binary under cmd/ into bin/.
-	go build -o $(LOCALBIN)/manager .
-	go build -o $(LOCALBIN)/ ./cmd/...
+build: ## Build the manager and every binary under cmd/ into bin/, stamped with VERSION.
+	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager .
+	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/ ./cmd/...
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster in your kubeconfig.
@@ -132,12 +161,16 @@ demo: | $(LOCALBIN) ## Run the operator on an embedded local control plane and p
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" exec $(LOCALBIN)/demo
 
 .PHONY: docker-build
-docker-build: ## Build the manager image.
-	docker build -t $(IMG) .
+docker-build: ## Build the manager image IMG with CONTAINER_TOOL from a static binary; on BASE_IMAGE, else distroless, else scratch where no registry is reachable.
+	CONTAINER_TOOL="$(CONTAINER_TOOL)" hack/image.sh build $(IMG)
+
+.PHONY: docker-buildx
+docker-buildx: ## Build IMG for PLATFORMS: docker buildx builds and pushes it; podman builds a local manifest list.
+	CONTAINER_TOOL="$(CONTAINER_TOOL)" PLATFORMS="$(PLATFORMS)" hack/image.sh buildx $(IMG)
 
 .PHONY: docker-push
 docker-push: ## Push the manager image.
-	docker push $(IMG)
+	$(CONTAINER_TOOL) push $(IMG)
 
 # kustomize-with-image builds overlay $(1) with the manager image set to
 # $(IMG), in a copy of config/, so that no tracked file is rewritten.
@@ -153,10 +186,9 @@ build-installer: manifests kustomize ## Write dist/install.yaml (CRDs and everyt
 	mkdir -p dist
 	@$(call kustomize-with-image,config/default) > dist/install.yaml
 
-VERSION ?= v0.1.0
-.PHONY: krew-manifest
-krew-manifest: ## Build the kubectl-scim release archives and their krew manifest into dist/krew/ for VERSION.
-	hack/krew-manifest.sh $(VERSION)
+.PHONY: release
+release: kustomize helm ## Write every artifact of release VERSION into dist/release/: the image as an OCI archive, install.yaml, the chart and its repository index, the kubectl-scim archives with their krew manifest, checksums and notes.
+	KUSTOMIZE="$(KUSTOMIZE)" HELM="$(HELM)" CONTAINER_TOOL="$(CONTAINER_TOOL)" IMAGE_REPO="$(IMAGE_REPO)" LDFLAGS="$(LDFLAGS)" hack/release.sh
 
 ##@ Deployment
 
@@ -199,7 +231,7 @@ $(KUSTOMIZE): | $(LOCALBIN)
 .PHONY: helm
 helm: $(HELM) ## Install helm into bin/.
 $(HELM): | $(LOCALBIN)
-	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+	$(call go-install-tool,$(HELM),helm.sh/helm/v4/cmd/helm,$(HELM_VERSION))
 
 .PHONY: crd-ref-docs
 crd-ref-docs: $(CRD_REF_DOCS) ## Install crd-ref-docs into bin/.

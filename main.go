@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/scim-operator/scim-operator/internal/operator"
+	"github.com/scim-operator/scim-operator/internal/version"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
 
@@ -38,9 +39,14 @@ func main() {
 	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
 	flag.StringVar(&opts.SCIM.TLSCertDir, "scim-tls-cert-dir", "", "Directory with tls.crt and tls.key (a mounted cert-manager Secret) to serve SCIM over HTTPS, reloaded when renewed; empty serves plain HTTP for a TLS-terminating ingress.")
 	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")
+	showVersion := flag.Bool("version", false, "Print the version and exit.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("manager", version.Get())
+		return
+	}
 	limitHeapToContainer()
 	opts.Role = operator.Role(role)
 	for _, ns := range strings.Split(watch, ",") {
@@ -57,7 +63,8 @@ func main() {
 		log.Error(err, "unable to set up the operator")
 		os.Exit(1)
 	}
-	log.Info("starting manager")
+	v := version.Get()
+	log.Info("starting manager", "version", v.Version, "revision", v.Revision, "role", opts.Role)
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "manager stopped with an error")
 		os.Exit(1)

@@ -56,8 +56,8 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
-			if !slices.Contains([]string{outputTable, outputJSON, outputYAML}, o.output) {
-				return fmt.Errorf("unknown output format %q: use table, json or yaml", o.output)
+			if err := o.checkOutput(); err != nil {
+				return err
 			}
 			return o.connect()
 		},
@@ -69,8 +69,15 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "Output format: table, json or yaml.")
 	root.PersistentFlags().StringVarP(&o.tenant, "tenant", "t", "", "The ScimTenant, in the namespace (-n); may be left out when the namespace has one tenant.")
 	root.AddCommand(newTenantsCommand(o), newUsersCommand(o), newShowCommand(o), newRestoreCommand(o),
-		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newDoctorCommand(o))
+		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newDoctorCommand(o), newVersionCommand(o))
 	return root
+}
+
+func (o *options) checkOutput() error {
+	if !slices.Contains([]string{outputTable, outputJSON, outputYAML}, o.output) {
+		return fmt.Errorf("unknown output format %q: use table, json or yaml", o.output)
+	}
+	return nil
 }
 
 // connect builds the clients from the kubeconfig flags, as kubectl does.

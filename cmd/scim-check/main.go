@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/scim-operator/scim-operator/internal/idp"
+	"github.com/scim-operator/scim-operator/internal/version"
 )
 
 type options struct {
@@ -43,7 +44,12 @@ func main() {
 	flag.BoolVar(&o.duplicates, "duplicates", false, "Also run each script delivering every write twice, as providers do after timeouts.")
 	flag.BoolVar(&o.keep, "keep", false, "Keep what the scripts created instead of deleting it.")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "Give up after this long.")
+	showVersion := flag.Bool("version", false, "Print the version and exit.")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("scim-check", version.Get())
+		return
+	}
 	if o.url == "" || o.token == "" {
 		fmt.Fprintln(os.Stderr, "scim-check: --url and --token (or SCIM_TOKEN) are required")
 		flag.Usage()

@@ -34,16 +34,14 @@ func main() {
 	kustomize := flag.String("kustomize", "kustomize", "kustomize binary")
 	source := flag.String("source", "hack/chart", "kustomization the chart is generated from")
 	out := flag.String("out", "dist/chart", "directory to write the chart into")
-	version := flag.String("version", "0.1.0", "chart version")
-	appVersion := flag.String("app-version", "latest", "default image tag")
 	flag.Parse()
-	if err := run(*kustomize, *source, *out, *version, *appVersion); err != nil {
+	if err := run(*kustomize, *source, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "chart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kustomize, source, out, version, appVersion string) error {
+func run(kustomize, source, out string) error {
 	built, err := exec.CommandContext(context.Background(), kustomize, "build", source).Output()
 	if err != nil {
 		var exit *exec.ExitError
@@ -57,7 +55,6 @@ func run(kustomize, source, out, version, appVersion string) error {
 		return err
 	}
 	files := map[string]string{
-		"Chart.yaml":                          chartYAML(version, appVersion),
 		".helmignore":                         "# Patterns to ignore when packaging the chart.\n.DS_Store\n*.orig\n*~\n",
 		"templates/_helpers.tpl":              helpers,
 		"templates/NOTES.txt":                 notes,
@@ -85,6 +82,11 @@ func run(kustomize, source, out, version, appVersion string) error {
 		return errors.New("the kustomize build has no Deployments")
 	}
 	files["values.yaml"] = values.render()
+	_, tag := splitImage(values.image)
+	if tag == "" || tag == "latest" || !strings.HasPrefix(tag, "v") {
+		return fmt.Errorf("the image %q names no release: set its newTag in config/manager/kustomization.yaml to the release (vX.Y.Z)", values.image)
+	}
+	files["Chart.yaml"] = chartYAML(strings.TrimPrefix(tag, "v"), tag)
 	return write(out, files)
 }
 
@@ -335,6 +337,18 @@ func replaceLine(b, old string, lines []string) string {
 
 func ptrTo[T any](v T) *T { return &v }
 
+// splitImage splits an image reference into repository and tag; a port
+// in the registry's host is not a tag.
+func splitImage(image string) (repo, tag string) {
+	i := strings.LastIndex(image, ":")
+	if i < 0 || strings.Contains(image[i:], "/") {
+		return image, ""
+	}
+	return image[:i], image[i+1:]
+}
+
+// chartYAML is Chart.yaml: the chart's version is the release's, without
+// the v, and its appVersion the image tag of that release.
 func chartYAML(version, appVersion string) string {
 	return fmt.Sprintf(`apiVersion: v2
 name: scim-operator

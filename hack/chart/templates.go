@@ -28,7 +28,7 @@ func (v *valuesFile) add(key string, replicas int32, resources corev1.ResourceRe
 }
 
 func (v *valuesFile) render() string {
-	repo, _, _ := strings.Cut(v.image, ":")
+	repo, _ := splitImage(v.image)
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Values of the scim-operator chart, generated with the chart from the
 # kustomize tree (make chart): the Deployments' defaults are those of

@@ -5,6 +5,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/scim-operator/scim-operator/internal/version"
 )
 
 var (
@@ -69,13 +71,22 @@ var (
 		Name: "scim_claims_collected_total",
 		Help: "Uniqueness claims deleted because no identity held them any more.",
 	})
+
+	// BuildInfo is always 1; its labels say which release each replica
+	// runs, so a rollout that left old replicas behind shows.
+	BuildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_operator_build_info",
+		Help: "Always 1, labelled with the operator's version, VCS revision and Go version.",
+	}, []string{"version", "revision", "goversion"})
 )
 
 // collectors are the operator's own metrics.
-var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected}
+var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected, BuildInfo}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(collectors...)
+	v := version.Get()
+	BuildInfo.WithLabelValues(v.Version, v.Revision, v.GoVersion).Set(1)
 }
 
 // ForgetTenant drops the gauges of a deleted tenant ("namespace/name").
