@@ -82,7 +82,7 @@ func run(kustomize, source, out string) error {
 		return errors.New("the kustomize build has no Deployments")
 	}
 	files["values.yaml"] = values.render()
-	_, tag := splitImage(values.image)
+	_, tag := manifest.SplitImage(values.image)
 	if tag == "" || tag == "latest" || !strings.HasPrefix(tag, "v") {
 		return fmt.Errorf("the image %q names no release: set its newTag in config/manager/kustomization.yaml to the release (vX.Y.Z)", values.image)
 	}
@@ -336,16 +336,6 @@ func replaceLine(b, old string, lines []string) string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
-
-// splitImage splits an image reference into repository and tag; a port
-// in the registry's host is not a tag.
-func splitImage(image string) (repo, tag string) {
-	i := strings.LastIndex(image, ":")
-	if i < 0 || strings.Contains(image[i:], "/") {
-		return image, ""
-	}
-	return image[:i], image[i+1:]
-}
 
 // chartYAML is Chart.yaml: the chart's version is the release's, without
 // the v, and its appVersion the image tag of that release.

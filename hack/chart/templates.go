@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/scim-operator/scim-operator/internal/manifest"
 )
 
 // deploymentValues are one Deployment's defaults, as kustomize builds it.
@@ -28,7 +30,7 @@ func (v *valuesFile) add(key string, replicas int32, resources corev1.ResourceRe
 }
 
 func (v *valuesFile) render() string {
-	repo, _ := splitImage(v.image)
+	repo, _ := manifest.SplitImage(v.image)
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Values of the scim-operator chart, generated with the chart from the
 # kustomize tree (make chart): the Deployments' defaults are those of

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -24,7 +23,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -43,16 +41,6 @@ func tool(t *testing.T, env string) string {
 		t.Fatalf("%s is not set: run the tests with 'make test', which installs kustomize and helm into bin/", env)
 	}
 	return path
-}
-
-// foreignKinds are the other projects' kinds the optional parts use. The
-// API server only needs to know them to take the objects in a dry run;
-// their own CRDs validate them in a real cluster.
-var foreignKinds = []struct{ group, kind, plural string }{
-	{"monitoring.coreos.com", "ServiceMonitor", "servicemonitors"},
-	{"monitoring.coreos.com", "PrometheusRule", "prometheusrules"},
-	{"cert-manager.io", "Certificate", "certificates"},
-	{"gateway.networking.k8s.io", "HTTPRoute", "httproutes"},
 }
 
 func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
@@ -81,10 +69,8 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, k := range foreignKinds {
-		if err := c.Create(ctx, stubCRD(k.group, k.kind, k.plural)); err != nil {
-			t.Fatal(err)
-		}
+	if err := testenv.InstallForeignKinds(ctx, env.Config); err != nil {
+		t.Fatal(err)
 	}
 	admin, err := env.ControlPlane.AddUser(envtest.User{Name: "installer", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
@@ -98,9 +84,6 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// The API server learns the stub kinds' resources asynchronously.
-	waitForKinds(t, kubectl, kubeconfigPath)
-
 	apply := func(t *testing.T, manifests []byte) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfigPath, "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", "-")
@@ -229,54 +212,6 @@ func checkAudit(t *testing.T, c client.Client, auditLog string) {
 	if !found {
 		t.Errorf("no RequestResponse event of the user's create with its request id in:\n%s", data)
 	}
-}
-
-func stubCRD(group, kind, plural string) *apiextensionsv1.CustomResourceDefinition {
-	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: plural + "." + group,
-			// The Gateway API's group is a Kubernetes one: its CRDs say
-			// where their API was approved.
-			Annotations: map[string]string{"api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/891"},
-		},
-		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
-			Group: group,
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: kind, Plural: plural, ListKind: kind + "List", Singular: strings.ToLower(kind)},
-			Scope: apiextensionsv1.NamespaceScoped,
-			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
-				Name: "v1", Served: true, Storage: true,
-				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
-					Type: "object", XPreserveUnknownFields: ptr.To(true),
-				}},
-			}},
-		},
-	}
-}
-
-func waitForKinds(t *testing.T, kubectl, kubeconfig string) {
-	t.Helper()
-	var last []byte
-	for range 100 {
-		out, err := exec.CommandContext(t.Context(), kubectl, "--kubeconfig", kubeconfig, "api-resources", "-o", "name").CombinedOutput()
-		last = out
-		if err == nil {
-			missing := 0
-			for _, k := range foreignKinds {
-				if !bytes.Contains(out, []byte(k.plural+"."+k.group)) {
-					missing++
-				}
-			}
-			if missing == 0 {
-				return
-			}
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatal(t.Context().Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatalf("the API server does not serve the stub kinds:\n%s", last)
 }
 
 func decode(t *testing.T, manifests []byte) []*unstructured.Unstructured {

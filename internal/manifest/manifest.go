@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -29,4 +30,14 @@ func Decode(data []byte) ([]*unstructured.Unstructured, error) {
 			objs = append(objs, o)
 		}
 	}
+}
+
+// SplitImage splits an image reference into its repository and tag, empty
+// when it names none; a port in the registry's host is not a tag.
+func SplitImage(ref string) (repo, tag string) {
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return ref, ""
+	}
+	return ref[:i], ref[i+1:]
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -147,7 +148,24 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, nil, fmt.Errorf("add health check: %w", err)
 	}
+	// Without a readiness check the manager answers /readyz with 404, and
+	// a Deployment whose pods probe it never becomes available. A replica
+	// is ready once its informers have synced, leader or not.
+	if err := mgr.AddReadyzCheck("informers-synced", cacheSynced(mgr.GetCache())); err != nil {
+		return nil, nil, fmt.Errorf("add readiness check: %w", err)
+	}
 	return mgr, srv, nil
+}
+
+// cacheSynced is a readiness check that passes once every informer of c
+// has synced; it waits no longer than the probe's request.
+func cacheSynced(c cache.Cache) healthz.Checker {
+	return func(req *http.Request) error {
+		if !c.WaitForCacheSync(req.Context()) {
+			return errors.New("the informers have not synced")
+		}
+		return nil
+	}
 }
 
 // shutdownTimeout is how long the manager waits for its runnables on

@@ -77,6 +77,16 @@ func WithRestartableState(dir string) Option {
 	}
 }
 
+// WithoutCRDs starts a bare control plane, for suites that install the
+// CRDs the way a user does.
+func WithoutCRDs() Option {
+	return func(env *envtest.Environment) error {
+		env.CRDDirectoryPaths = nil
+		env.ErrorIfCRDPathMissing = false
+		return nil
+	}
+}
+
 // StopControlPlane stops the API server and etcd, keeping their state
 // when the control plane was started WithRestartableState.
 func (e *Env) StopControlPlane() error {
