@@ -96,6 +96,10 @@ lint: golangci-lint ## Run golangci-lint.
 envtest: ## Build the envtest control plane (kube-apiserver, etcd) once; prints KUBEBUILDER_ASSETS.
 	@hack/envtest-assets.sh
 
+.PHONY: verify-license
+verify-license: ## Fail if a Go file or shell script lacks the license header of hack/boilerplate.go.txt.
+	@hack/verify-license.sh
+
 .PHONY: verify-no-binaries
 verify-no-binaries: ## Fail if git tracks an executable over 1 MiB: built binaries belong in bin/.
 	@hack/verify-no-binaries.sh
@@ -122,7 +126,7 @@ verify-api-docs: crd-ref-docs ## Fail if docs/api-reference.md differs from what
 	if ! diff -u "$$tmp/api-reference.md" docs/api-reference.md; then echo "docs/api-reference.md is out of date: run 'make api-docs' and commit the result"; exit 1; fi
 
 .PHONY: test
-test: verify-fmt vet verify-generated verify-no-binaries verify-chart verify-api-docs ## Check formatting, vet, generated files, tracked binaries and the chart, then run every suite on a real API server.
+test: verify-fmt vet verify-generated verify-license verify-no-binaries verify-chart verify-api-docs ## Check formatting, vet, generated files, license headers, tracked binaries and the chart, then run every suite on a real API server.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" KUSTOMIZE="$(KUSTOMIZE)" HELM="$(HELM)" go test ./... -timeout $(GO_TEST_TIMEOUT) $(GO_TEST_FLAGS)
 
 .PHONY: test-faults

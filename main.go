@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command manager runs the scim-operator: the tenant, user and group
 // reconcilers and the SCIM 2.0 server identity providers provision through.
 package main

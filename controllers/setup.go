@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package controllers holds the reconcilers of the scim.provisioning.io
 // kinds: tenants (token, rotation, endpoint), tenant counts, users
 // (lifecycle: retention, purge, reactivation, manager links) and groups

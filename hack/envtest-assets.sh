@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Finds the control-plane binaries envtest needs (kube-apiserver and etcd)
 # and prints the directory to use as KUBEBUILDER_ASSETS on stdout; progress
 # goes to stderr. In order:

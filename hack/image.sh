@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Builds the manager image: a static binary per platform from the whole
 # module with the local Go toolchain, then the Dockerfile copies it onto
 # the base image.

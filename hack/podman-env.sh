@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Prepares rootful podman for building and running the image here and
 # prints the environment to use it, for `eval "$(hack/podman-env.sh)"`:
 # CONTAINER_TOOL (podman with runc as its runtime) and CONTAINERS_CONF.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Writes every artifact of release VERSION into dist/release/:
 #   scim-operator_<version>_image.oci.tar   the image for linux/amd64 and
 #                                           linux/arm64, as an OCI archive

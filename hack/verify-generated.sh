@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Fails when the committed CRDs, RBAC or deepcopy code differ from what
 # controller-gen makes of the markers, without touching the working tree.
 set -euo pipefail

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright 2026 The scim-operator Authors
+# SPDX-License-Identifier: Apache-2.0
+
 # Fails when git tracks an executable file over 1 MiB. Built binaries go to
 # bin/, which is ignored; one committed by mistake bloats every clone for
 # good.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package scimwebhook is the SCIM 2.0 HTTP server identity providers talk
 // to, one tenant per URL prefix (/scim/v2/<namespace>/<tenant>). It owns
 // the HTTP side: routing, authentication, request parsing and the SCIM

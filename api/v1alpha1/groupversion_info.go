@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package v1alpha1 contains the API types of the scim.provisioning.io group:
 // SCIM tenants and the users and groups identity providers provision into
 // them. It also holds the lifecycle rules the SCIM server and the

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command bench measures the operator at scale against baselines taken in
 // the same run on the same API server: raw client-go writes and reads of
 // the same kind of objects. Machines differ and are noisy, so every figure

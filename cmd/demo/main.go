@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command demo runs the operator for real on an embedded control plane:
 // etcd and kube-apiserver on loopback, the CRDs installed, the manager and
 // its SCIM server in-process, and a sample tenant with a generated token.

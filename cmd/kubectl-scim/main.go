@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command kubectl-scim is the kubectl plugin for scim-operator: tenants and
 // their users as a platform team asks about them ("which users are
 // waiting to be purged?", "why does Entra get 401?"), and the few actions

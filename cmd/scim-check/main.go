@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command scim-check runs every identity provider's provisioning script
 // against a SCIM endpoint: the checks a platform team runs after installing
 // the operator, before giving the endpoint to an identity provider admin.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command chart writes the Helm chart in dist/chart from the kustomize
 // tree, so that the chart and the kustomize install are one install: CRDs,
 // RBAC, Services and policies are taken as kustomize builds them, the two

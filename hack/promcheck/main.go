@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command promcheck checks the shipped alerts and dashboard as promtool
 // would: every PromQL expression parses, every alert has a valid duration,
 // a severity and a runbook. It prints the metric names they read, one a

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package claims keeps values unique within a tenant (a userName, an email
 // of record, a group's displayName) with one ScimClaim object per value:
 // the API server creates a name only once, so two replicas, or a replica

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package hostile generates malformed SCIM requests: broken and deeply
 // nested JSON, a wrong type for every attribute, pathological filters,
 // invalid PATCH operations, oversized values, odd methods, content types,

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package idp emulates identity providers: one scripted SCIM client per
 // provider (Entra ID in both of its dialects, Okta, JumpCloud, OneLogin and
 // a plain RFC 7644 client) that performs a whole provisioning run as the

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package index defines the field indexes of the manager's cache, shared by
 // the reconcilers and the SCIM server: every lookup either makes by a
 // field is an index lookup, never a scan.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package install_test applies every way of installing the operator — each
 // kustomize overlay, component and sample, and the Helm chart with its
 // defaults and with every switch on — to a real API server with

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package manifest reads multi-document YAML manifests, as kustomize and
 // helm write them, into objects: for the chart generator and the install
 // specs alike.

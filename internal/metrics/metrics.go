@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package metrics defines the operator's Prometheus metrics, served on the
 // manager's metrics endpoint with controller-runtime's own.
 package metrics

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package normalize reads attribute values as directories hold them (phone
 // numbers in national formats, language tags in any BCP 47 form, dates
 // with times) and gives the normal form applications consume, or says

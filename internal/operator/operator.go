@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package operator assembles the manager the same way for the deployment,
 // the demo, the benchmarks and the envtest suites: the scheme, a cache that
 // holds token Secrets and no others, every field index the reconcilers and

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package scheme is the runtime scheme of the operator and its tools: the
 // built-in Kubernetes kinds and the scim.provisioning.io kinds.
 package scheme

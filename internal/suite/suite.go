@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package suite sets up the envtest Ginkgo suites: one control plane per
 // suite, a fake clock the specs move, and operators started the way the
 // deployment starts them.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testenv starts the control plane the envtest suites run against:
 // etcd and kube-apiserver from KUBEBUILDER_ASSETS, with this operator's
 // CRDs installed.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package version says which release of scim-operator a binary is. The
 // release build stamps Version and Revision with -ldflags -X; a binary
 // built with `go install …@vX.Y.Z` learns both from the build information

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package column holds one attribute path's values for every identity of a
 // tenant, packed side by side in the order lists answer in.
 //

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package filter parses SCIM filters (RFC 7644 section 3.4.2.2) and PATCH
 // paths (section 3.5.2) into an AST, and evaluates filters against
 // resources in their SCIM JSON form.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package mapping converts between the ScimUser and ScimGroup custom
 // resources and their SCIM JSON form. It is the one place that knows how
 // SCIM attributes map to spec fields.

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package patch parses SCIM PATCH requests (RFC 7644 section 3.5.2) and
 // applies them to resources in their canonical SCIM JSON form.
 package patch

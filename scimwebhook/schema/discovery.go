@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package schema
 
 // Meta is the meta attribute of a resource (RFC 7643 section 3.1).

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package schema
 
 // Schema is a resource schema as served at /Schemas (RFC 7643 section 7).

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 package schema
 
 // ScimType is the keyword of a SCIM error (RFC 7644 section 3.12, table

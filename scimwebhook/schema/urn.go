@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package schema holds what SCIM says about itself: the schema URNs and media
 // type, the attribute definitions of the resources this server serves, and
 // the discovery documents built from them (RFC 7643 sections 5 to 8).

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package store keeps the SCIM server's identities in the Kubernetes API:
 // users and groups as ScimUsers and ScimGroups, their unique values as
 // ScimClaims, group members in ScimGroupMemberSlices. It reads from the

@@ -1,3 +1,6 @@
+// Copyright 2026 The scim-operator Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package validation checks users and groups beyond what their schemas
 // say, with errors that name the attribute and say what is accepted.
 package validation
