@@ -292,11 +292,11 @@ var _ = Describe("The generated roles", Ordered, func() {
 			})).To(Succeed())
 			Eventually(func() int {
 				return send(http.MethodPatch, "/Groups/sliced", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`)
-			}).Should(Equal(http.StatusOK))
+			}).Should(Equal(http.StatusNoContent))
 		}
 		By("removing both, which empties the slice")
 		Expect(send(http.MethodPatch, "/Groups/sliced", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"member-00\"]"},{"op":"remove","path":"members[value eq \"member-01\"]"}]}`)).
-			To(Equal(http.StatusOK))
+			To(Equal(http.StatusNoContent))
 
 		tenant := &v1alpha1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: cycleNS, Name: "least"}}
 		Expect(k8sClient.Delete(ctx, tenant)).To(Succeed())

@@ -204,6 +204,15 @@ var _ = Describe("Discovery", func() {
 		Expect(doc).To(HaveKeyWithValue("interopProfileConformant", false), "docs/conformance.md lists the deviations")
 	})
 
+	It("serves ServiceProviderConfig at /serviceConfiguration too, where Microsoft's tooling reads it", func() {
+		want := t.get("/ServiceProviderConfig").json()
+		for _, path := range []string{"/serviceConfiguration", "/ServiceConfiguration/"} {
+			r := t.get(path)
+			Expect(r.StatusCode).To(Equal(http.StatusOK), path)
+			Expect(r.json()).To(Equal(want), path)
+		}
+	})
+
 	It("ignores query parameters on discovery endpoints", func() {
 		Expect(t.get("/ServiceProviderConfig?attributes=patch").StatusCode).To(Equal(http.StatusOK))
 	})

@@ -138,26 +138,29 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantReque
 }
 
 // writeGroup answers with a group as the request's attributes and
-// excludedAttributes ask, or with 304 to a GET whose If-None-Match names
-// its version. After a write the member list is not sent back unless asked
-// for with attributes: identity providers do not read it there, and for a
-// large group it would be most of the work of the request.
+// excludedAttributes ask, members included unless excluded, as the schema
+// declares them returned by default; with 304 to a GET whose
+// If-None-Match names its version; and with 204 and the new ETag to a
+// PATCH that asks for no attributes, as RFC 7644 section 3.5.2 allows and
+// Microsoft's provisioning guidance shows: Entra ID and Okta do not read
+// the answer, and for a large group the member list would be most of the
+// work of a request that changed one member.
 func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query, g *v1alpha1.ScimGroup, status int) error {
-	excluded := q.excluded
-	if r.Method != http.MethodGet && len(q.attributes) == 0 {
-		excluded = append(excluded, attrMembers)
-	}
 	slices, err := s.store.MemberSlices(r.Context(), g)
 	if err != nil {
 		return err
 	}
 	version := groupVersion(g, slices)
 	w.Header().Set(headerETag, version)
-	if r.Method == http.MethodGet && notModified(r, version) {
+	switch {
+	case r.Method == http.MethodGet && notModified(r, version):
 		w.WriteHeader(http.StatusNotModified)
 		return nil
+	case r.Method == http.MethodPatch && len(q.attributes) == 0 && len(q.excluded) == 0:
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	p := newProjection(schema.GroupResource, q.attributes, excluded)
+	p := newProjection(schema.GroupResource, q.attributes, q.excluded)
 	writeJSON(w, t.log, status, s.groupDoc(r.Context(), t, g, slices, version, p))
 	return nil
 }

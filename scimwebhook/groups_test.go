@@ -57,16 +57,17 @@ var _ = Describe("Groups", func() {
 		Expect(doc["meta"]).To(HaveKeyWithValue("resourceType", "Group"))
 
 		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"Add","path":"members","value":[{"$ref":null,"value":"`+users[0]+`"},{"$ref":null,"value":"`+users[1]+`"}]}]`))
-		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
-		Expect(r.json()).NotTo(HaveKey("members"), "PATCH answers without the member list")
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
+		Expect(r.body).To(BeEmpty(), "PATCH answers 204, as Microsoft's guidance shows")
+		Expect(r.Header.Get("ETag")).NotTo(BeEmpty())
 		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]))
 
 		By("removing a member the default Entra way, by value list")
-		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"Remove","path":"members","value":[{"value":"`+users[0]+`"}]}]`)).StatusCode).To(Equal(http.StatusOK))
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"Remove","path":"members","value":[{"value":"`+users[0]+`"}]}]`)).StatusCode).To(Equal(http.StatusNoContent))
 		Expect(memberIDs(t, id)).To(ConsistOf(users[1]))
 
 		By("removing a member the compliant way, by value filter")
-		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"members[value eq \"`+users[1]+`\"]"}]`)).StatusCode).To(Equal(http.StatusOK))
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"members[value eq \"`+users[1]+`\"]"}]`)).StatusCode).To(Equal(http.StatusNoContent))
 		Expect(memberIDs(t, id)).To(BeEmpty())
 	})
 
@@ -75,12 +76,13 @@ var _ = Describe("Groups", func() {
 		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
 			{"op":"add","path":"members","value":[{"value":"`+users[1]+`","display":"member1"}]},
 			{"op":"remove","path":"members[value eq \"`+users[0]+`\"]"}]`))
-		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 		Expect(memberIDs(t, id)).To(ConsistOf(users[1]))
 
-		r = t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"replace","value":{"id":"`+id+`","displayName":"Okta renamed"}}]`))
-		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		r = t.send(http.MethodPatch, "/Groups/"+id+"?attributes=displayName", patchOps(`[{"op":"replace","value":{"id":"`+id+`","displayName":"Okta renamed"}}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "a PATCH naming attributes answers with them: %s", r.body)
 		Expect(r.json()["displayName"]).To(Equal("Okta renamed"))
+		Expect(r.json()).NotTo(HaveKey("members"))
 		Expect(memberIDs(t, id)).To(ConsistOf(users[1]), "renames keep membership")
 	})
 
@@ -91,6 +93,31 @@ var _ = Describe("Groups", func() {
 			Expect(doc["scimType"]).To(Equal("invalidFilter"), "path %s", path)
 		}
 		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]))
+	})
+
+	It("answers a POST and a PUT with the members it stored, and a PATCH with 204 unless it names attributes", func() {
+		memberValues := func(doc map[string]any) []any {
+			var out []any
+			members, _ := doc["members"].([]any)
+			for _, m := range members {
+				out = append(out, m.(map[string]any)["value"])
+			}
+			return out
+		}
+		created := t.created("/Groups", `{"displayName":"Answered","members":[{"value":"`+users[0]+`"}]}`)
+		Expect(memberValues(created)).To(ConsistOf(users[0]), "members are returned by default, as /Schemas declares")
+		id := created["id"].(string)
+		r := t.send(http.MethodPut, "/Groups/"+id, `{"displayName":"Answered","members":[{"value":"`+users[0]+`"},{"value":"`+users[1]+`"}]}`)
+		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(memberValues(r.json())).To(ConsistOf(users[0], users[1]))
+		Expect(t.send(http.MethodPut, "/Groups/"+id+"?excludedAttributes=members", `{"displayName":"Answered"}`).json()).NotTo(HaveKey("members"))
+
+		r = t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[1]+`"}]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent))
+		Expect(r.Header.Get("ETag")).To(Equal(t.get("/Groups/" + id).Header.Get("ETag")), "the 204 carries the new version")
+		r = t.send(http.MethodPatch, "/Groups/"+id+"?attributes=members", patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusOK))
+		Expect(memberValues(r.json())).To(ConsistOf(users[0], users[1]))
 	})
 
 	It("replaces members with an old-style PUT", func() {
@@ -114,7 +141,7 @@ var _ = Describe("Groups", func() {
 		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[
 			{"op":"replace","path":"displayName","value":"Changed"},
 			{"op":"add","path":"members","value":[`+strings.Join(batch, ",")+`]}]`))
-		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 		doc := t.get("/Groups/" + id).json()
 		Expect(doc["displayName"]).To(Equal("Changed"))
 		Expect(memberIDs(t, id)).To(ConsistOf(users[0], users[1]), "a bare id is taken as a member; strangers are skipped")
@@ -146,6 +173,20 @@ var _ = Describe("Groups", func() {
 			return groups
 		}).Should(ConsistOf(HaveKeyWithValue("value", a)))
 		Expect(t.get("/Users/" + users[0]).json()["groups"].([]any)[0]).To(HaveKeyWithValue("display", "A"))
+
+		By("finding the group's members by a filter on groups")
+		ids := func(filter string) []any {
+			var out []any
+			for _, r := range t.list("/Users?filter=" + url.QueryEscape(filter))["Resources"].([]any) {
+				out = append(out, r.(map[string]any)["id"])
+			}
+			return out
+		}
+		Expect(ids(`groups.value eq "` + a + `"`)).To(ConsistOf(users[0]))
+		Expect(ids(`groups[display eq "a"]`)).To(ConsistOf(users[0]))
+		Expect(ids(`groups.display eq "A" and userName pr`)).To(ConsistOf(users[0]))
+		Expect(ids(`not (groups pr)`)).NotTo(ContainElement(users[0]))
+		Expect(ids(`groups.value eq "no-such-group"`)).To(BeEmpty())
 	})
 
 	It("finds groups by displayName and externalId, excluding members as Entra asks", func() {
@@ -198,7 +239,7 @@ var _ = Describe("Groups", func() {
 			}
 			before := slicesNow()
 			r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[`+strings.Join(ops, ",")+`]}]`))
-			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 			written := 0
 			for name, v := range slicesNow() {
 				if before[name] != v {
@@ -213,7 +254,7 @@ var _ = Describe("Groups", func() {
 		By("removing one member, which rewrites its slice alone")
 		before := slicesNow()
 		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"remove","path":"members[value eq \"`+ids[7]+`\"]"}]`))
-		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 		written := 0
 		for name, v := range slicesNow() {
 			if before[name] != v {
@@ -247,7 +288,7 @@ var _ = Describe("Groups", func() {
 		doc := t.created("/Groups", `{"displayName":"Dated"}`)
 		id, created := doc["id"].(string), doc["meta"].(map[string]any)["lastModified"]
 		env.Clock.Step(time.Minute)
-		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`))
+		r := t.send(http.MethodPatch, "/Groups/"+id+"?excludedAttributes=members", patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`))
 		Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
 		Expect(r.json()["meta"].(map[string]any)["lastModified"]).NotTo(Equal(created))
 		Eventually(func() any { return t.get("/Groups/" + id).json()["meta"].(map[string]any)["lastModified"] }).
@@ -285,7 +326,7 @@ var _ = Describe("Groups", func() {
 	It("changes its ETag when members change", func() {
 		r := t.send(http.MethodPost, "/Groups", `{"displayName":"Versioned"}`)
 		id, etag := r.json()["id"].(string), r.Header.Get("ETag")
-		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`), "If-Match", etag).StatusCode).To(Equal(http.StatusOK))
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`), "If-Match", etag).StatusCode).To(Equal(http.StatusNoContent))
 		Eventually(func() string { return t.get("/Groups/" + id).Header.Get("ETag") }).ShouldNot(Equal(etag))
 		expectSCIMError(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[1]+`"}]}]`), "If-Match", etag), http.StatusPreconditionFailed)
 	})

@@ -131,21 +131,20 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 }
 
 // scan evaluates a filter no index answers on every identity of the
-// tenant, and returns the page of what it matched that q asks for, where
-// it starts, and how many matched in all. ok is false when an index
+// tenant, and returns the page of what it matched that q asks for and how
+// many matched in all. ok is false when an index
 // answers the filter or the kind's fields cannot evaluate it: then
 // candidates and the kind's matcher do.
-func scan[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query) (page []O, from, total int, ok bool, err error) {
+func scan[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query) (page []O, total int, ok bool, err error) {
 	if k.fields == nil {
-		return nil, 0, 0, false, nil
+		return nil, 0, false, nil
 	}
 	if _, indexed := indexedEquality(q.filter, k.res(t), k.indexes); indexed {
-		return nil, 0, 0, false, nil
+		return nil, 0, false, nil
 	}
 	// The page's bounds before the total is known: they only shrink to it.
 	from, to := q.page(math.MaxInt, s.opts.MaxResults)
-	page, total, ok, err = k.ids(s.store).Match(ctx, t.tenant, q.filter, k.res(t), k.fields, from, to)
-	return page, min(from, total), total, ok, err
+	return k.ids(s.store).Match(ctx, t.tenant, q.filter, k.res(t), k.fields, from, to)
 }
 
 // candidates narrows a filter to the identities that may match it, in

@@ -106,6 +106,18 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		}).Should(Succeed())
 	})
 
+	It("keeps a deactivated user inactive through a PUT that leaves active out, and reactivates it through one that sends it", func() {
+		id := t.created("/Users", `{"userName":"partial@example.com","active":false}`)["id"].(string)
+		r := t.send(http.MethodPut, "/Users/"+id, `{"userName":"partial@example.com","displayName":"Partial"}`)
+		Expect(r.StatusCode).To(Equal(http.StatusOK))
+		Expect(r.json()).To(HaveKeyWithValue("active", false))
+		Expect(r.json()).To(HaveKeyWithValue("displayName", "Partial"))
+		Expect(getUser(t, id).Spec.Active).To(HaveValue(BeFalse()))
+
+		Expect(t.send(http.MethodPut, "/Users/"+id, `{"userName":"partial@example.com","Active":true}`).json()).To(HaveKeyWithValue("active", true))
+		Expect(t.send(http.MethodPut, "/Users/"+id, `{"userName":"partial@example.com"}`).json()).To(HaveKeyWithValue("active", true))
+	})
+
 	It("takes a deleted user out of SCIM, its groups and uniqueness at once, retaining its data until the purge", func() {
 		id := t.created("/Users", `{"userName":"leaver@example.com","externalId":"obj-leaver","title":"Keeper","emails":[{"value":"leaver@example.com","primary":true}]}`)["id"].(string)
 		group := t.created("/Groups", `{"displayName":"Payroll","members":[{"value":"`+id+`"}]}`)["id"].(string)

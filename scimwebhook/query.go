@@ -28,30 +28,27 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 	run := func(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 		ctx := r.Context()
 		p := newProjection(k.res(t), q.attributes, q.excluded)
-		send := func(total, from int, page []O) error {
-			return streamPage(w, t, total, from, s.opts.MaxResponseBytes, page, func(obj O) (map[string]any, error) {
+		send := func(total int, page []O) error {
+			return streamPage(w, t, total, q.echoedStartIndex(), s.opts.MaxResponseBytes, page, func(obj O) (map[string]any, error) {
 				return render(ctx, t, obj, p)
 			})
 		}
 		if q.filter == nil {
 			// A page of everything, as an identity provider's import
 			// reads: only the page's identities are looked at.
-			var from int
 			page, total, err := k.ids(s.store).Page(ctx, t.tenant, func(total int) (int, int) {
-				f, to := q.page(total, s.opts.MaxResults)
-				from = f
-				return f, to
+				return q.page(total, s.opts.MaxResults)
 			})
 			if err != nil {
 				return err
 			}
-			return send(total, from, page)
+			return send(total, page)
 		}
-		if page, from, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
+		if page, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
 			if err != nil {
 				return err
 			}
-			return send(total, from, page)
+			return send(total, page)
 		}
 		found, err := candidates(ctx, s, k, t, q.filter)
 		if err != nil {
@@ -69,7 +66,7 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			}
 		}
 		from, to := q.page(len(matched), s.opts.MaxResults)
-		return send(len(matched), from, matched[from:to])
+		return send(len(matched), matched[from:to])
 	}
 	list = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 		q, err := parseQuery(r, k.res(t))
@@ -94,7 +91,7 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 // how many resources the page holds, and the client asks for the rest
 // from there (RFC 7644 section 3.4.2.4). The first resource is always
 // sent.
-func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, from, maxBytes int, page []O, render func(O) (map[string]any, error)) error {
+func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, startIndex, maxBytes int, page []O, render func(O) (map[string]any, error)) error {
 	var first []byte
 	if len(page) > 0 {
 		doc, err := render(page[0])
@@ -109,7 +106,7 @@ func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, from, max
 	w.WriteHeader(http.StatusOK)
 	out := bufio.NewWriterSize(w, 64<<10)
 	// A bufio.Writer keeps its first error; Flush reports it.
-	_, _ = fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, from+1)
+	_, _ = fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, startIndex)
 	written, sent := 0, 0
 	for i, obj := range page {
 		body := first

@@ -59,7 +59,7 @@ var _ = Describe("Two replicas behind one Service", func() {
 
 			added := t.sendVia(replica, http.MethodPatch, "/Groups/"+group,
 				patchOps(`[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]`))
-			Expect(added.StatusCode).To(Equal(http.StatusOK), "member add on the other replica: %s", added.body)
+			Expect(added.StatusCode).To(Equal(http.StatusNoContent), "member add on the other replica: %s", added.body)
 		}
 		Eventually(func() []string { return memberIDs(t, group) }).Should(HaveLen(10))
 	})
@@ -90,14 +90,14 @@ var _ = Describe("Two replicas behind one Service", func() {
 		}
 		inParallel(n, func(i int) {
 			r := t.sendVia(alternate(i), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"Add","path":"members","value":[{"value":"`+ids[i]+`"}]}]`))
-			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 		})
 		Eventually(func() []string { return memberIDs(t, group) }).Should(ConsistOf(ids))
 
 		By("removing half of them concurrently")
 		inParallel(n/2, func(i int) {
 			r := t.sendVia(alternate(i+1), http.MethodPatch, "/Groups/"+group, patchOps(`[{"op":"remove","path":"members[value eq \"`+ids[i]+`\"]"}]`))
-			Expect(r.StatusCode).To(Equal(http.StatusOK), "%s", r.body)
+			Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
 		})
 		Eventually(func() []string { return memberIDs(t, group) }).Should(ConsistOf(ids[n/2:]))
 	})

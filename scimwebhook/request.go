@@ -138,6 +138,9 @@ func parseQuery(r *http.Request, res *schema.Resource) (*query, error) {
 			}
 		}
 	}
+	if err := q.checkProjection(res); err != nil {
+		return nil, err
+	}
 	return q, nil
 }
 
@@ -250,16 +253,50 @@ func parseSearch(r *http.Request, res *schema.Resource) (*query, error) {
 	if req.StartIndex != nil {
 		q.startIndex = *req.StartIndex
 	}
+	if err := q.checkProjection(res); err != nil {
+		return nil, err
+	}
 	if err := q.setFilter(req.Filter, res); err != nil {
 		return nil, err
 	}
 	return q, nil
 }
 
+// checkProjection refuses attributes and excludedAttributes that are not
+// attribute names: a value filter (emails[type eq "work"]) cannot be
+// projected, and answering without the attribute would look like a user
+// without it. Names the schema does not know are ignored, as RFC 7644
+// section 3.9 lets a server do, so that a client asking for an attribute
+// this server lacks still gets the rest.
+func (q *query) checkProjection(res *schema.Resource) error {
+	for param, names := range map[string][]string{"attributes": q.attributes, "excludedAttributes": q.excluded} {
+		for _, n := range names {
+			if _, ok := res.Extension(n); ok {
+				continue
+			}
+			p, err := filter.ParsePath(n)
+			if err == nil && p.Filter != nil {
+				err = errors.New("a value filter cannot be projected")
+			}
+			if err != nil {
+				return errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue,
+					"%s=%s: %v; %s takes attribute names (emails, name.givenName, %s:department), so ask for the whole attribute and pick its elements",
+					param, n, err, param, schema.EnterpriseUserURN)
+			}
+		}
+	}
+	return nil
+}
+
+// echoedStartIndex is the startIndex a list response says it answers: the
+// one asked for, also past the end, where the page is empty; one below 1
+// is taken as 1 (RFC 7644 section 3.4.2.4).
+func (q *query) echoedStartIndex() int { return max(q.startIndex, 1) }
+
 // page applies startIndex and count (1-based; RFC 7644 section 3.4.2.4) to
 // total results, clamping count to max.
 func (q *query) page(total, maxResults int) (from, to int) {
-	start := max(q.startIndex, 1)
+	start := q.echoedStartIndex()
 	count := maxResults
 	if q.count != nil {
 		count = min(max(*q.count, 0), maxResults)

@@ -123,6 +123,11 @@ func withQuery(res func(*tenantRequest) *schema.Resource, e func(http.ResponseWr
 // endpoints are the names of a tenant's SCIM endpoints as routed.
 var endpoints = []string{"Users", "Groups", "ServiceProviderConfig", "Schemas", "ResourceTypes", "Me", "Bulk"}
 
+// endpointAliases are other names clients read endpoints by, lower-cased:
+// Microsoft's SCIM validator and provisioning tooling read the service
+// provider's configuration at /serviceConfiguration.
+var endpointAliases = map[string]string{"serviceconfiguration": "ServiceProviderConfig"}
+
 // canonicalPath routes endpoint names in any case (/users), with or
 // without a trailing slash, as identity providers and reference servers
 // accept them: /scim/v2/<namespace>/<tenant>/<endpoint>[/<id>].
@@ -141,6 +146,9 @@ func canonicalPath(next http.Handler) http.Handler {
 			if strings.EqualFold(parts[2], e) {
 				parts[2] = e
 			}
+		}
+		if alias, ok := endpointAliases[strings.ToLower(parts[2])]; ok {
+			parts[2] = alias
 		}
 		if path := v1alpha1.SCIMPathPrefix + "/" + strings.Join(parts, "/"); path != r.URL.Path {
 			r = r.Clone(r.Context())

@@ -6,6 +6,7 @@ package scimwebhook
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -181,6 +182,17 @@ func (t *tenantRequest) decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpe
 	return inputError(validation.User(spec))
 }
 
+// sends is whether a request body names a top-level attribute, in any
+// case, as attribute names are case-insensitive.
+func sends(in map[string]any, attribute string) bool {
+	for k := range in {
+		if strings.EqualFold(k, attribute) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	u, err := find(r.Context(), s, userKind, t, r.PathValue("id"))
 	if err != nil {
@@ -210,19 +222,28 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 func (s *Server) renderUser(ctx context.Context, t *tenantRequest, u *v1alpha1.ScimUser, p projection) (map[string]any, error) {
 	var groups []mapping.Ref
 	if p.wants("", "groups") {
-		of, err := s.store.GroupsOf(ctx, t.tenant, u.Name)
-		if err != nil {
+		var err error
+		if groups, err = s.userGroups(ctx, t, u.Name); err != nil {
 			return nil, err
-		}
-		for _, g := range of {
-			if g.Spec.ManagedBy != v1alpha1.ManagedBySCIM {
-				// SCIM does not see groups created by hand.
-				continue
-			}
-			groups = append(groups, mapping.Ref{Value: g.Name, Display: g.Spec.DisplayName, Ref: t.groupLocation(g.Name)})
 		}
 	}
 	return p.apply(mapping.User(u, t.userLocation(u.Name), groups)), nil
+}
+
+// userGroups are the groups SCIM sees the user in: not those created by
+// hand.
+func (s *Server) userGroups(ctx context.Context, t *tenantRequest, user string) ([]mapping.Ref, error) {
+	of, err := s.store.GroupsOf(ctx, t.tenant, user)
+	if err != nil {
+		return nil, err
+	}
+	var groups []mapping.Ref
+	for _, g := range of {
+		if g.Spec.ManagedBy == v1alpha1.ManagedBySCIM {
+			groups = append(groups, mapping.Ref{Value: g.Name, Display: g.Spec.DisplayName, Ref: t.groupLocation(g.Name)})
+		}
+	}
+	return groups, nil
 }
 
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
@@ -232,8 +253,17 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 	}
 	u, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
 		Version: userVersion,
-		Change: func(_, next *v1alpha1.ScimUser) error {
-			return t.decodeUser(in, &next.Spec)
+		Change: func(cur, next *v1alpha1.ScimUser) error {
+			if err := t.decodeUser(in, &next.Spec); err != nil {
+				return err
+			}
+			// A replace that leaves active out keeps it: clients that send
+			// partial PUTs must not bring an offboarded person back, which
+			// RFC 7644 section 3.5.1's clearing of omitted attributes would.
+			if !sends(in, "active") {
+				next.Spec.Active = cur.Spec.Active
+			}
+			return nil
 		},
 	})
 	if err != nil {
@@ -306,8 +336,18 @@ func (s *Server) queryUsers() (list, search endpoint) {
 				return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) { return match(u), nil }
 			}
 			read, m := filter.TopLevel(f, t.users), filter.NewMatcher(f, t.users)
-			return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) {
-				return m.Matches(mapping.UserAttributes(u, read)), nil
+			// groups is computed from the groups' members: read only for a
+			// filter on it.
+			withGroups := slices.Contains(read, "groups")
+			return func(ctx context.Context, u *v1alpha1.ScimUser) (bool, error) {
+				var groups []mapping.Ref
+				if withGroups {
+					var err error
+					if groups, err = s.userGroups(ctx, t, u.Name); err != nil {
+						return false, err
+					}
+				}
+				return m.Matches(mapping.UserAttributes(u, read, groups)), nil
 			}
 		},
 		s.renderUser)

@@ -200,7 +200,7 @@ var _ = Describe("Users", func() {
 		for start := 1; start <= 80; start += 7 {
 			doc := t.list(fmt.Sprintf("/Users?startIndex=%d&count=7&filter=%s", start, url.QueryEscape(`title co "engineer"`)))
 			Expect(doc["totalResults"]).To(BeNumerically("==", 72))
-			Expect(doc["startIndex"]).To(BeNumerically("==", min(start, 73)))
+			Expect(doc["startIndex"]).To(BeNumerically("==", start), "the startIndex asked for is echoed, also past the end")
 			for _, r := range doc["Resources"].([]any) {
 				paged = append(paged, r.(map[string]any)["id"])
 			}
@@ -325,6 +325,16 @@ var _ = Describe("Users", func() {
 		expectSCIMError(t.send(http.MethodPost, "/Groups?filter=(", `{"displayName":"unwritten"}`), http.StatusBadRequest)
 		Expect(t.get("/Users/" + id).json()["title"]).To(Equal("Before"))
 		Expect(t.list(`/Groups?filter=displayName+eq+"unwritten"`)["totalResults"]).To(BeNumerically("==", 0))
+	})
+
+	It("refuses a filter comparing a date it cannot read, naming the value, rather than answer nothing", func() {
+		t.created("/Users", `{"userName":"dated"}`)
+		for _, res := range []string{"/Users", "/Groups"} {
+			doc := expectSCIMError(t.get(res+"?filter="+url.QueryEscape(`meta.lastModified gt "yesterday"`)), http.StatusBadRequest)
+			Expect(doc).To(HaveKeyWithValue("scimType", "invalidFilter"))
+			Expect(doc["detail"]).To(ContainSubstring(`"yesterday" is not an RFC 3339 date-time`))
+		}
+		Expect(t.list("/Users?filter=" + url.QueryEscape(`meta.lastModified gt "2000-01-01T00:00:00Z"`))["totalResults"]).To(BeNumerically(">=", 1))
 	})
 
 	It("answers 404, not 503, for ids no object can have", func() {
@@ -459,7 +469,10 @@ var _ = Describe("Users", func() {
 			Expect(zero["totalResults"]).To(BeNumerically("==", 3))
 			Expect(zero["Resources"]).To(BeEmpty())
 			Expect(zero).To(HaveKey("Resources"))
-			Expect(t.list("/Users?startIndex=10")["Resources"]).To(BeEmpty())
+			past := t.list("/Users?startIndex=100")
+			Expect(past["Resources"]).To(BeEmpty())
+			Expect(past["startIndex"]).To(BeNumerically("==", 100), "a startIndex past the end is echoed as asked")
+			Expect(t.list("/Users?startIndex=0")["startIndex"]).To(BeNumerically("==", 1), "a startIndex below 1 is taken as 1")
 			Expect(t.list("/Users?count=100000")["itemsPerPage"]).To(BeNumerically("==", 3))
 		})
 
@@ -485,6 +498,21 @@ var _ = Describe("Users", func() {
 			doc = t.get("/Users/" + ids[2] + "?excludedAttributes=" + enterpriseURN).json()
 			Expect(doc).NotTo(HaveKey(enterpriseURN))
 			Expect(doc).To(HaveKey("emails"))
+		})
+
+		It("refuses to project a value filter rather than answer without the attribute", func() {
+			for _, q := range []string{
+				"/Users/" + ids[2] + "?attributes=" + url.QueryEscape(`emails[type eq "work"]`),
+				"/Users?excludedAttributes=" + url.QueryEscape(`emails[type eq "work"].value`),
+				"/Users?attributes=" + url.QueryEscape(`userName,name.`),
+			} {
+				doc := expectSCIMError(t.get(q), http.StatusBadRequest)
+				Expect(doc).To(HaveKeyWithValue("scimType", "invalidValue"), q)
+				Expect(doc["detail"]).To(ContainSubstring("takes attribute names"), q)
+			}
+			r := t.send(http.MethodPost, "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["emails[type eq \"work\"]"]}`)
+			expectSCIMError(r, http.StatusBadRequest)
+			Expect(t.get("/Users/" + ids[2] + "?attributes=emails,noSuchAttribute").json()).To(HaveKey("emails"), "unknown names are ignored")
 		})
 
 		It("searches with POST /.search", func() {

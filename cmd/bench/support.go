@@ -129,6 +129,12 @@ func (h *httpClient) ok(method, path, body string) error {
 	return err
 }
 
+// patchGroup sends a PATCH to a group, which answers 204.
+func (h *httpClient) patchGroup(id, body string) error {
+	_, err := h.do(http.MethodPatch, "/Groups/"+id, body, http.StatusNoContent)
+	return err
+}
+
 func (h *httpClient) getJSON(path string, into any) error {
 	b, err := h.do(http.MethodGet, path, "", http.StatusOK)
 	if err != nil {

@@ -289,7 +289,7 @@ var _ = Describe("Under faults", func() {
 						path := "/Groups/" + groupID
 						resp, _, err := send(n, http.MethodPatch, path, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+u.id+`"}]}]}`)
 						book.note(http.MethodPatch, path, resp, err)
-						if err == nil && resp.StatusCode == http.StatusOK {
+						if err == nil && resp.StatusCode == http.StatusNoContent {
 							u.memberAcked = true
 						} else {
 							u.memberUnanswered = true

@@ -84,12 +84,44 @@ func checkElementFilter(e Expr, a *schema.Attribute) error {
 	})
 }
 
-// Validate checks every path in e against the resource's schema.
+// Validate checks every path in e against the resource's schema, and
+// that every dateTime compared by value is one: a date that cannot be read
+// would match nothing, and an empty answer would look like a true one.
 func Validate(e Expr, res *schema.Resource) error {
-	return Walk(e, func(p Path) error {
+	if err := Walk(e, func(p Path) error {
 		_, err := Resolve(p, res)
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	return checkDates(e, res)
+}
+
+func checkDates(e Expr, res *schema.Resource) error {
+	switch e := e.(type) {
+	case Logical:
+		if err := checkDates(e.Left, res); err != nil {
+			return err
+		}
+		return checkDates(e.Right, res)
+	case Not:
+		return checkDates(e.X, res)
+	case Compare:
+		want, ok := e.Value.(string)
+		if !ok || !isOrdering(e.Op) && e.Op != OpEq && e.Op != OpNe {
+			return nil
+		}
+		r, err := Resolve(e.Path, res)
+		if err != nil {
+			return err
+		}
+		if leaf := r.Leaf(); leaf != nil && leaf.Type == schema.TypeDateTime {
+			if _, err := time.Parse(time.RFC3339Nano, want); err != nil {
+				return fmt.Errorf("%s %s %q: %q is not an RFC 3339 date-time such as \"2026-01-31T09:00:00Z\"", e.Path.String(), e.Op, want, want)
+			}
+		}
+	}
+	return nil
 }
 
 // Walk calls f with every path in e, stopping at the first error.

@@ -5,6 +5,7 @@ package filter
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
@@ -183,6 +184,35 @@ func TestMatches(t *testing.T) {
 		}
 		if got := Matches(e, doc, schema.UserResource); got != tc.want {
 			t.Errorf("Matches(%q) = %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+}
+
+func TestValidateRejectsDatesItCannotRead(t *testing.T) {
+	for _, tc := range []struct {
+		filter string
+		ok     bool
+	}{
+		{`meta.lastModified gt "yesterday"`, false},
+		{`not (meta.created le "2026-13-01T00:00:00Z") and userName pr`, false},
+		{`userName pr or meta.lastModified eq "01/02/2026"`, false},
+		{`meta.lastModified gt "2026-01-31T09:00:00Z"`, true},
+		{`meta.created ge "2026-01-31T09:00:00.123+02:00"`, true},
+		// Substring operators compare the rendered form as a string.
+		{`meta.created sw "2026-01"`, true},
+		// A string attribute holding dates is compared as a string.
+		{`urn:ietf:params:scim:schemas:extension:hoxhunt:2.0:User:employmentStart gt "2026-01-01"`, true},
+	} {
+		e, err := Parse(tc.filter)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.filter, err)
+		}
+		err = Validate(e, schema.UserResource)
+		if (err == nil) != tc.ok {
+			t.Errorf("Validate(%q) = %v, want ok %v", tc.filter, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "RFC 3339") {
+			t.Errorf("Validate(%q) = %v, want a detail naming the format", tc.filter, err)
 		}
 	}
 }

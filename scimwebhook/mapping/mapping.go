@@ -75,8 +75,8 @@ func User(u *v1alpha1.ScimUser, location string, groups []Ref) map[string]any {
 // UserAttributes renders only the top-level attributes of u that names
 // lists (canonical names, and extension URNs for extension attributes):
 // what a filter needs to be evaluated, at a fraction of a whole user's
-// cost.
-func UserAttributes(u *v1alpha1.ScimUser, names []string) map[string]any {
+// cost. groups are the user's, for a filter on them.
+func UserAttributes(u *v1alpha1.ScimUser, names []string, groups []Ref) map[string]any {
 	doc := map[string]any{}
 	renderAttributes(doc, &u.Spec, func(name string) bool { return slices.Contains(names, name) })
 	for _, n := range names {
@@ -85,6 +85,10 @@ func UserAttributes(u *v1alpha1.ScimUser, names []string) map[string]any {
 			doc["id"] = u.Name
 		case "meta":
 			doc["meta"] = meta(&u.ObjectMeta, schema.ResourceUser, "", Version(u))
+		case "groups":
+			if len(groups) > 0 {
+				doc["groups"] = refs(groups, "direct")
+			}
 		}
 	}
 	return doc

@@ -99,7 +99,7 @@ func TestUserAttributesRendersOnlyWhatIsAsked(t *testing.T) {
 		UserName: "u", Name: &v1alpha1.Name{FamilyName: "F"}, Title: "T",
 		Enterprise: &v1alpha1.EnterpriseUser{Department: "D"},
 	}}
-	got := UserAttributes(u, []string{"name", schema.EnterpriseUserURN, "id"})
+	got := UserAttributes(u, []string{"name", schema.EnterpriseUserURN, "id"}, nil)
 	want := map[string]any{"name": map[string]any{"familyName": "F"}, schema.EnterpriseUserURN: map[string]any{"department": "D"}, "id": "id"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

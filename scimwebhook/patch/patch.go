@@ -147,7 +147,9 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 	out := make([]Operation, 0, len(ops))
 	for _, op := range ops {
 		if op.Path != nil {
-			out = append(out, op)
+			if !discarded(*op.Path, res) {
+				out = append(out, op)
+			}
 			continue
 		}
 		obj, ok := op.Value.(map[string]any)
@@ -178,6 +180,13 @@ func Expand(ops []Operation, res *schema.Resource) ([]Operation, error) {
 		}
 	}
 	return out, nil
+}
+
+// discarded is whether a path names an attribute the resource accepts and
+// never keeps (a password), which an operation on it leaves alone, with or
+// without a path.
+func discarded(p filter.Path, res *schema.Resource) bool {
+	return (p.URN == "" || strings.EqualFold(p.URN, res.Core.ID)) && res.IsDiscarded(p.Attr)
 }
 
 // Apply applies expanded operations to doc, a resource in canonical SCIM

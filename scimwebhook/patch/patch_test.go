@@ -126,6 +126,12 @@ func TestApply(t *testing.T) {
 			want: `{"active":false}`,
 		},
 		{
+			name: "Okta password sync: a password by path is accepted and discarded, as without a path",
+			ops: `[{"op":"replace","path":"password","value":"s3cret!"},{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User:Password","value":"x"},` +
+				`{"op":"remove","path":"password"},{"op":"replace","value":{"password":"y","displayName":"X"}}]`,
+			want: `{"displayName":"X"}`,
+		},
+		{
 			name: "path-less value with an extension object",
 			ops:  `[{"op":"add","value":{"` + enterprise + `":{"division":"North"}}}]`,
 			want: `{"` + enterprise + `":{"department":"Tours","division":"North"}}`,
