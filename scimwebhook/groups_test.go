@@ -114,7 +114,7 @@ var _ = Describe("Groups", func() {
 
 		r = t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[1]+`"}]}]`))
 		Expect(r.StatusCode).To(Equal(http.StatusNoContent))
-		Expect(r.Header.Get("ETag")).To(Equal(t.get("/Groups/" + id).Header.Get("ETag")), "the 204 carries the new version")
+		Expect(r.Header.Get("ETag")).To(Equal(t.get("/Groups/"+id).Header.Get("ETag")), "the 204 carries the new version")
 		r = t.send(http.MethodPatch, "/Groups/"+id+"?attributes=members", patchOps(`[{"op":"add","path":"members","value":[{"value":"`+users[0]+`"}]}]`))
 		Expect(r.StatusCode).To(Equal(http.StatusOK))
 		Expect(memberValues(r.json())).To(ConsistOf(users[0], users[1]))

@@ -512,7 +512,7 @@ var _ = Describe("Users", func() {
 			}
 			r := t.send(http.MethodPost, "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"attributes":["emails[type eq \"work\"]"]}`)
 			expectSCIMError(r, http.StatusBadRequest)
-			Expect(t.get("/Users/" + ids[2] + "?attributes=emails,noSuchAttribute").json()).To(HaveKey("emails"), "unknown names are ignored")
+			Expect(t.get("/Users/"+ids[2]+"?attributes=emails,noSuchAttribute").json()).To(HaveKey("emails"), "unknown names are ignored")
 		})
 
 		It("searches with POST /.search", func() {
