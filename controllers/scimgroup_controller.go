@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -77,11 +79,19 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	count := r.count(req.NamespacedName, slices.Items)
-	if group.Status.MemberCount == count {
+	if group.Status.MemberCount == count && readyFor(group) {
 		return ctrl.Result{}, nil
 	}
 	patch := client.MergeFromWithOptions(group.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	group.Status.MemberCount = count
+	group.Status.ObservedGeneration = group.Generation
+	meta.SetStatusCondition(&group.Status.Conditions, metav1.Condition{
+		Type:               v1alpha1.ConditionReady,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonReconciled,
+		Message:            "departed users are out of the member slices and the members are counted",
+		ObservedGeneration: group.Generation,
+	})
 	err := r.Status().Patch(ctx, group, patch)
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		// Members changing move the group's lastModified: the newer
@@ -97,6 +107,12 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 // count is the number of a group's members, taken again only when one of
 // its slices changed. A member two replicas filed at once sits in two
 // slices: it counts once.
+// readyFor is whether the group's status says Ready for its generation.
+func readyFor(group *v1alpha1.ScimGroup) bool {
+	c := meta.FindStatusCondition(group.Status.Conditions, v1alpha1.ConditionReady)
+	return group.Status.ObservedGeneration == group.Generation && c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == group.Generation
+}
+
 func (r *ScimGroupReconciler) count(group types.NamespacedName, memberSlices []v1alpha1.ScimGroupMemberSlice) int32 {
 	parts := make([]string, 0, len(memberSlices))
 	for i := range memberSlices {

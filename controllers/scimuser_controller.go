@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -176,6 +177,15 @@ func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.
 			user.Status.RemovedFromGroups = append(user.Status.RemovedFromGroups, group)
 		}
 	}
+	if len(memberOf) > 0 {
+		meta.SetStatusCondition(&user.Status.Conditions, metav1.Condition{
+			Type:               v1alpha1.ConditionReady,
+			Status:             metav1.ConditionFalse,
+			Reason:             v1alpha1.ReasonDetaching,
+			Message:            "the deleted user's group memberships are being removed",
+			ObservedGeneration: user.Generation,
+		})
+	}
 	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
 		return false, err
 	}
@@ -217,6 +227,7 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	if err := r.resolveManager(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
+	setReady(user)
 	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
 		return ctrl.Result{}, err
 	}
@@ -290,6 +301,32 @@ func setAttributesValid(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 	}
 	if len(values.Findings) > 0 {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonAttributesNotNormalized, values.Message()
+	}
+	meta.SetStatusCondition(&st.Conditions, c)
+}
+
+// setReady summarises the user's reconciliation: its status is
+// normalised and its purge scheduled where due, for this generation, and
+// the manager the identity provider names is resolved. Values that could
+// not be read are reported by AttributesValid and do not make the user
+// unready: it is stored as the identity provider sent it.
+func setReady(user *v1alpha1.ScimUser) {
+	st := &user.Status
+	c := metav1.Condition{
+		Type:               v1alpha1.ConditionReady,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonReconciled,
+		Message:            strings.ToLower(string(st.Phase)),
+		ObservedGeneration: user.Generation,
+	}
+	if st.PurgeAt != nil {
+		c.Message += "; purged at " + st.PurgeAt.UTC().Format(time.RFC3339)
+	}
+	if m := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionManagerResolved); m != nil && m.Status == metav1.ConditionFalse {
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, v1alpha1.ReasonManagerNotResolved, m.Message
+	}
+	if len(st.InvalidAttributes) > 0 {
+		c.Message += "; some attribute values could not be read (AttributesValid)"
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
 }

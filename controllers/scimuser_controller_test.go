@@ -89,6 +89,33 @@ var _ = Describe("ScimUser controller", func() {
 		}).Should(Succeed())
 	})
 
+	It("makes every user Ready for its generation, unready while the manager it names is not a user yet", func() {
+		ready := func(name string) func(g Gomega) *metav1.Condition {
+			return func(g Gomega) *metav1.Condition {
+				u, err := get(name)
+				g.Expect(err).NotTo(HaveOccurred())
+				c := meta.FindStatusCondition(u.Status.Conditions, v1alpha1.ConditionReady)
+				g.Expect(c).NotTo(BeNil())
+				g.Expect(c.ObservedGeneration).To(Equal(u.Generation))
+				g.Expect(u.Status.ObservedGeneration).To(Equal(u.Generation))
+				return c
+			}
+		}
+		newUser("plain", true)
+		Eventually(ready("plain")).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Reason", v1alpha1.ReasonReconciled), HaveField("Message", "active")))
+
+		newUser("report", true, func(u *v1alpha1.ScimUser) {
+			u.Spec.Enterprise = &v1alpha1.EnterpriseUser{Manager: &v1alpha1.Manager{Value: "later"}}
+		})
+		Eventually(ready("report")).Should(And(HaveField("Status", metav1.ConditionFalse), HaveField("Reason", v1alpha1.ReasonManagerNotResolved)))
+		newUser("later", true)
+		Eventually(ready("report")).Should(HaveField("Status", metav1.ConditionTrue))
+
+		By("following a change of spec to its new generation")
+		setActive("plain", false)
+		Eventually(ready("plain")).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Message", HavePrefix("inactive; purged at "))))
+	})
+
 	key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
 	// purgeAt waits for the controller to schedule the user's purge.
 	purgeAt := func(name string) time.Time {

@@ -100,6 +100,12 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 		if at := u.Status.PurgeAt; at != nil && !at.After(now) {
 			backlog++
 		}
+		// The phases count what the identity provider provisioned; users
+		// a platform team created are not its to deactivate or delete.
+		if u.Spec.ManagedBy != v1alpha1.ManagedBySCIM {
+			counts.Manual++
+			return
+		}
 		switch u.Status.Phase {
 		case v1alpha1.UserPhaseActive:
 			counts.Active++

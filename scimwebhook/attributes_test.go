@@ -47,25 +47,25 @@ var _ = Describe("Attribute values as directories hold them", func() {
 	}
 	phone := func(value string) []any { return []any{map[string]any{"value": value, "type": "work"}} }
 
-	DescribeTable("phone numbers: E.164 in status where the number is valid",
-		func(value, e164 string) {
+	DescribeTable("phone numbers: E.164 and the extension in status where the number is valid",
+		func(value, e164, extension string) {
 			st := statusOf("phoneNumbers", phone(value))
 			if e164 == "" {
 				Expect(st.PhoneNumbers).To(BeEmpty())
 				Expect(st.InvalidAttributes).To(Equal([]string{`phoneNumbers[type eq "work"]`}))
 				return
 			}
-			Expect(st.PhoneNumbers).To(Equal([]v1alpha1.PhoneNumber{{Value: e164, Type: "work"}}))
+			Expect(st.PhoneNumbers).To(Equal([]v1alpha1.PhoneNumber{{Value: e164, Extension: extension, Type: "work"}}))
 			Expect(st.InvalidAttributes).To(BeEmpty())
 		},
-		Entry("E.164", "+358401234567", "+358401234567"),
-		Entry("international with separators", "+44 (0)20 7946 0958", "+442079460958"),
-		Entry("RFC 3966 with an extension", "tel:+1-201-555-0123;ext=44", "+12015550123"),
-		Entry("national, read in the tenant's region", "(201) 555-0123", "+12015550123"),
-		Entry("national with dots", "201.555.0123", "+12015550123"),
-		Entry("with an extension in words", "+1 201 555 0123 x 12", "+12015550123"),
-		Entry("too short to be a number", "555-0123", ""),
-		Entry("words", "ask reception", ""),
+		Entry("E.164", "+358401234567", "+358401234567", ""),
+		Entry("international with separators", "+44 (0)20 7946 0958", "+442079460958", ""),
+		Entry("RFC 3966 with an extension", "tel:+1-201-555-0123;ext=44", "+12015550123", "44"),
+		Entry("national, read in the tenant's region", "(201) 555-0123", "+12015550123", ""),
+		Entry("national with dots", "201.555.0123", "+12015550123", ""),
+		Entry("with an extension in words", "+1 201 555 0123 x 12", "+12015550123", "12"),
+		Entry("too short to be a number", "555-0123", "", ""),
+		Entry("words", "ask reception", "", ""),
 	)
 
 	DescribeTable("preferredLanguage: its ISO 639-1 base is the effective language",

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -359,5 +360,24 @@ var _ = Describe("Group status", func() {
 			return group.Status.MemberCount
 		}).Should(BeNumerically("==", 3))
 		Expect(memberIDs(t, id)).To(ConsistOf(a, b, c))
+	})
+
+	It("is Ready for its generation once its members are counted, also with none", func() {
+		t := newTenant()
+		id := t.created("/Groups", `{"displayName":"Empty"}`)["id"].(string)
+		ready := func(g Gomega) *metav1.Condition {
+			group := &v1alpha1.ScimGroup{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: id}, group)).To(Succeed())
+			g.Expect(group.Status.ObservedGeneration).To(Equal(group.Generation))
+			c := meta.FindStatusCondition(group.Status.Conditions, v1alpha1.ConditionReady)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.ObservedGeneration).To(Equal(group.Generation))
+			return c
+		}
+		Eventually(ready).Should(HaveField("Status", metav1.ConditionTrue))
+
+		By("following a rename to the new generation")
+		Expect(t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"replace","path":"displayName","value":"Renamed"}]`)).StatusCode).To(Equal(http.StatusNoContent))
+		Eventually(ready).Should(HaveField("Reason", v1alpha1.ReasonReconciled))
 	})
 })

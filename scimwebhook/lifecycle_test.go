@@ -294,6 +294,10 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		deleted := t.created("/Users", `{"userName":"c"}`)["id"].(string)
 		t.created("/Groups", `{"displayName":"g"}`)
 		Expect(t.send(http.MethodDelete, "/Users/"+deleted, "").StatusCode).To(Equal(http.StatusNoContent))
+		Expect(k8sClient.Create(ctx, &v1alpha1.ScimUser{
+			ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: "by-hand"},
+			Spec:       v1alpha1.ScimUserSpec{TenantRef: v1alpha1.TenantReference{Name: t.name}, UserName: "by-hand@example.com"},
+		})).To(Succeed())
 		Eventually(func(g Gomega) {
 			tenant := &v1alpha1.ScimTenant{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
@@ -303,7 +307,7 @@ var _ = Describe("User lifecycle over SCIM", func() {
 			for _, u := range users.Items {
 				phases = append(phases, u.Spec.UserName+"="+string(u.Status.Phase))
 			}
-			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1}), "users: %v", phases)
+			g.Expect(tenant.Status.Users).To(Equal(v1alpha1.UserCounts{Active: 1, Inactive: 1, PendingPurge: 1, Manual: 1}), "users created by hand are counted apart: %v", phases)
 			g.Expect(tenant.Status.Groups).To(BeNumerically("==", 1))
 		}).Should(Succeed())
 	})

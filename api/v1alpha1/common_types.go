@@ -16,4 +16,7 @@ type TenantReference struct {
 const (
 	// ConditionReady summarises whether an object is fully reconciled.
 	ConditionReady = "Ready"
+	// ReasonReconciled: Ready is true: everything the object asks for is
+	// done for its current generation.
+	ReasonReconciled = "Reconciled"
 )

@@ -40,7 +40,9 @@ type ScimGroupStatus struct {
 	// +optional
 	MemberCount int32 `json:"memberCount"`
 
-	// conditions report on the group's reconciliation.
+	// conditions report on the group's reconciliation: Ready once users
+	// that left are out of its member slices and the members are counted,
+	// for the group's generation.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -57,6 +59,7 @@ type ScimGroupStatus struct {
 // +kubebuilder:resource:shortName=sgroup;scimg,categories=scim
 // +kubebuilder:printcolumn:name="Display-Name",type=string,JSONPath=`.spec.displayName`
 // +kubebuilder:printcolumn:name="Members",type=integer,JSONPath=`.status.memberCount`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
 // +kubebuilder:printcolumn:name="Managed-By",type=string,JSONPath=`.spec.managedBy`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

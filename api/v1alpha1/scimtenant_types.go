@@ -256,16 +256,22 @@ type ScimTenantStatus struct {
 
 // UserCounts counts a tenant's users by lifecycle phase.
 type UserCounts struct {
-	// active users.
+	// active users the identity provider manages.
 	// +optional
 	Active int32 `json:"active"`
-	// inactive (soft-deleted) users, still visible over SCIM.
+	// inactive (soft-deleted) users the identity provider manages, still
+	// visible over SCIM.
 	// +optional
 	Inactive int32 `json:"inactive"`
-	// pendingPurge counts deleted users (over SCIM or with kubectl) whose
-	// data is retained until their purge time.
+	// pendingPurge counts deleted users the identity provider managed
+	// (deleted over SCIM or with kubectl) whose data is retained until
+	// their purge time.
 	// +optional
 	PendingPurge int32 `json:"pendingPurge"`
+	// manual counts users created by hand (managedBy Manual), whatever
+	// their phase: SCIM does not see them, so the phases leave them out.
+	// +optional
+	Manual int32 `json:"manual"`
 	// withInvalidAttributes counts users, active or inactive, with
 	// attribute values that could not be normalised (label
 	// scim.provisioning.io/attributes-invalid).
@@ -281,6 +287,7 @@ type UserCounts struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`
 // +kubebuilder:printcolumn:name="Active",type=integer,JSONPath=`.status.users.active`
+// +kubebuilder:printcolumn:name="Manual",type=integer,JSONPath=`.status.users.manual`,priority=1
 // +kubebuilder:printcolumn:name="Inactive",type=integer,JSONPath=`.status.users.inactive`,priority=1
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
 // +kubebuilder:printcolumn:name="Invalid-Attrs",type=integer,JSONPath=`.status.users.withInvalidAttributes`,priority=1

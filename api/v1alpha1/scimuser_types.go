@@ -42,6 +42,12 @@ const (
 	ConditionManagerResolved = "ManagerResolved"
 	// ReasonManagerFound: the manager value names a user of the tenant.
 	ReasonManagerFound = "ManagerFound"
+	// ReasonManagerNotResolved: Ready is false because the manager the
+	// identity provider names is not a user of the tenant yet.
+	ReasonManagerNotResolved = "ManagerNotResolved"
+	// ReasonDetaching: Ready is false while a deleted user's memberships
+	// and unique values are being released.
+	ReasonDetaching = "Detaching"
 	// ReasonManagerNotFound: no user of the tenant has that id or email
 	// yet; it resolves when one appears.
 	ReasonManagerNotFound = "ManagerNotFound"
@@ -519,7 +525,9 @@ type ScimUserStatus struct {
 	// +optional
 	LastProvisioning *ProvisioningAction `json:"lastProvisioning,omitempty"`
 
-	// conditions report on the user's reconciliation.
+	// conditions report on the user's reconciliation: Ready summarises
+	// (status normalised, manager resolved, purge scheduled where due);
+	// AttributesValid and ManagerResolved say what is wrong.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -552,6 +560,11 @@ type ProvisioningAction struct {
 type PhoneNumber struct {
 	// value is the number in E.164 form, e.g. "+358401234567".
 	Value string `json:"value"`
+	// extension is the number's extension, which E.164 cannot hold: "1"
+	// from "tel:+1-201-555-0123;ext=1" or "+1 201 555 0123 ext. 1".
+	// +kubebuilder:validation:MaxLength=40
+	// +optional
+	Extension string `json:"extension,omitempty"`
 	// type is the number's label as sent, e.g. "work" or "mobile".
 	// +optional
 	Type string `json:"type,omitempty"`
@@ -568,6 +581,7 @@ type PhoneNumber struct {
 // +kubebuilder:printcolumn:name="UserName",type=string,JSONPath=`.spec.userName`
 // +kubebuilder:printcolumn:name="Active",type=boolean,JSONPath=`.spec.active`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Tenant",type=string,JSONPath=`.spec.tenantRef.name`
 // +kubebuilder:printcolumn:name="Managed-By",type=string,JSONPath=`.spec.managedBy`,priority=1
 // +kubebuilder:printcolumn:name="Purge-At",type=string,format=date-time,JSONPath=`.status.purgeAt`

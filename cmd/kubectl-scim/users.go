@@ -29,6 +29,7 @@ type tenantRow struct {
 	Active       int32      `json:"active"`
 	Inactive     int32      `json:"inactive"`
 	PendingPurge int32      `json:"pendingPurge"`
+	Manual       int32      `json:"manual"`
 	Groups       int32      `json:"groups"`
 	TokenSince   *time.Time `json:"tokenSince,omitempty"`
 }
@@ -49,13 +50,13 @@ func newTenantsCommand(o *options) *cobra.Command {
 				return fmt.Errorf("list tenants: %w", err)
 			}
 			now := time.Now()
-			t := &table{header: []string{"NAMESPACE", "NAME", "READY", "ENDPOINT", "ACTIVE", "INACTIVE", "PENDING-PURGE", "GROUPS", "TOKEN-AGE"}}
+			t := &table{header: []string{"NAMESPACE", "NAME", "READY", "ENDPOINT", "ACTIVE", "INACTIVE", "PENDING-PURGE", "MANUAL", "GROUPS", "TOKEN-AGE"}}
 			rows := make([]tenantRow, 0, len(list.Items))
 			for _, tn := range list.Items {
 				r := tenantRow{
 					Namespace: tn.Namespace, Name: tn.Name, Ready: "Unknown", Endpoint: tn.Status.Endpoint,
 					Active: tn.Status.Users.Active, Inactive: tn.Status.Users.Inactive,
-					PendingPurge: tn.Status.Users.PendingPurge, Groups: tn.Status.Groups,
+					PendingPurge: tn.Status.Users.PendingPurge, Manual: tn.Status.Users.Manual, Groups: tn.Status.Groups,
 				}
 				if c := meta.FindStatusCondition(tn.Status.Conditions, v1alpha1.ConditionReady); c != nil {
 					r.Ready, r.Reason = string(c.Status), c.Reason
@@ -64,7 +65,7 @@ func newTenantsCommand(o *options) *cobra.Command {
 					r.TokenSince = &tn.Status.TokenObservedAt.Time
 				}
 				rows = append(rows, r)
-				t.add(r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Groups), age(r.TokenSince, now))
+				t.add(r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Manual), itoa(r.Groups), age(r.TokenSince, now))
 			}
 			return o.print(t, rows)
 		},

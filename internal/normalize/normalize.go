@@ -21,11 +21,12 @@ import (
 // Phone is the E.164 form of a phone number as a directory holds it:
 // international ("+358 40 123 4567"), RFC 3966 ("tel:+1-201-555-0123;ext=1")
 // or national ("(201) 555-0123"), read in region, an ISO 3166-1 alpha-2
-// code, when it carries no country code. ok is false when the value is not
-// a valid number, or is national and no region is known.
-func Phone(value, region string) (e164 string, ok bool) {
+// code, when it carries no country code, and its extension ("1", from
+// ";ext=1" or " ext. 1"), which E.164 cannot hold. ok is false when the
+// value is not a valid number, or is national and no region is known.
+func Phone(value, region string) (e164, extension string, ok bool) {
 	if strings.TrimSpace(value) == "" {
-		return "", false
+		return "", "", false
 	}
 	if region == "" {
 		// "ZZ" is libphonenumber's unknown region: only numbers with a
@@ -34,9 +35,9 @@ func Phone(value, region string) (e164 string, ok bool) {
 	}
 	n, err := phonenumbers.Parse(value, strings.ToUpper(region))
 	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", false
+		return "", "", false
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
+	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension(), true
 }
 
 // IsRegion reports whether region is a region phone numbers can be read

@@ -40,7 +40,7 @@ func User(spec *v1alpha1.ScimUserSpec, region string) UserValues {
 		if p.Value == "" {
 			continue
 		}
-		e164, ok := Phone(p.Value, region)
+		e164, extension, ok := Phone(p.Value, region)
 		if !ok {
 			expected := "a phone number with its country code (+ and digits), or a valid national number when the tenant sets spec.defaultPhoneRegion"
 			if region != "" {
@@ -51,7 +51,7 @@ func User(spec *v1alpha1.ScimUserSpec, region string) UserValues {
 		}
 		// No more than the spec holds, which the CRD bounds as it bounds
 		// status.phoneNumbers.
-		out.PhoneNumbers = append(out.PhoneNumbers, v1alpha1.PhoneNumber{Value: e164, Type: p.Type, Primary: p.Primary})
+		out.PhoneNumbers = append(out.PhoneNumbers, v1alpha1.PhoneNumber{Value: e164, Extension: extension, Type: p.Type, Primary: p.Primary})
 	}
 	for _, e := range spec.Emails {
 		if e.Value != "" && !IsEmail(e.Value) {
