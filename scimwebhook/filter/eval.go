@@ -98,48 +98,53 @@ func Validate(e Expr, res *schema.Resource) error {
 }
 
 func checkDates(e Expr, res *schema.Resource) error {
-	switch e := e.(type) {
-	case Logical:
-		if err := checkDates(e.Left, res); err != nil {
-			return err
-		}
-		return checkDates(e.Right, res)
-	case Not:
-		return checkDates(e.X, res)
-	case Compare:
-		want, ok := e.Value.(string)
-		if !ok || !isOrdering(e.Op) && e.Op != OpEq && e.Op != OpNe {
+	return visit(e, func(leaf Expr) error {
+		c, ok := leaf.(Compare)
+		want, isString := c.Value.(string)
+		if !ok || !isString || !isOrdering(c.Op) && c.Op != OpEq && c.Op != OpNe {
 			return nil
 		}
-		r, err := Resolve(e.Path, res)
+		r, err := Resolve(c.Path, res)
 		if err != nil {
 			return err
 		}
 		if leaf := r.Leaf(); leaf != nil && leaf.Type == schema.TypeDateTime {
 			if _, err := time.Parse(time.RFC3339Nano, want); err != nil {
-				return fmt.Errorf("%s %s %q: %q is not an RFC 3339 date-time such as \"2026-01-31T09:00:00Z\"", e.Path.String(), e.Op, want, want)
+				return fmt.Errorf("%s %s %q: %q is not an RFC 3339 date-time such as \"2026-01-31T09:00:00Z\"", c.Path.String(), c.Op, want, want)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // Walk calls f with every path in e, stopping at the first error.
 func Walk(e Expr, f func(Path) error) error {
+	return visit(e, func(leaf Expr) error {
+		switch leaf := leaf.(type) {
+		case Compare:
+			return f(leaf.Path)
+		case Present:
+			return f(leaf.Path)
+		case ValuePath:
+			return f(leaf.Path)
+		}
+		return nil
+	})
+}
+
+// visit calls f with every leaf of e (a comparison, a presence test or a
+// value path), stopping at the first error.
+func visit(e Expr, f func(Expr) error) error {
 	switch e := e.(type) {
 	case Logical:
-		if err := Walk(e.Left, f); err != nil {
+		if err := visit(e.Left, f); err != nil {
 			return err
 		}
-		return Walk(e.Right, f)
+		return visit(e.Right, f)
 	case Not:
-		return Walk(e.X, f)
-	case Compare:
-		return f(e.Path)
-	case Present:
-		return f(e.Path)
-	case ValuePath:
-		return f(e.Path)
+		return visit(e.X, f)
+	case Compare, Present, ValuePath:
+		return f(e)
 	}
 	return nil
 }
