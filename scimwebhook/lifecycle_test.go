@@ -163,6 +163,27 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		}).Should(Succeed())
 	})
 
+	It("restores a deleted user assigned again by userName where the tenant says so, for identity providers that send no externalId", func() {
+		id := t.created("/Users", `{"userName":"Rehired@example.com","title":"Kept"}`)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))
+		Expect(t.created("/Users", `{"userName":"rehired@example.com"}`)["id"]).NotTo(Equal(id), "by default only an externalId restores")
+		last := t.list("/Users?filter=" + url.QueryEscape(`userName eq "rehired@example.com"`))["Resources"].([]any)[0].(map[string]any)["id"].(string)
+		env.Clock.Step(time.Minute)
+		Expect(t.send(http.MethodDelete, "/Users/"+last, "").StatusCode).To(Equal(http.StatusNoContent))
+
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.RestoreDeletedBy = []v1alpha1.RestoreMatch{v1alpha1.RestoreByExternalID, v1alpha1.RestoreByUserName}
+		})
+		Eventually(func(g Gomega) {
+			tenant := &v1alpha1.ScimTenant{}
+			g.Expect(first.Manager.GetCache().Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, tenant)).To(Succeed())
+			g.Expect(tenant.RestoresBy(v1alpha1.RestoreByUserName)).To(BeTrue())
+		}).Should(Succeed())
+		doc := t.created("/Users", `{"userName":"REHIRED@example.com","displayName":"Back"}`)
+		Expect(doc["id"]).To(Equal(last), "the user deleted last is restored, not a stranger created")
+		Expect(doc["displayName"]).To(Equal("Back"))
+	})
+
 	It("restores a deleted user by hand with an annotation, unless a newer user holds its userName", func() {
 		id := t.created("/Users", `{"userName":"annotated@example.com"}`)["id"].(string)
 		Expect(t.send(http.MethodDelete, "/Users/"+id, "").StatusCode).To(Equal(http.StatusNoContent))

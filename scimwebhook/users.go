@@ -106,15 +106,32 @@ func (s *Server) leaveGroups(ctx context.Context, t *tenantRequest, user string)
 // record, which SCIM then adopts. A deleted user's userName alone brings
 // back nothing: a new hire with a reused name is a new person.
 func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
-	if spec.ExternalID != "" {
-		found, err := s.store.Users.ByIndex(ctx, t.tenant, index.UserExternalID, index.Key(t.tenant.Name, spec.ExternalID), store.Lookup{Hidden: true})
+	// A user deleted over SCIM and still retained is restored, as far as
+	// the tenant allows: the one deleted last, where the same person was
+	// deleted more than once.
+	for _, key := range []struct {
+		by           v1alpha1.RestoreMatch
+		index, value string
+	}{
+		{v1alpha1.RestoreByExternalID, index.UserExternalID, spec.ExternalID},
+		{v1alpha1.RestoreByUserName, index.UserName, v1alpha1.Fold(spec.UserName)},
+	} {
+		if key.value == "" || !t.tenant.RestoresBy(key.by) {
+			continue
+		}
+		found, err := s.store.Users.ByIndex(ctx, t.tenant, key.index, index.Key(t.tenant.Name, key.value), store.Lookup{Hidden: true})
 		if err != nil {
 			return nil, err
 		}
+		var last *v1alpha1.ScimUser
 		for _, u := range found {
-			if u.DeletedOverSCIM() && u.Spec.ManagedBy == v1alpha1.ManagedBySCIM {
-				return u, nil
+			if u.DeletedOverSCIM() && u.Spec.ManagedBy == v1alpha1.ManagedBySCIM &&
+				(last == nil || last.SCIMDeletedAt().Before(u.SCIMDeletedAt())) {
+				last = u
 			}
+		}
+		if last != nil {
+			return last, nil
 		}
 	}
 	// A user created by hand with the same userName or email is adopted,

@@ -147,6 +147,15 @@ func (t *ScimTenant) AdoptsBy(m AdoptionMatch) bool {
 	return slices.Contains(t.Spec.AdoptManualUsersBy, m)
 }
 
+// RestoresBy reports whether a create restores a deleted user that shares
+// m with it; without a list, by externalId only.
+func (t *ScimTenant) RestoresBy(m RestoreMatch) bool {
+	if t.Spec.RestoreDeletedBy == nil {
+		return m == RestoreByExternalID
+	}
+	return slices.Contains(t.Spec.RestoreDeletedBy, m)
+}
+
 // NeverAdopt reports whether a user created by hand opts out of adoption.
 func (u *ScimUser) NeverAdopt() bool { return u.Annotations[AnnotationNeverAdopt] == "true" }
 

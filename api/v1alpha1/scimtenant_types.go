@@ -106,6 +106,20 @@ type ScimTenantSpec struct {
 	// +optional
 	AdoptManualUsersBy []AdoptionMatch `json:"adoptManualUsersBy,omitempty"`
 
+	// restoreDeletedBy says what a user the identity provider creates must
+	// share with a user it deleted, still retained, for the create to
+	// restore that user (with its id and data) instead of making a new
+	// one: its externalId (the identity provider's immutable key; the
+	// default), or its userName, for identity providers that send no
+	// externalId and tenants whose userNames are never given to another
+	// person. With both, externalId is tried first. An empty list restores
+	// no one: every create makes a new user.
+	// +kubebuilder:default={ExternalId}
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=set
+	// +optional
+	RestoreDeletedBy []RestoreMatch `json:"restoreDeletedBy,omitempty"`
+
 	// defaultPhoneRegion is the ISO 3166-1 alpha-2 region (e.g. "US",
 	// "FI") in which phone numbers without a country code are read when
 	// they are normalised to E.164 in users' status. Numbers are stored as
@@ -217,6 +231,19 @@ const (
 	AdoptByUserName AdoptionMatch = "UserName"
 	// AdoptByEmail matches the email of record, case-insensitively.
 	AdoptByEmail AdoptionMatch = "Email"
+)
+
+// RestoreMatch is what a created user and a retained deleted user must
+// share for the create to restore the latter.
+// +kubebuilder:validation:Enum=ExternalId;UserName
+type RestoreMatch string
+
+// What a restore matches on.
+const (
+	// RestoreByExternalID matches the externalId, exactly.
+	RestoreByExternalID RestoreMatch = "ExternalId"
+	// RestoreByUserName matches the userName, case-insensitively.
+	RestoreByUserName RestoreMatch = "UserName"
 )
 
 // ScimTenantStatus is the observed state of a tenant.

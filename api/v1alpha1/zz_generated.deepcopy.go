@@ -540,6 +540,11 @@ func (in *ScimTenantSpec) DeepCopyInto(out *ScimTenantSpec) {
 		*out = make([]AdoptionMatch, len(*in))
 		copy(*out, *in)
 	}
+	if in.RestoreDeletedBy != nil {
+		in, out := &in.RestoreDeletedBy, &out.RestoreDeletedBy
+		*out = make([]RestoreMatch, len(*in))
+		copy(*out, *in)
+	}
 	if in.SchemaExtensions != nil {
 		in, out := &in.SchemaExtensions, &out.SchemaExtensions
 		*out = make([]SchemaExtension, len(*in))
