@@ -64,12 +64,12 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		return ctrl.Result{}, fmt.Errorf("get group %s: %w", req.NamespacedName, err)
 	}
-	slices := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := r.List(ctx, slices, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	sliceList := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := r.List(ctx, sliceList, client.InNamespace(group.Namespace), client.MatchingFields{index.SliceGroup: group.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list member slices of group %s: %w", req.NamespacedName, err)
 	}
 	// Either way the slices' events bring the group back to be counted.
-	switch wrote, err := r.dropLeavers(ctx, group, slices.Items); {
+	switch wrote, err := r.dropLeavers(ctx, group, sliceList.Items); {
 	case apierrors.IsConflict(err), wrote && err == nil:
 		return ctrl.Result{}, nil
 	case err != nil:
@@ -78,7 +78,7 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if wait := r.spaced.wait(req.NamespacedName); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	count := r.count(req.NamespacedName, slices.Items)
+	count := r.count(req.NamespacedName, sliceList.Items)
 	if group.Status.MemberCount == count && readyFor(group) {
 		return ctrl.Result{}, nil
 	}

@@ -361,8 +361,8 @@ func setLanguage(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 		}
 		return base
 	}
-	fromIdP, fromHand := read("preferredLanguage", idp), read("languageOverride", hand)
-	st.Language = fromIdP
+	fromIDP, fromHand := read("preferredLanguage", idp), read("languageOverride", hand)
+	st.Language = fromIDP
 	if st.LanguageSource == v1alpha1.LanguageFromOverride {
 		st.Language = fromHand
 	}
@@ -533,16 +533,16 @@ func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser)
 }
 
 func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.ScimUser) ([]v1alpha1.ScimGroupMemberSlice, error) {
-	slices := &v1alpha1.ScimGroupMemberSliceList{}
-	if err := r.List(ctx, slices, client.InNamespace(user.Namespace), client.MatchingFields{index.SliceMember: user.Name}); err != nil {
+	sliceList := &v1alpha1.ScimGroupMemberSliceList{}
+	if err := r.List(ctx, sliceList, client.InNamespace(user.Namespace), client.MatchingFields{index.SliceMember: user.Name}); err != nil {
 		return nil, fmt.Errorf("list member slices of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
-	return slices.Items, nil
+	return sliceList.Items, nil
 }
 
 // releaseClaims gives up every claim the user's values may hold.
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
-	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader, Clock: r.Clock}
 	if err := c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues()); err != nil {
 		return fmt.Errorf("release claims of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
@@ -553,7 +553,7 @@ func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.S
 // with the restore annotation: its values are claimed again, unless a
 // newer user holds one, which a Warning Event reports.
 func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUser) error {
-	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader, Clock: r.Clock}
 	holds := claims.HoldsBy(r.APIReader, func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} }, (*v1alpha1.ScimUser).UniqueValues)
 	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	delete(user.Annotations, v1alpha1.AnnotationRestore)

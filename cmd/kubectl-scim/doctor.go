@@ -220,12 +220,12 @@ func (d *doctor) checkEndpoint(ctx context.Context, token []byte, without string
 // caller's credentials, not the tenant's token, so a SCIM 401 is the
 // answer that proves the server is there.
 func (d *doctor) checkService(ctx context.Context) {
-	ns, rest, ok := strings.Cut(d.service, "/")
+	ns, nameAndPort, ok := strings.Cut(d.service, "/")
 	if !ok {
 		d.report("service", checkWarn, "--service %q is not namespace/name:port", d.service)
 		return
 	}
-	path := fmt.Sprintf("/api/v1/namespaces/%s/services/%s/proxy%s/%s/%s/ServiceProviderConfig", ns, rest, v1alpha1.SCIMPathPrefix, d.tenant.Namespace, d.tenant.Name)
+	path := fmt.Sprintf("/api/v1/namespaces/%s/services/%s/proxy%s/%s/%s/ServiceProviderConfig", ns, nameAndPort, v1alpha1.SCIMPathPrefix, d.tenant.Namespace, d.tenant.Name)
 	resp, err := d.apiGet(ctx, path)
 	if err != nil {
 		d.report("service", checkWarn, "could not reach Service %s through the API server: %v", d.service, err)

@@ -10,11 +10,11 @@ package claims
 import (
 	"context"
 	"fmt"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -54,6 +54,9 @@ type Claims struct {
 	Client client.Client
 	// Reader reads claims from the API server: they are not cached.
 	Reader client.Reader
+	// Clock is compared with the claims' creation times, which are the
+	// API server's, as the claim collector compares them.
+	Clock clock.PassiveClock
 }
 
 func key(namespace, tenant string, v v1alpha1.UniqueValue) types.NamespacedName {
@@ -110,10 +113,9 @@ func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string
 	if err != nil {
 		return false, err
 	}
-	// The claim's creation time is the API server's: only the wall clock,
-	// not a test's, can tell how old it is. A younger claim may belong to
-	// a create still in flight on another replica.
-	if held || time.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
+	// A claim younger than the grace may belong to a create still in
+	// flight on another replica.
+	if held || c.Clock.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
 		return false, conflict
 	}
 	// The holder is gone, or let the value go (deleted, renamed) without

@@ -63,13 +63,13 @@ func clip(s string) string {
 // Failure is a step of a run that went wrong: it names the identity
 // provider, the phase and the request, and says what differed.
 type Failure struct {
-	IdP, Phase string
+	IDP, Phase string
 	Exchange   *Response
 	Detail     string
 }
 
 func (f *Failure) Error() string {
-	msg := fmt.Sprintf("%s / %s: %s", f.IdP, f.Phase, f.Detail)
+	msg := fmt.Sprintf("%s / %s: %s", f.IDP, f.Phase, f.Detail)
 	if f.Exchange != nil {
 		msg += "\n  " + f.Exchange.String()
 	}
@@ -78,7 +78,7 @@ func (f *Failure) Error() string {
 
 // Run is one script's run against a target.
 type Run struct {
-	IdP    string
+	IDP    string
 	Target *Target
 	// Duplicate resends every write, as providers do after a timeout.
 	Duplicate bool
@@ -93,14 +93,14 @@ type Run struct {
 
 // NewRun prepares a run of the named provider's script.
 func NewRun(ctx context.Context, idp string, t *Target, duplicate bool) *Run {
-	return &Run{IdP: idp, Target: t, Duplicate: duplicate, ctx: ctx}
+	return &Run{IDP: idp, Target: t, Duplicate: duplicate, ctx: ctx}
 }
 
 // Phase names the part of the run that follows, for failure messages.
 func (r *Run) Phase(name string) { r.phase = name }
 
 func (r *Run) fail(exchange *Response, format string, args ...any) error {
-	return &Failure{IdP: r.IdP, Phase: r.phase, Exchange: exchange, Detail: fmt.Sprintf(format, args...)}
+	return &Failure{IDP: r.IDP, Phase: r.phase, Exchange: exchange, Detail: fmt.Sprintf(format, args...)}
 }
 
 // sendIfMatch makes one request conditional on the version.

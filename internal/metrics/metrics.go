@@ -75,6 +75,14 @@ var (
 		Help: "Uniqueness claims deleted because no identity held them any more.",
 	})
 
+	// CacheWaitTimeouts counts writes answered before the replica's cache
+	// had seen them: a cache lagging behind the API server, after which a
+	// read through the same replica may miss the write.
+	CacheWaitTimeouts = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "scim_cache_wait_timeouts_total",
+		Help: "SCIM writes answered before this replica's cache had seen them, after waiting the longest it waits.",
+	})
+
 	// BuildInfo is always 1; its labels say which release each replica
 	// runs, so a rollout that left old replicas behind shows.
 	BuildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -84,7 +92,7 @@ var (
 )
 
 // collectors are the operator's own metrics.
-var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected, BuildInfo}
+var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected, CacheWaitTimeouts, BuildInfo}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(collectors...)

@@ -195,7 +195,7 @@ func metricsOptions(opts Options) metricsserver.Options {
 	return m
 }
 
-func (r Role) parts() (controllers, server bool, err error) {
+func (r Role) parts() (runControllers, server bool, err error) {
 	switch r {
 	case RoleAll, "":
 		return true, true, nil

@@ -20,7 +20,7 @@ func FuzzPatch(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
+	f.Fuzz(func(_ *testing.T, body string) {
 		ops, err := Parse([]byte(body))
 		if err != nil {
 			return

@@ -137,12 +137,12 @@ func (ids Identities[O]) holds() claims.Holds {
 // Create writes a new identity after claiming its unique values.
 func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant, obj O) error {
 	ids.s.touch(obj)
-	claims, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.holds())
+	claimed, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.holds())
 	if err != nil {
 		return err
 	}
 	if err := ids.s.client.Create(ctx, obj); err != nil {
-		ids.s.release(tenant, obj.GetName(), claims)
+		ids.s.release(tenant, obj.GetName(), claimed)
 		return fromAPI(err, "create "+ids.k.noun)
 	}
 	ids.s.awaitCache(ctx, obj, false)

@@ -183,7 +183,7 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 // planMembers decides which slice each member of the change is written
 // to or taken from, from the cached slices, before anything is written.
 func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) (map[string]*sliceEdit, error) {
-	slices, err := s.MemberSlices(ctx, g)
+	current, err := s.MemberSlices(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -196,13 +196,13 @@ func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Membe
 	}
 	size := map[string]int{}
 	total := 0
-	for _, sl := range slices {
+	for _, sl := range current {
 		size[sl.Name] = len(sl.Spec.Members)
 		total += len(sl.Spec.Members)
 	}
 	toAdd := c.Added()
 	if c.replace {
-		for _, sl := range slices {
+		for _, sl := range current {
 			edit(sl.Name).clear = true
 			size[sl.Name] = 0
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/scim-operator/scim-operator/internal/claims"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -59,7 +60,7 @@ type Store struct {
 // New builds a store that reads through c, which is expected to be backed
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(c client.Client, apiReader client.Reader, ca cache.Cache, clk clock.PassiveClock, log logr.Logger) *Store {
-	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log, claims: claims.Claims{Client: c, Reader: apiReader}}
+	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log, claims: claims.Claims{Client: c, Reader: apiReader, Clock: clk}}
 	s.Users = Identities[*v1alpha1.ScimUser]{s: s, k: users}
 	s.Groups = Identities[*v1alpha1.ScimGroup]{s: s, k: groups}
 	return s
@@ -90,14 +91,16 @@ func (s *Store) Now() time.Time { return s.clock.Now() }
 // awaitCache waits until this replica's cache has seen a write (or, with
 // deleted, a delete), so that the client's next read through this replica
 // sees its own write. Resource versions are compared as numbers, as etcd
-// issues them. A cache that lags longer only delays the response.
+// issues them. A cache that lags longer only delays the response: the
+// write is done, so the request goes on, and the lag is counted and
+// logged, since a read through this replica may then miss the write.
 func (s *Store) awaitCache(ctx context.Context, obj client.Object, deleted bool) {
 	want, err := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
 	if err != nil && !deleted {
 		return
 	}
 	key := client.ObjectKeyFromObject(obj)
-	_ = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, cacheWaitTimeout, true, func(ctx context.Context) (bool, error) {
 		cur := obj.DeepCopyObject().(client.Object)
 		err := s.client.Get(ctx, key, cur)
 		if deleted || apierrors.IsNotFound(err) {
@@ -106,6 +109,11 @@ func (s *Store) awaitCache(ctx context.Context, obj client.Object, deleted bool)
 		got, _ := strconv.ParseUint(cur.GetResourceVersion(), 10, 64)
 		return err == nil && got >= want, nil
 	})
+	if err != nil && ctx.Err() == nil {
+		metrics.CacheWaitTimeouts.Inc()
+		s.log.Info("this replica's cache has not seen a write yet; answering without waiting longer",
+			"object", key.String(), "resourceVersion", obj.GetResourceVersion(), "deleted", deleted, "waited", cacheWaitTimeout.String())
+	}
 }
 
 // backoffAfterConflict waits before the next attempt of a write that lost
