@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -41,7 +42,7 @@ func main() {
 	flag.IntVar(&opts.SCIM.TenantConcurrency, "scim-tenant-concurrency", scimwebhook.DefaultTenantInFlight, "Requests of one tenant handled at once; more wait up to 10s, then get 429.")
 	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
 	flag.StringVar(&opts.SCIM.TLSCertDir, "scim-tls-cert-dir", "", "Directory with tls.crt and tls.key (a mounted cert-manager Secret) to serve SCIM over HTTPS, reloaded when renewed; empty serves plain HTTP for a TLS-terminating ingress.")
-	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")
+	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses; 0 stops at once. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")
 	showVersion := flag.Bool("version", false, "Print the version and exit.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -51,6 +52,7 @@ func main() {
 		return
 	}
 	limitHeapToContainer()
+	opts.SCIM.DrainDelay = drainDelayOption(opts.SCIM.DrainDelay)
 	opts.Role = operator.Role(role)
 	for _, ns := range strings.Split(watch, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
@@ -72,4 +74,14 @@ func main() {
 		log.Error(err, "manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// drainDelayOption is the server option for a --scim-drain-delay: the
+// options read zero as the default delay, but on the command line zero
+// means what it says, to stop serving at once.
+func drainDelayOption(flag time.Duration) time.Duration {
+	if flag <= 0 {
+		return time.Nanosecond
+	}
+	return flag
 }
