@@ -79,9 +79,9 @@ func main() {
 // drainDelayOption is the server option for a --scim-drain-delay: the
 // options read zero as the default delay, but on the command line zero
 // means what it says, to stop serving at once.
-func drainDelayOption(flag time.Duration) time.Duration {
-	if flag <= 0 {
+func drainDelayOption(d time.Duration) time.Duration {
+	if d <= 0 {
 		return time.Nanosecond
 	}
-	return flag
+	return d
 }

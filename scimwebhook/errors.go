@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -73,16 +75,37 @@ func fromStore(err error) (*Error, bool) {
 	return out, true
 }
 
-// writeError renders err as a SCIM Error. Anything that is neither an
-// *Error nor a store error is an internal failure: it is logged, and the
+// fromInput is what the client is told of input the parsers and
+// validators refused: a 400 with their SCIM error type. Handlers and the
+// store's Change callbacks return those errors as they are.
+func fromInput(err error) (*Error, bool) {
+	var ve *schema.ValueError
+	var pe *patch.Error
+	var fe *filter.Error
+	switch {
+	case errors.As(err, &ve):
+		return errorf(http.StatusBadRequest, ve.ScimType, "%s", ve.Detail), true
+	case errors.As(err, &pe):
+		return errorf(http.StatusBadRequest, pe.ScimType, "%s", pe.Detail), true
+	case errors.As(err, &fe):
+		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "invalid filter: %s", fe.Error()), true
+	}
+	return nil, false
+}
+
+// writeError renders err as a SCIM Error: the one place where what went
+// wrong becomes a status. Anything that is neither an *Error, refused
+// input nor a store error is an internal failure: it is logged, and the
 // client learns only that the request failed, never the internals.
 func writeError(w http.ResponseWriter, log logr.Logger, err error) {
 	var se *Error
 	if !errors.As(err, &se) {
 		var ok bool
-		if se, ok = fromStore(err); !ok {
-			log.Error(err, "request failed")
-			se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+		if se, ok = fromInput(err); !ok {
+			if se, ok = fromStore(err); !ok {
+				log.Error(err, "request failed")
+				se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+			}
 		}
 	}
 	if se.cause != nil {

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
-	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
@@ -35,10 +34,10 @@ func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, err
 	}
 	doc, err := schema.GroupResource.Normalize(in)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	members := mapping.GroupSpec(doc, spec)
-	return members, inputError(validation.Group(spec))
+	return members, validation.Group(spec)
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
@@ -62,7 +61,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	prior, err := s.manualGroup(ctx, t, g.Spec.DisplayName)
+	prior, err := s.store.ManualGroup(ctx, t.tenant, g.Spec.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -94,29 +93,6 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	s.reportStrangers(t, g, strangers)
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
 	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
-}
-
-// manualGroup is the group created by hand that a create with
-// displayName adopts, if any: SCIM neither lists, renames nor deletes
-// groups created by hand until it adopts them. One annotated never-adopt
-// makes the create a conflict that says so.
-func (s *Server) manualGroup(ctx context.Context, t *tenantRequest, displayName string) (*v1alpha1.ScimGroup, error) {
-	found, err := s.store.Groups.ByIndex(ctx, t.tenant, index.GroupDisplayName, index.Key(t.tenant.Name, v1alpha1.Fold(displayName)), store.Lookup{Hidden: true})
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range found {
-		if g.Spec.ManagedBy != v1alpha1.ManagedByManual {
-			continue
-		}
-		if g.Annotations[v1alpha1.AnnotationNeverAdopt] == "true" {
-			return nil, errorf(http.StatusConflict, schema.ScimTypeUniqueness,
-				"displayName %q belongs to group %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
-				displayName, g.Name, v1alpha1.AnnotationNeverAdopt)
-		}
-		return g, nil
-	}
-	return nil, nil
 }
 
 // lookupKey finds an attribute of a resource as sent, by name in any case.
@@ -234,7 +210,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 		ops, err = patch.Expand(ops, schema.GroupResource)
 	}
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	var attrOps, memberOps []patch.Operation
 	for _, op := range ops {
@@ -267,10 +243,10 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 			}
 			doc := mapping.Group(cur, "", "", nil)
 			if err := patch.Apply(doc, attrOps, schema.GroupResource); err != nil {
-				return inputError(err)
+				return err
 			}
 			mapping.GroupSpec(doc, &next.Spec)
-			return inputError(validation.Group(&next.Spec))
+			return validation.Group(&next.Spec)
 		},
 	})
 	if err != nil {
@@ -306,7 +282,7 @@ func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha
 		}
 		ids, err := memberIDs(op.Value, membersAttr)
 		if err != nil {
-			return nil, inputError(err)
+			return nil, err
 		}
 		switch {
 		case op.Op == patch.OpAdd:

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
-	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -66,22 +65,6 @@ func jsonProblem(err error) string {
 		return "found null"
 	}
 	return err.Error()
-}
-
-// inputError turns what the parsers and validators report into SCIM 400s.
-func inputError(err error) error {
-	var ve *schema.ValueError
-	var pe *patch.Error
-	var fe *filter.Error
-	switch {
-	case errors.As(err, &ve):
-		return errorf(http.StatusBadRequest, ve.ScimType, "%s", ve.Detail)
-	case errors.As(err, &pe):
-		return errorf(http.StatusBadRequest, pe.ScimType, "%s", pe.Detail)
-	case errors.As(err, &fe):
-		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "invalid filter: %s", fe.Error())
-	}
-	return err
 }
 
 // notModified reports whether If-None-Match lists the current version.
@@ -150,7 +133,7 @@ func (q *query) setFilter(s string, res *schema.Resource) error {
 	}
 	e, err := filter.Parse(s)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	if err := filter.Validate(e, res); err != nil {
 		return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter, "invalid filter %q: %v", s, err)

@@ -13,11 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
-	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
-	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 	"github.com/scim-operator/scim-operator/scimwebhook/validation"
 )
@@ -34,7 +32,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return err
 	}
 	ctx := r.Context()
-	prior, err := s.priorUser(ctx, t, &spec)
+	prior, err := s.store.PriorUser(ctx, t.tenant, &spec)
 	if err != nil {
 		return err
 	}
@@ -99,72 +97,6 @@ func (s *Server) leaveGroups(ctx context.Context, t *tenantRequest, user string)
 	return nil
 }
 
-// priorUser finds the user a create should bring back instead of making a
-// new one: one deleted over SCIM, still retained, with the same externalId
-// (the identity provider's immutable key: the same person assigned
-// again), or one created by hand with the same userName or email of
-// record, which SCIM then adopts. A deleted user's userName alone brings
-// back nothing: a new hire with a reused name is a new person.
-func (s *Server) priorUser(ctx context.Context, t *tenantRequest, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
-	// A user deleted over SCIM and still retained is restored, as far as
-	// the tenant allows: the one deleted last, where the same person was
-	// deleted more than once.
-	for _, key := range []struct {
-		by           v1alpha1.RestoreMatch
-		index, value string
-	}{
-		{v1alpha1.RestoreByExternalID, index.UserExternalID, spec.ExternalID},
-		{v1alpha1.RestoreByUserName, index.UserName, v1alpha1.Fold(spec.UserName)},
-	} {
-		if key.value == "" || !t.tenant.RestoresBy(key.by) {
-			continue
-		}
-		found, err := s.store.Users.ByIndex(ctx, t.tenant, key.index, index.Key(t.tenant.Name, key.value), store.Lookup{Hidden: true})
-		if err != nil {
-			return nil, err
-		}
-		var last *v1alpha1.ScimUser
-		for _, u := range found {
-			if u.DeletedOverSCIM() && u.Spec.ManagedBy == v1alpha1.ManagedBySCIM &&
-				(last == nil || last.SCIMDeletedAt().Before(u.SCIMDeletedAt())) {
-				last = u
-			}
-		}
-		if last != nil {
-			return last, nil
-		}
-	}
-	// A user created by hand with the same userName or email is adopted,
-	// as far as the tenant allows and the user does not opt out.
-	for _, key := range []struct {
-		by           v1alpha1.AdoptionMatch
-		index, value string
-	}{
-		{v1alpha1.AdoptByUserName, index.UserName, spec.UserName},
-		{v1alpha1.AdoptByEmail, index.UserEmail, spec.EmailOfRecord()},
-	} {
-		if key.value == "" || !t.tenant.AdoptsBy(key.by) {
-			continue
-		}
-		found, err := s.store.Users.ByIndex(ctx, t.tenant, key.index, index.Key(t.tenant.Name, v1alpha1.Fold(key.value)), store.Lookup{Hidden: true})
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range found {
-			if u.Spec.ManagedBy != v1alpha1.ManagedByManual || u.DeletedOverSCIM() {
-				continue
-			}
-			if u.NeverAdopt() {
-				return nil, errorf(http.StatusConflict, schema.ScimTypeUniqueness,
-					"%s %q belongs to user %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
-					key.by, key.value, u.Name, v1alpha1.AnnotationNeverAdopt)
-			}
-			return u, nil
-		}
-	}
-	return nil, nil
-}
-
 // mergeOnto lays a user as a client sent it over base, a user in SCIM
 // form: attributes in sent replace base's, extension attributes one by
 // one; the rest of base stays.
@@ -191,12 +123,12 @@ func (t *tenantRequest) mergeOnto(base, sent map[string]any) map[string]any {
 func (t *tenantRequest) decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpec) error {
 	doc, err := t.users.Normalize(in)
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	if err := mapping.UserSpec(doc, spec); err != nil {
-		return inputError(err)
+		return err
 	}
-	return inputError(validation.User(spec))
+	return validation.User(spec)
 }
 
 // sends is whether a request body names a top-level attribute, in any
@@ -299,19 +231,19 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequ
 		ops, err = patch.Expand(ops, t.users)
 	}
 	if err != nil {
-		return inputError(err)
+		return err
 	}
 	u, err := update(r, s, userKind, t, r.PathValue("id"), store.Update[*v1alpha1.ScimUser]{
 		Version: userVersion,
 		Change: func(cur, next *v1alpha1.ScimUser) error {
 			doc := mapping.User(cur, "", nil)
 			if err := patch.Apply(doc, ops, t.users); err != nil {
-				return inputError(err)
+				return err
 			}
 			if err := mapping.UserSpec(doc, &next.Spec); err != nil {
-				return inputError(err)
+				return err
 			}
-			return inputError(validation.User(&next.Spec))
+			return validation.User(&next.Spec)
 		},
 	})
 	if err != nil {
