@@ -542,7 +542,7 @@ func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.
 
 // releaseClaims gives up every claim the user's values may hold.
 func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
-	c := claims.Claims{Client: r.Client, Reader: r.APIReader, Clock: r.Clock}
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
 	if err := c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues()); err != nil {
 		return fmt.Errorf("release claims of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
@@ -553,7 +553,7 @@ func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.S
 // with the restore annotation: its values are claimed again, unless a
 // newer user holds one, which a Warning Event reports.
 func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUser) error {
-	c := claims.Claims{Client: r.Client, Reader: r.APIReader, Clock: r.Clock}
+	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
 	holds := claims.HoldsBy(r.APIReader, func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} }, (*v1alpha1.ScimUser).UniqueValues)
 	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	delete(user.Annotations, v1alpha1.AnnotationRestore)

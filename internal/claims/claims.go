@@ -10,11 +10,11 @@ package claims
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -54,9 +54,6 @@ type Claims struct {
 	Client client.Client
 	// Reader reads claims from the API server: they are not cached.
 	Reader client.Reader
-	// Clock is compared with the claims' creation times, which are the
-	// API server's, as the claim collector compares them.
-	Clock clock.PassiveClock
 }
 
 func key(namespace, tenant string, v v1alpha1.UniqueValue) types.NamespacedName {
@@ -69,7 +66,7 @@ func key(namespace, tenant string, v v1alpha1.UniqueValue) types.NamespacedName 
 func (c Claims) Acquire(ctx context.Context, namespace, tenant, holder string, vs v1alpha1.UniqueValues, holds Holds) (v1alpha1.UniqueValues, error) {
 	var taken v1alpha1.UniqueValues
 	for _, v := range vs {
-		took, err := c.acquireOne(ctx, namespace, tenant, holder, v, holds)
+		took, err := c.acquireOne(ctx, namespace, tenant, holder, v, holds, 1)
 		if err != nil {
 			// The caller's context may be done; what was taken is given
 			// up all the same.
@@ -83,7 +80,11 @@ func (c Claims) Acquire(ctx context.Context, namespace, tenant, holder string, v
 	return taken, nil
 }
 
-func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string, v v1alpha1.UniqueValue, holds Holds) (took bool, err error) {
+// maxAcquireAttempts bounds how often a claim that vanished while it was
+// being taken over is claimed afresh.
+const maxAcquireAttempts = 3
+
+func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string, v v1alpha1.UniqueValue, holds Holds, attempt int) (took bool, err error) {
 	k := key(namespace, tenant, v)
 	obj := &v1alpha1.ScimClaim{
 		ObjectMeta: metav1.ObjectMeta{Namespace: k.Namespace, Name: k.Name},
@@ -113,9 +114,10 @@ func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string
 	if err != nil {
 		return false, err
 	}
-	// A claim younger than the grace may belong to a create still in
-	// flight on another replica.
-	if held || c.Clock.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
+	// The claim's creation time is the API server's: only the wall clock,
+	// not a test's, can tell how old it is. A younger claim may belong to
+	// a create still in flight on another replica.
+	if held || time.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
 		return false, conflict
 	}
 	// The holder is gone, or let the value go (deleted, renamed) without
@@ -124,8 +126,13 @@ func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string
 	current.Spec.Holder = holder
 	current.Spec.Value = v.Value
 	if err := c.Client.Update(ctx, current); err != nil {
-		if apierrors.IsConflict(err) {
+		switch {
+		case apierrors.IsConflict(err):
 			return false, conflict
+		case apierrors.IsNotFound(err) && attempt < maxAcquireAttempts:
+			// The stale claim was deleted meanwhile, by its holder or the
+			// collector: the value is free to claim afresh.
+			return c.acquireOne(ctx, namespace, tenant, holder, v, holds, attempt+1)
 		}
 		return false, fmt.Errorf("take over claim %s: %w", k, err)
 	}

@@ -60,7 +60,7 @@ type Store struct {
 // New builds a store that reads through c, which is expected to be backed
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(c client.Client, apiReader client.Reader, ca cache.Cache, clk clock.PassiveClock, log logr.Logger) *Store {
-	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log, claims: claims.Claims{Client: c, Reader: apiReader, Clock: clk}}
+	s := &Store{client: c, apiReader: apiReader, cache: ca, clock: clk, log: log, claims: claims.Claims{Client: c, Reader: apiReader}}
 	s.Users = Identities[*v1alpha1.ScimUser]{s: s, k: users}
 	s.Groups = Identities[*v1alpha1.ScimGroup]{s: s, k: groups}
 	return s
