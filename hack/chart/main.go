@@ -190,6 +190,15 @@ func template(o *unstructured.Unstructured, values **valuesFile) (path, body str
 		// Alert templates are Prometheus's, not Helm's.
 		b = strings.ReplaceAll(strings.ReplaceAll(b, "{{", "{{`{{"), "}}", "}}`}}")
 		b = strings.ReplaceAll(b, "{{`{{ .Release.Namespace }}`}}", "{{ .Release.Namespace }}")
+		var err error
+		if kind == "ServiceMonitor" {
+			b, err = scrapeAsServed(b)
+		} else {
+			b, err = gateRule(b, "ScimControllerNoLeader", ".Values.controllerManager.leaderElection")
+		}
+		if err != nil {
+			return "", "", err
+		}
 	case "NetworkPolicy":
 		dir = "templates/network-policy/"
 		b = strings.Replace(b, "        matchLabels:\n          kubernetes.io/metadata.name: ingress-nginx\n",
@@ -202,6 +211,55 @@ func template(o *unstructured.Unstructured, values **valuesFile) (path, body str
 		b = "{{- if " + gate + " }}\n" + b + "{{- end }}\n"
 	}
 	return file, b, nil
+}
+
+// secureEndpoint is the ServiceMonitor endpoint config/components/prometheus
+// declares: HTTPS with the scraper's token.
+const secureEndpoint = `  - bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+    path: /metrics
+    port: metrics
+    scheme: https
+    tlsConfig:
+      insecureSkipVerify: true
+`
+
+// scrapeAsServed makes the ServiceMonitor scrape metrics the way the
+// manager serves them: over HTTPS with a token when metrics.secure is on,
+// over plain HTTP when it is off.
+func scrapeAsServed(b string) (string, error) {
+	if !strings.Contains(b, secureEndpoint) {
+		return "", errors.New("the ServiceMonitor's endpoint is not the one the generator knows: update scrapeAsServed")
+	}
+	return strings.Replace(b, secureEndpoint, `  - path: /metrics
+    port: metrics
+    {{- if .Values.metrics.secure }}
+    scheme: https
+    bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+    tlsConfig:
+      insecureSkipVerify: true
+    {{- else }}
+    scheme: http
+    {{- end }}
+`, 1), nil
+}
+
+// gateRule renders the alert named alert only where gate holds: an alert
+// about leader election fires for good where there is none.
+func gateRule(b, alert, gate string) (string, error) {
+	lines := strings.Split(b, "\n")
+	start := slices.IndexFunc(lines, func(l string) bool { return strings.TrimSpace(l) == "- alert: "+alert })
+	if start < 0 {
+		return "", fmt.Errorf("the rules have no alert %s to gate", alert)
+	}
+	indent := lines[start][:len(lines[start])-len(strings.TrimLeft(lines[start], " "))]
+	end := start + 1
+	for end < len(lines) && strings.HasPrefix(lines[end], indent+" ") {
+		end++
+	}
+	out := append(slices.Clone(lines[:start]), indent+"{{- if "+gate+" }}")
+	out = append(out, lines[start:end]...)
+	out = append(out, indent+"{{- end }}")
+	return strings.Join(append(out, lines[end:]...), "\n"), nil
 }
 
 // render writes o as YAML with the namespace it was built for replaced by

@@ -86,7 +86,8 @@ watchNamespaces: []
 metrics:
   enable: true
   # HTTPS for callers the API server authenticates and authorizes for GET
-  # /metrics (bind Prometheus to the scim-operator-metrics-reader role).
+  # /metrics (bind Prometheus to the scim-operator-metrics-reader role);
+  # false serves plain HTTP to anyone, and the ServiceMonitor scrapes it so.
   secure: true
 
 prometheus:

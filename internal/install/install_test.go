@@ -127,6 +127,13 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 			t.Errorf("the chart's defaults install other objects than config/default:\nchart:     %v\nkustomize: %v", got, fromKustomize)
 		}
 	})
+	t.Run("helm chart with metrics over http and no leader election", func(t *testing.T) {
+		rendered := run(t, helm, "template", "scim-operator", chart, "--namespace", "scim-operator-system",
+			"--set", "metrics.secure=false", "--set", "controllerManager.leaderElection=false",
+			"--set", "prometheus.serviceMonitor.enable=true", "--set", "prometheus.rules.enable=true")
+		apply(t, rendered)
+		monitoringAsServed(t, rendered)
+	})
 	t.Run("helm chart with every switch on", func(t *testing.T) {
 		rendered := run(t, helm, "template", "scim-operator", chart, "--namespace", "scim-operator-system",
 			"-f", filepath.Join(root, "hack", "chart", "testdata", "everything.yaml"))
@@ -161,6 +168,36 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// monitoringAsServed renders the chart's monitoring with metrics over
+// plain HTTP and no leader election, and checks that Prometheus would
+// scrape what is served and not alert on a lease nobody takes.
+func monitoringAsServed(t *testing.T, rendered []byte) {
+	t.Helper()
+	var endpoints []any
+	var alerts []string
+	for _, o := range decode(t, rendered) {
+		switch o.GetKind() {
+		case "ServiceMonitor":
+			endpoints, _, _ = unstructured.NestedSlice(o.Object, "spec", "endpoints")
+		case "PrometheusRule":
+			groups, _, _ := unstructured.NestedSlice(o.Object, "spec", "groups")
+			for _, g := range groups {
+				rules, _, _ := unstructured.NestedSlice(g.(map[string]any), "rules")
+				for _, r := range rules {
+					alerts = append(alerts, fmt.Sprint(r.(map[string]any)["alert"]))
+				}
+			}
+		}
+	}
+	want := []any{map[string]any{"path": "/metrics", "port": "metrics", "scheme": "http"}}
+	if !equality.Semantic.DeepEqual(endpoints, want) {
+		t.Errorf("with metrics.secure=false the ServiceMonitor scrapes %v, want %v", endpoints, want)
+	}
+	if len(alerts) == 0 || slices.Contains(alerts, "ScimControllerNoLeader") {
+		t.Errorf("with leader election off the alerts are %v, want them without ScimControllerNoLeader", alerts)
+	}
 }
 
 // checkAudit writes what the operator writes and reads the audit log the
