@@ -174,7 +174,16 @@ Declare a tenant:
   EOF
 
   kubectl -n identities wait --for=condition=Ready scimtenant/acme
-  kubectl scim tenants -n identities
+
+Give the identity provider the tenant's endpoint and token:
+
+  kubectl -n identities get scimtenant acme -o jsonpath='{.status.endpoint}'
+  kubectl -n identities get secret acme-scim-token -o jsonpath='{.data.token}' | base64 -d
+
+Check the tenant end to end, as the identity provider will reach it
+(the kubectl scim plugin: go install github.com/scim-operator/scim-operator/cmd/kubectl-scim@{{ .Chart.AppVersion }}):
+
+  kubectl scim doctor -n identities -t acme --service {{ .Release.Namespace }}/{{ include "scim-operator.scimService" . }}:80
 {{- if not .Values.scim.baseURL }}
 
 scim.baseURL is not set: tenants' endpoints have no host until you set it
