@@ -278,3 +278,11 @@ var _ = Describe("kubectl scim doctor", func() {
 		Expect(checks["your access"].Detail).NotTo(ContainSubstring("list scimusers"))
 	})
 })
+
+var _ = Describe("kubectl scim usage", func() {
+	It("names the plugin as kubectl runs it", func() {
+		out := kubectlScim("users", "--help").succeeded()
+		Expect(out).To(ContainSubstring("kubectl scim users [flags]"))
+		Expect(out).NotTo(ContainSubstring("kubectl-scim"))
+	})
+})

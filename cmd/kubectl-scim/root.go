@@ -51,8 +51,10 @@ type options struct {
 func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &options{IOStreams: streams, config: genericclioptions.NewConfigFlags(true)}
 	root := &cobra.Command{
-		Use:   "kubectl-scim",
-		Short: "Inspect and operate scim-operator tenants, users and tokens",
+		Use: "kubectl-scim",
+		// kubectl runs the plugin as kubectl scim; usage and help say so.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl scim"},
+		Short:       "Inspect and operate scim-operator tenants, users and tokens",
 		Long: "kubectl scim shows scim-operator's tenants and users as SCIM sees them, and takes the actions\n" +
 			"a platform team takes by hand: restore a deleted user, purge one now, rotate a tenant's token,\n" +
 			"and check a tenant end to end with doctor.",
