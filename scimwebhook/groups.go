@@ -45,7 +45,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	_, sentMembers := lookupKey(in, attrMembers)
+	sentMembers := sends(in, attrMembers)
 	g := &v1alpha1.ScimGroup{
 		ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
 		Spec:       v1alpha1.ScimGroupSpec{TenantRef: v1alpha1.TenantReference{Name: t.tenant.Name}, ManagedBy: v1alpha1.ManagedBySCIM},
@@ -95,14 +95,15 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
 }
 
-// lookupKey finds an attribute of a resource as sent, by name in any case.
-func lookupKey(in map[string]any, name string) (any, bool) {
-	for k, v := range in {
+// sends is whether a resource as sent names a top-level attribute, in
+// any case, as attribute names are case-insensitive.
+func sends(in map[string]any, name string) bool {
+	for k := range in {
 		if strings.EqualFold(k, name) {
-			return v, true
+			return true
 		}
 	}
-	return nil, false
+	return false
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {

@@ -252,8 +252,11 @@ func parseSearch(r *http.Request, res *schema.Resource) (*query, error) {
 // section 3.9 lets a server do, so that a client asking for an attribute
 // this server lacks still gets the rest.
 func (q *query) checkProjection(res *schema.Resource) error {
-	for param, names := range map[string][]string{"attributes": q.attributes, "excludedAttributes": q.excluded} {
-		for _, n := range names {
+	for _, list := range []struct {
+		param string
+		names []string
+	}{{"attributes", q.attributes}, {"excludedAttributes", q.excluded}} {
+		for _, n := range list.names {
 			if _, ok := res.Extension(n); ok {
 				continue
 			}
@@ -264,7 +267,7 @@ func (q *query) checkProjection(res *schema.Resource) error {
 			if err != nil {
 				return errorf(http.StatusBadRequest, schema.ScimTypeInvalidValue,
 					"%s=%s: %v; %s takes attribute names (emails, name.givenName, %s:department), so ask for the whole attribute and pick its elements",
-					param, n, err, param, schema.EnterpriseUserURN)
+					list.param, n, err, list.param, schema.EnterpriseUserURN)
 			}
 		}
 	}

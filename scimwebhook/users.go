@@ -131,17 +131,6 @@ func (t *tenantRequest) decodeUser(in map[string]any, spec *v1alpha1.ScimUserSpe
 	return validation.User(spec)
 }
 
-// sends is whether a request body names a top-level attribute, in any
-// case, as attribute names are case-insensitive.
-func sends(in map[string]any, attribute string) bool {
-	for k := range in {
-		if strings.EqualFold(k, attribute) {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
 	u, err := find(r.Context(), s, userKind, t, r.PathValue("id"))
 	if err != nil {

@@ -67,9 +67,7 @@ func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec
 				continue
 			}
 			if u.NeverAdopt() {
-				return nil, &Error{Reason: Conflict, Value: key.value, Holder: u.Name, Detail: fmt.Sprintf(
-					"%s %q belongs to user %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
-					key.by, key.value, u.Name, v1alpha1.AnnotationNeverAdopt)}
+				return nil, neverAdopted(string(key.by), key.value, "user", u.Name)
 			}
 			return u, nil
 		}
@@ -91,11 +89,17 @@ func (s *Store) ManualGroup(ctx context.Context, tenant *v1alpha1.ScimTenant, di
 			continue
 		}
 		if g.Annotations[v1alpha1.AnnotationNeverAdopt] == "true" {
-			return nil, &Error{Reason: Conflict, Value: displayName, Holder: g.Name, Detail: fmt.Sprintf(
-				"displayName %q belongs to group %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
-				displayName, g.Name, v1alpha1.AnnotationNeverAdopt)}
+			return nil, neverAdopted("displayName", displayName, "group", g.Name)
 		}
 		return g, nil
 	}
 	return nil, nil
+}
+
+// neverAdopted is the Conflict of a create whose attribute value belongs
+// to an identity created by hand that opts out of adoption.
+func neverAdopted(attribute, value, noun, holder string) *Error {
+	return &Error{Reason: Conflict, Value: value, Holder: holder, Detail: fmt.Sprintf(
+		"%s %q belongs to %s %s, created by hand and annotated %s=true so that SCIM never takes it over; rename one of them, or remove the annotation to let SCIM adopt it",
+		attribute, value, noun, holder, v1alpha1.AnnotationNeverAdopt)}
 }
