@@ -104,15 +104,15 @@ func (r *ScimGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	return ctrl.Result{}, nil
 }
 
-// count is the number of a group's members, taken again only when one of
-// its slices changed. A member two replicas filed at once sits in two
-// slices: it counts once.
 // readyFor is whether the group's status says Ready for its generation.
 func readyFor(group *v1alpha1.ScimGroup) bool {
 	c := meta.FindStatusCondition(group.Status.Conditions, v1alpha1.ConditionReady)
 	return group.Status.ObservedGeneration == group.Generation && c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == group.Generation
 }
 
+// count is the number of a group's members, taken again only when one of
+// its slices changed. A member two replicas filed at once sits in two
+// slices: it counts once.
 func (r *ScimGroupReconciler) count(group types.NamespacedName, memberSlices []v1alpha1.ScimGroupMemberSlice) int32 {
 	parts := make([]string, 0, len(memberSlices))
 	for i := range memberSlices {
