@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,24 +105,22 @@ func (o *options) operatorDeployments(ctx context.Context, namespace string) ([]
 }
 
 func (o *options) printVersion(report versionReport, clientOnly bool) error {
-	if _, err := fmt.Fprintf(o.Out, "Client: kubectl-scim %s\n", report.Client); err != nil {
+	lines := "Client: kubectl-scim " + report.Client.String() + "\n"
+	var serverErr error
+	switch {
+	case clientOnly:
+	case report.ServerError != "":
+		serverErr = fmt.Errorf("server: %s", report.ServerError)
+	case len(report.Server) == 0:
+		lines += "Server: no Deployment labelled app.kubernetes.io/name=scim-operator was found\n"
+	default:
+		lines += "Server:\n"
+	}
+	if _, err := io.WriteString(o.Out, lines); err != nil {
 		return fmt.Errorf("write output: %w", err)
 	}
-	if clientOnly {
-		return nil
-	}
-	if report.ServerError != "" {
-		return fmt.Errorf("server: %s", report.ServerError)
-	}
-	if len(report.Server) == 0 {
-		_, err := fmt.Fprintln(o.Out, "Server: no Deployment labelled app.kubernetes.io/name=scim-operator was found")
-		if err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		return nil
-	}
-	if _, err := fmt.Fprintln(o.Out, "Server:"); err != nil {
-		return fmt.Errorf("write output: %w", err)
+	if clientOnly || serverErr != nil || len(report.Server) == 0 {
+		return serverErr
 	}
 	t := &table{header: []string{"NAMESPACE", "DEPLOYMENT", "COMPONENT", "IMAGE", "READY"}}
 	for _, d := range report.Server {
