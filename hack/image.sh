@@ -10,7 +10,6 @@
 #   hack/image.sh buildx IMG       a multi-platform image (PLATFORMS): with
 #                                  docker, built and pushed by buildx; with
 #                                  podman, a local manifest list
-#   hack/image.sh binaries         only the binaries, into dist/image/
 #
 # Environment:
 #   CONTAINER_TOOL  docker (default) or podman, with any flags it needs
@@ -20,6 +19,8 @@
 #                   nothing from the base but the non-root uid the
 #                   Dockerfile sets)
 #   PLATFORMS       os/arch list for buildx (default linux/amd64,linux/arm64)
+#   BUILDX_OUTPUT   where docker buildx puts the image (default: pushed to
+#                   the registry, type=registry)
 #   VERSION         the release stamped into the binary (the Makefile's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,11 +61,8 @@ base() {
   echo scratch
 }
 
-cmd="${1:?usage: $0 build IMG | buildx IMG | binaries}"
+cmd="${1:?usage: $0 build IMG | buildx IMG}"
 case "${cmd}" in
-binaries)
-  for p in $(echo "${PLATFORMS:-linux/$(go env GOARCH)}" | tr ',' ' '); do binary "${p}"; done
-  ;;
 build)
   img="${2:?usage: $0 build IMG}"
   arch="$(go env GOARCH)"
@@ -84,13 +82,13 @@ buildx)
       --build-arg BASE_IMAGE="$(base)" --build-arg VERSION="${version}" .
     ;;
   *)
-    "${tool[@]}" buildx build --platform "${platforms}" --push -t "${img}" \
+    "${tool[@]}" buildx build --platform "${platforms}" --output "${BUILDX_OUTPUT:-type=registry}" -t "${img}" \
       --build-arg BASE_IMAGE="$(base)" --build-arg VERSION="${version}" .
     ;;
   esac
   ;;
 *)
-  echo "usage: $0 build IMG | buildx IMG | binaries" >&2
+  echo "usage: $0 build IMG | buildx IMG" >&2
   exit 2
   ;;
 esac

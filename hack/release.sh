@@ -54,9 +54,8 @@ podman)
   "${tool[@]}" manifest push --all --format oci "${list}" "oci-archive:${archive}:${version}"
   ;;
 *)
-  PLATFORMS=linux/amd64,linux/arm64 hack/image.sh binaries
-  "${tool[@]}" buildx build --platform linux/amd64,linux/arm64 --build-arg VERSION="${version}" \
-    ${BASE_IMAGE:+--build-arg BASE_IMAGE="${BASE_IMAGE}"} --output "type=oci,dest=${archive}" -t "${img}" .
+  CONTAINER_TOOL="${CONTAINER_TOOL}" PLATFORMS=linux/amd64,linux/arm64 BUILDX_OUTPUT="type=oci,dest=${archive}" \
+    hack/image.sh buildx "${img}"
   ;;
 esac
 
