@@ -233,18 +233,19 @@ var metricsClient = &http.Client{
 
 // removeContainers removes every container a run of the suite started.
 func removeContainers(ctx context.Context) {
-	ids := containers(ctx)
-	if len(ids) == 0 {
+	names := containers(ctx)
+	if len(names) == 0 {
 		return
 	}
-	cmd := exec.CommandContext(ctx, podman[0], append(podman[1:], append([]string{"rm", "--force", "--time", "0"}, ids...)...)...)
+	cmd := exec.CommandContext(ctx, podman[0], append(podman[1:], append([]string{"rm", "--force", "--time", "0"}, names...)...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		_, _ = fmt.Fprintf(GinkgoWriter, "e2e: removing containers: %v\n%s", err, out)
 	}
 }
 
+// containers names every container a run of the suite started.
 func containers(ctx context.Context) []string {
-	out, err := exec.CommandContext(ctx, podman[0], append(podman[1:], "ps", "--all", "--quiet", "--filter", "label="+runLabel)...).Output()
+	out, err := exec.CommandContext(ctx, podman[0], append(podman[1:], "ps", "--all", "--format", "{{.Names}}", "--filter", "label="+runLabel)...).Output()
 	if err != nil {
 		_, _ = fmt.Fprintf(GinkgoWriter, "e2e: listing containers: %v\n", err)
 		return nil
@@ -254,11 +255,7 @@ func containers(ctx context.Context) []string {
 
 // saveLogs writes each container's log into the artifacts.
 func saveLogs(ctx context.Context) {
-	out, err := exec.CommandContext(ctx, podman[0], append(podman[1:], "ps", "--all", "--format", "{{.Names}}", "--filter", "label="+runLabel)...).Output()
-	if err != nil {
-		return
-	}
-	for _, name := range strings.Fields(string(out)) {
+	for _, name := range containers(ctx) {
 		logs, _ := exec.CommandContext(ctx, podman[0], append(podman[1:], "logs", name)...).CombinedOutput()
 		_ = os.WriteFile(filepath.Join(artifacts, name+".log"), logs, 0o644)
 	}
