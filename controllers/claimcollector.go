@@ -50,7 +50,7 @@ type ClaimCollector struct {
 
 // The collector confirms with the API server that a holder is gone.
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimclaims,verbs=list;delete
-// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups,verbs=get
+// +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers;scimgroups;scimtenants,verbs=get
 
 // NeedLeaderElection is true: one sweeper is enough.
 func (c *ClaimCollector) NeedLeaderElection() bool { return true }
@@ -138,7 +138,7 @@ func (c *ClaimCollector) collect(ctx context.Context, claim *v1alpha1.ScimClaim)
 }
 
 // held reports whether the claim's holder exists in its tenant and still
-// has the claimed value.
+// has the claimed value, as r has them.
 func (c *ClaimCollector) held(ctx context.Context, claim *v1alpha1.ScimClaim, r client.Reader) (bool, error) {
 	key := types.NamespacedName{Namespace: claim.Namespace, Name: claim.Spec.Holder}
 	want := v1alpha1.UniqueValue{Kind: claim.Spec.Kind, Value: claim.Spec.Value}
@@ -150,9 +150,15 @@ func (c *ClaimCollector) held(ctx context.Context, claim *v1alpha1.ScimClaim, r 
 		err = r.Get(ctx, key, g)
 		tenant, values = g.Spec.TenantRef.Name, g.Spec.UniqueValues()
 	} else {
+		// Whether an email is held depends on the tenant's policy: once
+		// it keeps emails no more, its email claims are left over.
+		owner, terr := c.tenantOf(ctx, claim, r)
+		if terr != nil {
+			return false, terr
+		}
 		u := &v1alpha1.ScimUser{}
 		err = r.Get(ctx, key, u)
-		tenant, values = u.Spec.TenantRef.Name, u.Spec.UniqueValues()
+		tenant, values = u.Spec.TenantRef.Name, u.Spec.UniqueValues(owner)
 	}
 	if apierrors.IsNotFound(err) {
 		return false, nil
@@ -161,4 +167,17 @@ func (c *ClaimCollector) held(ctx context.Context, claim *v1alpha1.ScimClaim, r 
 		return false, fmt.Errorf("get holder %s of claim %s: %w", key, claim.Name, err)
 	}
 	return tenant == claim.Spec.TenantRef.Name && values.Has(want), nil
+}
+
+// tenantOf is the claim's tenant, nil when it is gone.
+func (c *ClaimCollector) tenantOf(ctx context.Context, claim *v1alpha1.ScimClaim, r client.Reader) (*v1alpha1.ScimTenant, error) {
+	t := &v1alpha1.ScimTenant{}
+	err := r.Get(ctx, types.NamespacedName{Namespace: claim.Namespace, Name: claim.Spec.TenantRef.Name}, t)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get tenant of claim %s/%s: %w", claim.Namespace, claim.Name, err)
+	}
+	return t, nil
 }

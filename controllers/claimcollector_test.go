@@ -38,6 +38,9 @@ var _ = Describe("Claim collector", func() {
 	}
 
 	It("deletes claims no identity holds once their grace has passed, and keeps every other", func() {
+		tenant := newTenant(ns, "acme", "acme-token")
+		tenant.Spec.EmailUniqueness = v1alpha1.EmailUniquenessEmailOfRecord
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
 		user := &v1alpha1.ScimUser{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "holder"},
 			Spec: v1alpha1.ScimUserSpec{
@@ -65,5 +68,16 @@ var _ = Describe("Claim collector", func() {
 		Expect(exists(orphan)).To(BeFalse(), "no such holder")
 		Expect(exists(stale)).To(BeFalse(), "the holder no longer has the address")
 		Expect(exists(wrongKind)).To(BeFalse(), "no group is its holder")
+
+		By("the tenant no longer keeping emails of record unique")
+		patch := client.MergeFrom(tenant.DeepCopy())
+		tenant.Spec.EmailUniqueness = v1alpha1.EmailUniquenessNone
+		Expect(k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+		Eventually(func() bool {
+			_, err := collector.Collect(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			return exists(heldEmail)
+		}).Should(BeFalse(), "an email claim is left over")
+		Expect(exists(held)).To(BeTrue(), "the holder has its userName")
 	})
 })

@@ -24,7 +24,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -51,6 +50,9 @@ const (
 	EventUserRestored = "UserRestored"
 	// EventStatusNotWritten warns that the API server refused a status.
 	EventStatusNotWritten = "StatusNotWritten"
+	// EventEmailShared warns that another live user of the tenant has
+	// the user's email of record too; it names them, not the address.
+	EventEmailShared = "EmailShared"
 )
 
 // userWorkers is how many users are reconciled at once.
@@ -128,7 +130,10 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 		deletedAt = at
 	}
 	r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
-	if done, err := r.detach(ctx, before, user); !done || err != nil {
+	if err := r.setEmailShared(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
+	if done, err := r.detach(ctx, before, user, tenant); !done || err != nil {
 		return ctrl.Result{RequeueAfter: detachPoll}, err
 	}
 	if wait := r.untilPurge(user); wait > 0 {
@@ -166,7 +171,7 @@ const detachPoll = time.Second
 // status records first and the group controller then removes, and its
 // claims on unique values. done is false until the memberships are gone,
 // or when the user changed meanwhile; a later reconcile goes on.
-func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.ScimUser) (done bool, err error) {
+func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (done bool, err error) {
 	memberOf, err := r.memberSlicesOf(ctx, user)
 	if err != nil {
 		return false, err
@@ -195,7 +200,7 @@ func (r *ScimUserReconciler) detach(ctx context.Context, before, user *v1alpha1.
 		// together do not race each other for the slices they share.
 		return false, nil
 	}
-	return true, r.releaseClaims(ctx, user)
+	return true, r.releaseClaims(ctx, user, tenant)
 }
 
 func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) (ctrl.Result, error) {
@@ -207,14 +212,14 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 		}
 	}
 	if user.DeletedOverSCIM() && user.Annotations[v1alpha1.AnnotationRestore] == "true" {
-		return ctrl.Result{}, r.restore(ctx, user)
+		return ctrl.Result{}, r.restore(ctx, user, tenant)
 	}
 	before := user.DeepCopy()
-	wasInvalid := before.Status.InvalidAttributes
+	wasInvalid, wasShared := before.Status.InvalidAttributes, sharedWith(before)
 	switch deletedAt := user.SCIMDeletedAt(); {
 	case deletedAt != nil:
 		r.setStatus(user, tenant, v1alpha1.UserPhaseDeleted, r.deactivatedAt(user), deletedAt)
-		if done, err := r.detach(ctx, before, user); !done || err != nil {
+		if done, err := r.detach(ctx, before, user, tenant); !done || err != nil {
 			return ctrl.Result{RequeueAfter: detachPoll}, err
 		}
 	case !user.IsActive():
@@ -227,10 +232,14 @@ func (r *ScimUserReconciler) reconcileNormal(ctx context.Context, user *v1alpha1
 	if err := r.resolveManager(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.setEmailShared(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
 	setReady(user)
 	if ok, err := r.patchStatus(ctx, before, user); !ok || err != nil {
 		return ctrl.Result{}, err
 	}
+	r.reportSharedEmail(wasShared, user)
 	if err := r.reportAttributes(ctx, wasInvalid, user); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -369,95 +378,6 @@ func setLanguage(user *v1alpha1.ScimUser, values *normalize.UserValues) {
 	st.ObservedPreferredLanguage, st.ObservedLanguageOverride = idp, hand
 }
 
-// resolveManager finds the user enterprise.manager.value names: by SCIM
-// id, else by email address, among the tenant's live users.
-func (r *ScimUserReconciler) resolveManager(ctx context.Context, user *v1alpha1.ScimUser) error {
-	st := &user.Status
-	value := ""
-	if e := user.Spec.Enterprise; e != nil && e.Manager != nil {
-		value = e.Manager.Value
-	}
-	if value == "" {
-		st.Manager = ""
-		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionManagerResolved)
-		return nil
-	}
-	manager, err := r.findManager(ctx, user, value)
-	if err != nil {
-		return err
-	}
-	c := metav1.Condition{
-		Type:               v1alpha1.ConditionManagerResolved,
-		Status:             metav1.ConditionTrue,
-		Reason:             v1alpha1.ReasonManagerFound,
-		Message:            "the manager is user " + manager,
-		ObservedGeneration: user.Generation,
-	}
-	if manager == "" {
-		c.Status, c.Reason = metav1.ConditionFalse, v1alpha1.ReasonManagerNotFound
-		c.Message = fmt.Sprintf("no user of tenant %s has the id or email %q yet; it resolves when one appears", user.Spec.TenantRef.Name, value)
-	}
-	st.Manager = manager
-	meta.SetStatusCondition(&st.Conditions, c)
-	return nil
-}
-
-func (r *ScimUserReconciler) findManager(ctx context.Context, user *v1alpha1.ScimUser, value string) (string, error) {
-	byID := &v1alpha1.ScimUser{}
-	err := r.Get(ctx, types.NamespacedName{Namespace: user.Namespace, Name: value}, byID)
-	switch {
-	case err == nil && byID.IsLive() && byID.Spec.TenantRef == user.Spec.TenantRef:
-		return byID.Name, nil
-	case err != nil && !apierrors.IsNotFound(err):
-		return "", fmt.Errorf("get manager %s of user %s/%s: %w", value, user.Namespace, user.Name, err)
-	}
-	// Entra sends the manager's UPN as often as its id: the userName
-	// index answers that, the email index the rest.
-	for _, by := range []string{index.UserName, index.UserEmail} {
-		found := &v1alpha1.ScimUserList{}
-		if err := r.List(ctx, found, client.InNamespace(user.Namespace),
-			client.MatchingFields{by: index.Key(user.Spec.TenantRef.Name, v1alpha1.Fold(value))}); err != nil {
-			return "", fmt.Errorf("find manager %s of user %s/%s by %s: %w", value, user.Namespace, user.Name, by, err)
-		}
-		for i := range found.Items {
-			if m := &found.Items[i]; m.IsLive() && m.Name != user.Name {
-				return m.Name, nil
-			}
-		}
-	}
-	return "", nil
-}
-
-// reportsOf maps a user to the users whose manager value names it, by
-// id, userName or one of its emails, so they resolve their manager again
-// when it appears, changes or goes.
-func (r *ScimUserReconciler) reportsOf(ctx context.Context, o client.Object) []reconcile.Request {
-	u, ok := o.(*v1alpha1.ScimUser)
-	if !ok {
-		return nil
-	}
-	keys := []string{u.Name, v1alpha1.Fold(u.Spec.UserName)}
-	for _, e := range u.Spec.Emails {
-		keys = append(keys, v1alpha1.Fold(e.Value))
-	}
-	var reqs []reconcile.Request
-	for _, key := range keys {
-		reqs = append(reqs, requestsFor(ctx, r, &v1alpha1.ScimUserList{}, u.Namespace,
-			client.MatchingFields{index.UserManager: index.Key(u.Spec.TenantRef.Name, key)})...)
-	}
-	return reqs
-}
-
-// managerKeysChanged passes user updates that change what reports find
-// their manager by: its userName, its emails, or whether it is live. Status patches,
-// the bulk of user updates, pass none.
-func managerKeysChanged(e event.UpdateEvent) bool {
-	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
-	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
-	return !okOld || !okNew || old.IsLive() != cur.IsLive() || old.Spec.UserName != cur.Spec.UserName ||
-		!equality.Semantic.DeepEqual(old.Spec.Emails, cur.Spec.Emails)
-}
-
 // reportAttributes tells a platform team about values that could not be
 // normalised: a Warning Event when the set changes, and a label to select
 // such users by.
@@ -540,10 +460,11 @@ func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.
 	return sliceList.Items, nil
 }
 
-// releaseClaims gives up every claim the user's values may hold.
-func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser) error {
+// releaseClaims gives up every claim the user's values hold in tenant.
+// Claims a former policy left are the claim collector's.
+func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) error {
 	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
-	if err := c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues()); err != nil {
+	if err := c.Release(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues(tenant)); err != nil {
 		return fmt.Errorf("release claims of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
 	return nil
@@ -552,12 +473,13 @@ func (r *ScimUserReconciler) releaseClaims(ctx context.Context, user *v1alpha1.S
 // restore brings back a user deleted over SCIM, as a platform team asks
 // with the restore annotation: its values are claimed again, unless a
 // newer user holds one, which a Warning Event reports.
-func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUser) error {
+func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUser, tenant *v1alpha1.ScimTenant) error {
 	c := claims.Claims{Client: r.Client, Reader: r.APIReader}
-	holds := claims.HoldsBy(r.APIReader, func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} }, (*v1alpha1.ScimUser).UniqueValues)
+	holds := claims.HoldsBy(r.APIReader, func() *v1alpha1.ScimUser { return &v1alpha1.ScimUser{} },
+		func(u *v1alpha1.ScimUser) v1alpha1.UniqueValues { return u.UniqueValues(tenant) })
 	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	delete(user.Annotations, v1alpha1.AnnotationRestore)
-	taken, err := c.Acquire(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues(), holds)
+	taken, err := c.Acquire(ctx, user.Namespace, user.Spec.TenantRef.Name, user.Name, user.Spec.UniqueValues(tenant), holds)
 	var conflict *claims.Conflict
 	switch {
 	case errors.As(err, &conflict):
@@ -595,10 +517,11 @@ func (r *ScimUserReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// tenant's status changes with every user.
 		Watches(&v1alpha1.ScimTenant{}, handler.EnqueueRequestsFromMapFunc(r.usersOfTenant),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		// A manager's reports resolve again only when what they match it
-		// by changes: its emails, or whether it is live.
-		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.reportsOf),
-			builder.WithPredicates(predicate.Funcs{UpdateFunc: managerKeysChanged})).
+		// A manager's reports resolve again, and the users sharing its
+		// email of record report again, only when what they match it by
+		// changes: its userName, its emails, or whether it is live.
+		Watches(&v1alpha1.ScimUser{}, handler.EnqueueRequestsFromMapFunc(r.relatedUsers),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: linkKeysChanged})).
 		Named("scimuser").
 		// A purge is several writes in a row; with one worker a wave of
 		// users falling due together drains at a few users a second.

@@ -296,6 +296,97 @@ var _ = Describe("ScimUser controller", func() {
 			newUser("worker", true, withManager("CHIEF@example.com"))
 			Eventually(func(g Gomega) string { m, _ := managerOf("worker")(g); return m }).Should(Equal("chief"))
 		})
+
+		It("resolves an email two users have to neither, and says so", func() {
+			newUser("lead", true, func(u *v1alpha1.ScimUser) { u.Spec.UserName = "lead" })
+			newUser("lead-admin", true, func(u *v1alpha1.ScimUser) { u.Spec.UserName = "adm-lead" })
+			patch := func(name string) {
+				u, err := get(name)
+				Expect(err).NotTo(HaveOccurred())
+				p := client.MergeFrom(u.DeepCopy())
+				u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "lead@example.com", Primary: true}}
+				Expect(k8sClient.Patch(ctx, u, p)).To(Succeed())
+			}
+			patch("lead-admin")
+			newUser("member", true, withManager("lead@example.com"))
+			Eventually(func(g Gomega) *metav1.Condition {
+				u, err := get("member")
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(u.Status.Manager).To(BeEmpty())
+				return meta.FindStatusCondition(u.Status.Conditions, v1alpha1.ConditionManagerResolved)
+			}).Should(And(HaveField("Reason", v1alpha1.ReasonManagerAmbiguous), HaveField("Message", ContainSubstring("lead, lead-admin"))))
+		})
+
+		It("stays on the person it resolved to when someone else takes the address later", func() {
+			newUser("director", true, func(u *v1alpha1.ScimUser) { u.Spec.UserName = "director" })
+			newUser("assistant", true, withManager("director@example.com"))
+			Eventually(func(g Gomega) string { m, _ := managerOf("assistant")(g); return m }).Should(Equal("director"))
+
+			By("the director's address moving to a successor")
+			d, err := get("director")
+			Expect(err).NotTo(HaveOccurred())
+			p := client.MergeFrom(d.DeepCopy())
+			d.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "former.director@example.com", Type: "work"}}
+			Expect(k8sClient.Patch(ctx, d, p)).To(Succeed())
+			newUser("successor", true, func(u *v1alpha1.ScimUser) {
+				u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "director@example.com", Type: "work"}}
+			})
+			Eventually(func(g Gomega) []string {
+				u, err := get("successor")
+				g.Expect(err).NotTo(HaveOccurred())
+				return u.Status.Roles
+			}).ShouldNot(BeEmpty(), "the successor is reconciled")
+			Consistently(func(g Gomega) string { m, _ := managerOf("assistant")(g); return m }, "2s").Should(Equal("director"))
+
+			By("the identity provider deleting the director")
+			d, err = get("director")
+			Expect(err).NotTo(HaveOccurred())
+			p = client.MergeFrom(d.DeepCopy())
+			d.MarkDeletedOverSCIM(time.Now())
+			Expect(k8sClient.Patch(ctx, d, p)).To(Succeed())
+			Eventually(func(g Gomega) string { m, _ := managerOf("assistant")(g); return m }).Should(Equal("successor"))
+		})
+	})
+
+	Describe("shared email of record", func() {
+		sharing := func(name string) func(g Gomega) *metav1.Condition {
+			return func(g Gomega) *metav1.Condition {
+				u, err := get(name)
+				g.Expect(err).NotTo(HaveOccurred())
+				c := meta.FindStatusCondition(u.Status.Conditions, v1alpha1.ConditionEmailShared)
+				g.Expect(c).NotTo(BeNil())
+				return c
+			}
+		}
+
+		It("reports every live user that shares it, deactivated ones too, and stops when it is no longer shared", func() {
+			newUser("rehire", true, func(u *v1alpha1.ScimUser) {
+				u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "Sam@Example.com", Primary: true}}
+			})
+			newUser("sam", false, func(u *v1alpha1.ScimUser) {
+				u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "sam@example.com", Type: "work"}}
+			})
+			newUser("neighbour", true, func(u *v1alpha1.ScimUser) {
+				u.Spec.Emails = append(u.Spec.Emails, v1alpha1.MultiValuedAttribute{Value: "sam@example.com", Type: "other"})
+			})
+			Eventually(sharing("rehire")).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Message", HaveSuffix(": sam"))))
+			Eventually(sharing("sam")).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Message", HaveSuffix(": rehire"))))
+			Eventually(sharing("neighbour")).Should(HaveField("Status", metav1.ConditionFalse), "another address is not the email of record")
+			Eventually(func(g Gomega) int32 {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(tenant), tenant)).To(Succeed())
+				return tenant.Status.Users.SharingEmail
+			}).Should(BeEquivalentTo(2))
+
+			By("the deactivated account being deleted")
+			sam, err := get("sam")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(k8sClient.Delete(ctx, sam)).To(Succeed())
+			Eventually(sharing("rehire")).Should(HaveField("Status", metav1.ConditionFalse))
+			Eventually(func(g Gomega) int32 {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(tenant), tenant)).To(Succeed())
+				return tenant.Status.Users.SharingEmail
+			}).Should(BeZero())
+		})
 	})
 
 	Describe("language", func() {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -100,6 +101,9 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 		if at := u.Status.PurgeAt; at != nil && !at.After(now) {
 			backlog++
 		}
+		if sharesEmail(u) {
+			counts.SharingEmail++
+		}
 		// The phases count what the identity provider provisioned; users
 		// a platform team created are not its to deactivate or delete.
 		if u.Spec.ManagedBy != v1alpha1.ManagedBySCIM {
@@ -128,6 +132,7 @@ func (r *TenantCountReconciler) count(ctx context.Context, tenant *v1alpha1.Scim
 	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseInactive)).Set(float64(counts.Inactive))
 	metrics.Users.WithLabelValues(label, string(v1alpha1.UserPhaseDeleted)).Set(float64(counts.PendingPurge))
 	metrics.PurgeBacklog.WithLabelValues(label).Set(float64(backlog))
+	metrics.UsersSharingEmail.WithLabelValues(label).Set(float64(counts.SharingEmail))
 	metrics.UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": label})
 	for attribute, n := range invalid {
 		metrics.UsersWithInvalidAttributes.WithLabelValues(label, attribute).Set(float64(n))
@@ -151,13 +156,19 @@ func invalidAttributes(u *v1alpha1.ScimUser) []string {
 	return out
 }
 
+// sharesEmail reports whether the user controller found the user's email
+// of record on another live user.
+func sharesEmail(u *v1alpha1.ScimUser) bool {
+	return meta.IsStatusConditionTrue(u.Status.Conditions, v1alpha1.ConditionEmailShared)
+}
+
 // phaseChanged passes user updates that move a user between counts:
-// its phase, purge time or invalid attributes.
+// its phase, purge time, invalid attributes or shared email.
 func phaseChanged(e event.UpdateEvent) bool {
 	old, okOld := e.ObjectOld.(*v1alpha1.ScimUser)
 	cur, okNew := e.ObjectNew.(*v1alpha1.ScimUser)
 	return !okOld || !okNew || old.Status.Phase != cur.Status.Phase || !old.Status.PurgeAt.Equal(cur.Status.PurgeAt) ||
-		!slices.Equal(old.Status.InvalidAttributes, cur.Status.InvalidAttributes)
+		!slices.Equal(old.Status.InvalidAttributes, cur.Status.InvalidAttributes) || sharesEmail(old) != sharesEmail(cur)
 }
 
 // tenantOfIdentity maps a user or group to its tenant, whose counts it

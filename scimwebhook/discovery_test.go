@@ -256,7 +256,7 @@ var _ = Describe("Discovery", func() {
 				}
 			}
 			if attr["name"] == "emails" {
-				Expect(attr).To(HaveKeyWithValue("uniqueness", "none"), "only the email of record is unique, which the description says")
+				Expect(attr).To(HaveKeyWithValue("uniqueness", "none"), "emails are not unique unless the tenant chooses so")
 			}
 		}
 	})

@@ -28,8 +28,12 @@ type builtUserResource struct {
 
 // of is the User resource type of tenant.
 func (u *userResources) of(tenant *v1alpha1.ScimTenant) *schema.Resource {
+	base := schema.UserResource
+	if tenant.Claims(v1alpha1.ClaimEmail) {
+		base = schema.UniqueEmailUserResource
+	}
 	if len(tenant.Spec.SchemaExtensions) == 0 {
-		return schema.UserResource.With(undeclaredHint(tenant))
+		return base.With(undeclaredHint(tenant))
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -40,7 +44,7 @@ func (u *userResources) of(tenant *v1alpha1.ScimTenant) *schema.Resource {
 	for _, decl := range tenant.Spec.SchemaExtensions {
 		exts = append(exts, extensionSchema(decl))
 	}
-	res := schema.UserResource.With(undeclaredHint(tenant), exts...)
+	res := base.With(undeclaredHint(tenant), exts...)
 	if u.built == nil {
 		u.built = map[types.UID]builtUserResource{}
 	}

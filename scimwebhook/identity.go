@@ -51,6 +51,9 @@ const (
 	// EventGroupMembersSkipped warns that a write named members that are
 	// not users of the tenant; everything else it asked was done.
 	EventGroupMembersSkipped = "MembersSkipped"
+	// EventAdoptionAmbiguous warns that a created user matched more than
+	// one user created by hand, and so adopted none of them.
+	EventAdoptionAmbiguous = "AdoptionAmbiguous"
 )
 
 var (
@@ -166,7 +169,7 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 	}
 	found, err := ids.ByIndex(ctx, t.tenant, lookup.index, index.Key(t.tenant.Name, lookup.key()), store.Lookup{})
 	store.SortByCreation(found)
-	if err != nil || len(found) > 0 || lookup.claim == "" {
+	if err != nil || len(found) > 0 || lookup.claim == "" || !t.tenant.Claims(lookup.claim) {
 		return found, err
 	}
 	// An identity another replica just wrote may not be cached yet; its

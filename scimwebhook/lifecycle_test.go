@@ -284,6 +284,29 @@ var _ = Describe("User lifecycle over SCIM", func() {
 		}).Should(Equal("mail-match"))
 	})
 
+	It("adopts no one when the email matches more than one user created by hand, and says so", func() {
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.AdoptManualUsersBy = []v1alpha1.AdoptionMatch{v1alpha1.AdoptByEmail}
+		})
+		Eventually(func(g Gomega) []v1alpha1.AdoptionMatch {
+			cached := &v1alpha1.ScimTenant{}
+			g.Expect(first.Manager.GetCache().Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, cached)).To(Succeed())
+			return cached.Spec.AdoptManualUsersBy
+		}).Should(Equal([]v1alpha1.AdoptionMatch{v1alpha1.AdoptByEmail}), "the server sees the tenant's setting")
+		for _, name := range []string{"shared-mailbox", "shared-admin"} {
+			createdByHand(t, name, name, func(u *v1alpha1.ScimUser) {
+				u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "team@example.com", Type: "work"}}
+			})
+		}
+		id := t.created("/Users", `{"userName":"team-lead","emails":[{"value":"team@example.com","primary":true}]}`)["id"].(string)
+		Expect(id).NotTo(BeElementOf("shared-mailbox", "shared-admin"))
+		for _, name := range []string{"shared-mailbox", "shared-admin"} {
+			Expect(getUser(t, name).Spec.ManagedBy).To(Equal(v1alpha1.ManagedByManual), "%s is left as it was", name)
+		}
+		Eventually(func(g Gomega) []string { return eventsAbout(g, t.namespace, id)["AdoptionAmbiguous"] }).
+			Should(ContainElement(And(HavePrefix("Warning"), ContainSubstring("shared-admin, shared-mailbox"))))
+	})
+
 	It("adopts by userName only unless the tenant says otherwise", func() {
 		createdByHand(t, "admin-by-mail", "root", func(u *v1alpha1.ScimUser) {
 			u.Spec.Emails = []v1alpha1.MultiValuedAttribute{{Value: "ops@example.com", Type: "work"}}

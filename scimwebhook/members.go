@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/brief"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -86,23 +87,16 @@ func (s *Server) dropStrangers(ctx context.Context, t *tenantRequest, c *store.M
 	return strangers, nil
 }
 
-// maxReportedIDs bounds the ids an Event names.
-const maxReportedIDs = 10
-
 // reportStrangers tells the platform team which members a write skipped:
 // a Warning Event on the group and a log line, both with the request id.
 func (s *Server) reportStrangers(t *tenantRequest, g *v1alpha1.ScimGroup, strangers []string) {
 	if len(strangers) == 0 {
 		return
 	}
-	t.log.Info("skipped members that are not users of the tenant", "group", g.Name, "ids", strangers)
+	t.log.Info("skipped members that are not users of the tenant", "group", g.Name, "ids", brief.IDs(strangers), "count", len(strangers))
 	if s.recorder == nil {
 		return
 	}
-	named := strangers
-	if len(named) > maxReportedIDs {
-		named = named[:maxReportedIDs]
-	}
 	s.recorder.Eventf(g, nil, corev1.EventTypeWarning, EventGroupMembersSkipped, "Provision",
-		"skipped %d member(s) that are not users of this tenant: %s (request %s)", len(strangers), strings.Join(named, ", "), t.requestID)
+		"skipped %d member(s) that are not users of this tenant: %s (request %s)", len(strangers), brief.IDs(strangers), t.requestID)
 }

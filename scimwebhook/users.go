@@ -10,9 +10,11 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/brief"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
@@ -37,10 +39,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return err
 	}
 	var u *v1alpha1.ScimUser
-	if prior != nil {
+	if prior.User != nil {
 		// Restore a user deleted over SCIM, or adopt one created by hand,
 		// keeping its id and data rather than creating a stranger.
-		u, err = update(r, s, userKind, t, prior.Name, store.Update[*v1alpha1.ScimUser]{
+		u, err = update(r, s, userKind, t, prior.User.Name, store.Update[*v1alpha1.ScimUser]{
 			Lookup: store.Lookup{Hidden: true},
 			Change: func(cur, next *v1alpha1.ScimUser) error {
 				sent := in
@@ -69,13 +71,28 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
-	if prior != nil && prior.DeletedOverSCIM() {
+	s.reportAmbiguousAdoption(t, u, prior)
+	if prior.User != nil && prior.User.DeletedOverSCIM() {
 		if err := s.leaveGroups(ctx, t, u.Name); err != nil {
 			return err
 		}
 	}
 	w.Header().Set(headerLocation, t.userLocation(u.Name))
 	return s.writeUser(w, r, t, q, u, http.StatusCreated)
+}
+
+// reportAmbiguousAdoption warns that a create matched several users
+// created by hand and so adopted none of them.
+func (s *Server) reportAmbiguousAdoption(t *tenantRequest, u *v1alpha1.ScimUser, prior store.Prior) {
+	if len(prior.Ambiguous) == 0 {
+		return
+	}
+	t.log.Info("adopted no user created by hand: more than one matches", "id", u.Name, "by", prior.AmbiguousBy, "matches", brief.IDs(prior.Ambiguous), "count", len(prior.Ambiguous))
+	if s.recorder != nil {
+		s.recorder.Eventf(u, nil, corev1.EventTypeWarning, EventAdoptionAmbiguous, "Provision",
+			"the %d users created by hand with this user's %s (%s) were not adopted: which one is this person is ambiguous; merge or annotate them %s=true (request %s)",
+			len(prior.Ambiguous), prior.AmbiguousBy, brief.IDs(prior.Ambiguous), v1alpha1.AnnotationNeverAdopt, t.requestID)
+	}
 }
 
 // leaveGroups removes a restored user from the groups it was in when it

@@ -12,10 +12,14 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/metrics"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
 
@@ -239,21 +243,87 @@ var _ = Describe("Users", func() {
 		Expect(t.get("/Users/" + doc["id"].(string)).json()["phoneNumbers"]).To(Equal(sent["phoneNumbers"]))
 	})
 
-	It("keeps userName and the email of record unique within the tenant, case-insensitively; other addresses may repeat", func() {
-		t.created("/Users", `{"userName":"unique@example.com","emails":[{"value":"record@example.com","type":"work"},{"value":"family@example.com","type":"home"}]}`)
+	It("keeps userName unique within the tenant, case-insensitively, and names the holder in the 409", func() {
+		holder := t.created("/Users", `{"userName":"unique@example.com"}`)["id"].(string)
 		doc := expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"UNIQUE@example.com"}`), http.StatusConflict)
 		Expect(doc["scimType"]).To(Equal("uniqueness"))
-		Expect(doc["detail"]).To(ContainSubstring("userName"))
-		doc = expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"other","emails":[{"value":"Record@Example.com"}]}`), http.StatusConflict)
-		Expect(doc["detail"]).To(ContainSubstring("email"))
-
-		By("letting a relative share the home address, as the email of record of neither")
-		t.created("/Users", `{"userName":"relative@example.com","emails":[{"value":"relative@example.com","type":"work"},{"value":"Family@Example.com","type":"home"}]}`)
-		found := t.get(`/Users?filter=` + url.QueryEscape(`emails.value eq "family@example.com"`)).json()
-		Expect(found["totalResults"]).To(BeEquivalentTo(2))
+		Expect(doc["detail"]).To(And(ContainSubstring("userName"), ContainSubstring(holder), ContainSubstring("active"), ContainSubstring("to free it")))
 
 		By("letting another tenant use the same userName")
 		newTenant().created("/Users", `{"userName":"unique@example.com"}`)
+	})
+
+	It("stores users that share an email of record by default, and reports each of them until they no longer do", func() {
+		tenant := t.namespace + "/" + t.name
+		person := t.created("/Users", `{"userName":"jdoe","emails":[{"value":"jdoe@example.com","type":"work"},{"value":"family@example.com","type":"home"}]}`)["id"].(string)
+		admin := t.created("/Users", `{"userName":"adm-jdoe","emails":[{"value":"JDoe@Example.com","primary":true}]}`)["id"].(string)
+		By("letting a relative share the home address, as the email of record of neither")
+		t.created("/Users", `{"userName":"relative","emails":[{"value":"relative@example.com","type":"work"},{"value":"Family@Example.com","type":"home"}]}`)
+		Expect(t.list(`/Users?filter=` + url.QueryEscape(`emails.value eq "family@example.com"`))["totalResults"]).To(BeEquivalentTo(2))
+		Expect(t.list(`/Users?filter=` + url.QueryEscape(`emails.value eq "jdoe@example.com"`))["totalResults"]).To(BeEquivalentTo(2))
+
+		shared := func(id string) func(g Gomega) *metav1.Condition {
+			return func(g Gomega) *metav1.Condition {
+				u := &v1alpha1.ScimUser{}
+				g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: id}, u)).To(Succeed())
+				c := meta.FindStatusCondition(u.Status.Conditions, v1alpha1.ConditionEmailShared)
+				g.Expect(c).NotTo(BeNil())
+				g.Expect(c.ObservedGeneration).To(Equal(u.Generation))
+				return c
+			}
+		}
+		Eventually(shared(person)).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Message", ContainSubstring(admin))))
+		Eventually(shared(admin)).Should(And(HaveField("Status", metav1.ConditionTrue), HaveField("Message", ContainSubstring(person))))
+		Eventually(func(g Gomega) []string { return eventsAbout(g, t.namespace, admin)["EmailShared"] }).
+			Should(ContainElement(And(HavePrefix("Warning"), ContainSubstring(person), Not(ContainSubstring("jdoe@")))))
+		Eventually(func() int32 { return getTenant(t).Status.Users.SharingEmail }).Should(BeEquivalentTo(2))
+		Eventually(func() float64 { return testutil.ToFloat64(metrics.UsersSharingEmail.WithLabelValues(tenant)) }).Should(BeNumerically("==", 2))
+		Expect(getUser(t, person).Status.Conditions).To(ContainElement(And(HaveField("Type", v1alpha1.ConditionReady), HaveField("Status", metav1.ConditionTrue))),
+			"a shared address is reported, not a fault")
+
+		By("clearing the report when the admin account is deleted")
+		Expect(t.send(http.MethodDelete, "/Users/"+admin, "").StatusCode).To(Equal(http.StatusNoContent))
+		Eventually(shared(person)).Should(HaveField("Status", metav1.ConditionFalse))
+		Eventually(func() int32 { return getTenant(t).Status.Users.SharingEmail }).Should(BeZero())
+		Eventually(func() float64 { return testutil.ToFloat64(metrics.UsersSharingEmail.WithLabelValues(tenant)) }).Should(BeZero())
+	})
+
+	It("keeps the email of record unique where the tenant chooses EmailOfRecord, and declares it at /Schemas for that tenant only", func() {
+		emailsValue := func(tt testTenant) any {
+			for _, a := range tt.get("/Schemas/" + schema.UserURN).json()["attributes"].([]any) {
+				if attr := a.(map[string]any); attr["name"] == "emails" {
+					for _, sub := range attr["subAttributes"].([]any) {
+						if sub.(map[string]any)["name"] == "value" {
+							return sub.(map[string]any)["uniqueness"]
+						}
+					}
+				}
+			}
+			return nil
+		}
+		Expect(emailsValue(t)).To(Equal("none"))
+		holder := t.created("/Users", `{"userName":"leaver","emails":[{"value":"record@example.com","type":"work"}]}`)["id"].(string)
+		Expect(t.send(http.MethodPatch, "/Users/"+holder, patchOps(`[{"op":"replace","path":"active","value":false}]`)).StatusCode).To(Equal(http.StatusOK))
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) { s.EmailUniqueness = v1alpha1.EmailUniquenessEmailOfRecord })
+
+		var doc map[string]any
+		Eventually(func() int {
+			r := t.send(http.MethodPost, "/Users", `{"userName":"rehire","emails":[{"value":"Record@Example.com","primary":true}]}`)
+			if r.StatusCode == http.StatusCreated {
+				// This replica's cache did not have the tenant's new
+				// setting yet: undo the create and try again.
+				Expect(t.send(http.MethodDelete, "/Users/"+r.json()["id"].(string), "").StatusCode).To(Equal(http.StatusNoContent))
+			}
+			doc = r.json()
+			return r.StatusCode
+		}).Should(Equal(http.StatusConflict))
+		Expect(doc["scimType"]).To(Equal("uniqueness"))
+		Expect(doc["detail"]).To(And(ContainSubstring(holder), ContainSubstring("inactive"), ContainSubstring("spec.emailUniqueness"), ContainSubstring("to free it")))
+		Expect(emailsValue(t)).To(Equal("server"))
+		Expect(emailsValue(newTenant())).To(Equal("none"), "another tenant keeps the default")
+
+		By("letting other addresses repeat all the same")
+		t.created("/Users", `{"userName":"relative","emails":[{"value":"relative@example.com","type":"work"},{"value":"record@example.com","type":"home"}]}`)
 	})
 
 	It("frees a userName when the user is renamed", func() {

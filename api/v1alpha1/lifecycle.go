@@ -63,23 +63,34 @@ func (vs UniqueValues) Minus(other UniqueValues) UniqueValues {
 	return out
 }
 
-// UniqueValues is what a user holds within its tenant: its userName and
-// its email of record. Other addresses are not unique: a family shares a
-// home address, and a directory that holds that must not lose a person
-// over it.
-func (s *ScimUserSpec) UniqueValues() UniqueValues {
-	return UniqueValues{}.With(ClaimUserName, s.UserName).With(ClaimEmail, s.EmailOfRecord())
+// UniqueValues is what a user holds within its tenant: its userName, and
+// its email of record where the tenant keeps that unique. Other addresses
+// are never unique: a family shares a home address, and a directory that
+// holds that must not lose a person over it.
+func (s *ScimUserSpec) UniqueValues(tenant *ScimTenant) UniqueValues {
+	vs := UniqueValues{}.With(ClaimUserName, s.UserName)
+	if tenant.Claims(ClaimEmail) {
+		vs = vs.With(ClaimEmail, s.EmailOfRecord())
+	}
+	return vs
 }
 
 // UniqueValues is what the user holds now: its spec's unique values while
 // it is live, none once it is deleted over SCIM or with kubectl. A deleted
 // user's identifiers are free for a new user at once (its data is
 // retained, not its identifiers); restoring it claims them again.
-func (u *ScimUser) UniqueValues() UniqueValues {
+func (u *ScimUser) UniqueValues(tenant *ScimTenant) UniqueValues {
 	if !u.IsLive() {
 		return nil
 	}
-	return u.Spec.UniqueValues()
+	return u.Spec.UniqueValues(tenant)
+}
+
+// Claims reports whether the tenant keeps values of kind unique: userNames
+// and group displayNames always, emails of record where it chose to. A
+// tenant that is gone keeps nothing but those always unique.
+func (t *ScimTenant) Claims(kind ClaimKind) bool {
+	return kind != ClaimEmail || (t != nil && t.Spec.EmailUniqueness == EmailUniquenessEmailOfRecord)
 }
 
 // UniqueValues is what a group holds within its tenant: its displayName.

@@ -120,6 +120,23 @@ type ScimTenantSpec struct {
 	// +optional
 	RestoreDeletedBy []RestoreMatch `json:"restoreDeletedBy,omitempty"`
 
+	// emailUniqueness says whether two live users (active or deactivated)
+	// may have the same email of record: the primary email, else the
+	// first work email, else the first, compared case-insensitively.
+	// None, the default, stores both, as directories hold shared
+	// addresses (an admin account beside the person's own, a shared
+	// mailbox, a rehire beside the deactivated account), and reports
+	// each: the EmailShared condition on the users, a Warning Event,
+	// status.users.sharingEmail and a metric. EmailOfRecord refuses a
+	// create or change that takes an address another live user has, with
+	// 409 uniqueness naming that user, for applications that key people
+	// by email. Turning it on refuses new duplicates only; those stored
+	// before stay reported until they are resolved.
+	// +kubebuilder:validation:Enum=None;EmailOfRecord
+	// +kubebuilder:default=None
+	// +optional
+	EmailUniqueness EmailUniqueness `json:"emailUniqueness,omitempty"`
+
 	// defaultPhoneRegion is the ISO 3166-1 alpha-2 region (e.g. "US",
 	// "FI") in which phone numbers without a country code are read when
 	// they are normalised to E.164 in users' status. Numbers are stored as
@@ -207,8 +224,8 @@ type ExtensionAttribute struct {
 	CaseExact bool `json:"caseExact,omitempty"`
 
 	// uniqueness is declared at /Schemas. Only "none" is offered: the
-	// server keeps userName and the email of record unique, not
-	// extension attributes.
+	// server keeps userName (and, where the tenant chooses, the email of
+	// record) unique, not extension attributes.
 	// +kubebuilder:validation:Enum=none
 	// +kubebuilder:default=none
 	// +optional
@@ -231,6 +248,19 @@ const (
 	AdoptByUserName AdoptionMatch = "UserName"
 	// AdoptByEmail matches the email of record, case-insensitively.
 	AdoptByEmail AdoptionMatch = "Email"
+)
+
+// EmailUniqueness is whether a tenant's users may share an email of
+// record.
+type EmailUniqueness string
+
+// Email uniqueness policies.
+const (
+	// EmailUniquenessNone stores shared addresses and reports them.
+	EmailUniquenessNone EmailUniqueness = "None"
+	// EmailUniquenessEmailOfRecord refuses a user whose email of record
+	// another live user has.
+	EmailUniquenessEmailOfRecord EmailUniqueness = "EmailOfRecord"
 )
 
 // RestoreMatch is what a created user and a retained deleted user must
@@ -304,6 +334,10 @@ type UserCounts struct {
 	// scim.provisioning.io/attributes-invalid).
 	// +optional
 	WithInvalidAttributes int32 `json:"withInvalidAttributes"`
+	// sharingEmail counts live users whose email of record another live
+	// user of the tenant has too (condition EmailShared).
+	// +optional
+	SharingEmail int32 `json:"sharingEmail"`
 }
 
 // ScimTenant is one organisation's SCIM provisioning endpoint: where its
@@ -318,6 +352,7 @@ type UserCounts struct {
 // +kubebuilder:printcolumn:name="Inactive",type=integer,JSONPath=`.status.users.inactive`,priority=1
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
 // +kubebuilder:printcolumn:name="Invalid-Attrs",type=integer,JSONPath=`.status.users.withInvalidAttributes`,priority=1
+// +kubebuilder:printcolumn:name="Shared-Email",type=integer,JSONPath=`.status.users.sharingEmail`,priority=1
 // +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.spec.softDeleteRetention`,priority=1
 // +kubebuilder:printcolumn:name="Token-Age",type=date,JSONPath=`.status.tokenObservedAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

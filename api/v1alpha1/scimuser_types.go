@@ -51,6 +51,20 @@ const (
 	// ReasonManagerNotFound: no user of the tenant has that id or email
 	// yet; it resolves when one appears.
 	ReasonManagerNotFound = "ManagerNotFound"
+	// ReasonManagerAmbiguous: more than one user of the tenant has that
+	// userName or email, and the manager is none of them rather than
+	// an arbitrary one; the message names them.
+	ReasonManagerAmbiguous = "ManagerAmbiguous"
+
+	// ConditionEmailShared reports, for a live user with an email of
+	// record, whether another live user of the tenant has the same one.
+	// It is a report, not a fault: the user is stored and Ready all the
+	// same (see the tenant's spec.emailUniqueness).
+	ConditionEmailShared = "EmailShared"
+	// ReasonEmailSharedWithOthers: the message names the other users.
+	ReasonEmailSharedWithOthers = "SharedWithOtherUsers"
+	// ReasonEmailNotShared: no other live user has the address.
+	ReasonEmailNotShared = "NotShared"
 
 	// ConditionAttributesValid reports whether every attribute value the
 	// identity provider sent could be read and normalised into status.
@@ -513,10 +527,19 @@ type ScimUserStatus struct {
 	RemovedFromGroups []string `json:"removedFromGroups,omitempty"`
 
 	// manager is the ScimUser that spec.enterprise.manager.value resolves
-	// to, by SCIM id or by email address; see the ManagerResolved
-	// condition when it does not resolve.
+	// to: by SCIM id, else by userName, else by email address, and only
+	// where one user matches. See the ManagerResolved condition when it
+	// does not resolve.
 	// +optional
 	Manager string `json:"manager,omitempty"`
+
+	// managerResolvedFrom is the manager value status.manager was
+	// resolved from. While the identity provider sends that value and
+	// that user is live (not deleted), the manager stays that user, even
+	// when another user later takes the userName or email it was found by.
+	// +kubebuilder:validation:MaxLength=1024
+	// +optional
+	ManagerResolvedFrom string `json:"managerResolvedFrom,omitempty"`
 
 	// lastProvisioning is the last change the identity provider made to
 	// the user: what, when, and the request id its provisioning log
@@ -527,7 +550,8 @@ type ScimUserStatus struct {
 
 	// conditions report on the user's reconciliation: Ready summarises
 	// (status normalised, manager resolved, purge scheduled where due);
-	// AttributesValid and ManagerResolved say what is wrong.
+	// AttributesValid and ManagerResolved say what is wrong; EmailShared
+	// reports other live users with the same email of record.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

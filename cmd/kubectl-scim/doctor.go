@@ -245,10 +245,10 @@ func (d *doctor) checkService(ctx context.Context) {
 	}
 }
 
-// checkUsers counts users past their purge time and users with values
-// that could not be normalised.
+// checkUsers counts users past their purge time, users with values that
+// could not be normalised and users sharing an email of record.
 func (d *doctor) checkUsers(ctx context.Context, now time.Time) {
-	due, invalid, total := 0, 0, 0
+	due, invalid, shared, total := 0, 0, 0, 0
 	var oldest time.Time
 	err := d.eachUser(ctx, d.tenant, nil, func(u *v1alpha1.ScimUser) error {
 		total++
@@ -260,6 +260,9 @@ func (d *doctor) checkUsers(ctx context.Context, now time.Time) {
 		}
 		if len(u.Status.InvalidAttributes) > 0 && u.IsLive() {
 			invalid++
+		}
+		if meta.IsStatusConditionTrue(u.Status.Conditions, v1alpha1.ConditionEmailShared) && u.IsLive() {
+			shared++
 		}
 		return nil
 	})
@@ -277,6 +280,14 @@ func (d *doctor) checkUsers(ctx context.Context, now time.Time) {
 		d.report("attributes", checkWarn, "%d users hold values that could not be normalised: kubectl scim users --invalid", invalid)
 	} else {
 		d.report("attributes", checkOK, "every value could be normalised")
+	}
+	switch {
+	case shared == 0:
+		d.report("shared emails", checkOK, "no two live users share an email of record")
+	case d.tenant.Claims(v1alpha1.ClaimEmail):
+		d.report("shared emails", checkWarn, "%d live users share an email of record, although the tenant keeps it unique: they were stored before it chose EmailOfRecord, or made by hand; see their EmailShared condition", shared)
+	default:
+		d.report("shared emails", checkOK, "%d live users share an email of record with another (stored and reported, as spec.emailUniqueness None says); see their EmailShared condition", shared)
 	}
 }
 

@@ -222,7 +222,7 @@ var _ = Describe("kubectl scim doctor", func() {
 		r := kubectlScim("doctor", "-n", t.namespace, "-o", "json")
 		Expect(r.err).NotTo(HaveOccurred(), r.out)
 		checks := checksOf(r)
-		for _, name := range []string{"clock", "condition TokenReady", "condition Ready", "token secret", "endpoint", "purge backlog", "attributes", "your access"} {
+		for _, name := range []string{"clock", "condition TokenReady", "condition Ready", "token secret", "endpoint", "purge backlog", "attributes", "shared emails", "your access"} {
 			Expect(checks).To(HaveKeyWithValue(name, HaveField("Status", checkOK)), name)
 		}
 		Expect(checks["endpoint"].Detail).To(ContainSubstring("accepts the token"))

@@ -34,7 +34,8 @@ const (
 	// UserEmail indexes ScimUsers by tenant and each lower-cased email.
 	UserEmail = "user.emails.value"
 	// UserManager indexes ScimUsers by tenant and lower-cased manager
-	// value (an id or an email address), to find a manager's reports.
+	// value (an id, a userName or an email address), and by the id it
+	// resolved to, to find a manager's reports.
 	UserManager = "user.manager"
 	// GroupTenant indexes ScimGroups by tenant name.
 	GroupTenant = "group.tenant"
@@ -109,7 +110,11 @@ func definitions() []definition {
 			if u.Spec.Enterprise == nil || u.Spec.Enterprise.Manager == nil {
 				return nil
 			}
-			return optional(u.Spec.TenantRef.Name, v1alpha1.Fold(u.Spec.Enterprise.Manager.Value))
+			keys := optional(u.Spec.TenantRef.Name, v1alpha1.Fold(u.Spec.Enterprise.Manager.Value))
+			if m := u.Status.Manager; m != "" && !slices.Contains(keys, Key(u.Spec.TenantRef.Name, m)) {
+				keys = append(keys, Key(u.Spec.TenantRef.Name, m))
+			}
+			return keys
 		})},
 		{&v1alpha1.ScimGroup{}, GroupTenant, group(func(g *v1alpha1.ScimGroup) []string {
 			return []string{g.Spec.TenantRef.Name}

@@ -54,6 +54,13 @@ var (
 		Help: "Users of each tenant with values of an attribute that were stored as sent but could not be normalised.",
 	}, []string{"tenant", "attribute"})
 
+	// UsersSharingEmail is the number of live users of each tenant whose
+	// email of record another live user of the tenant has too.
+	UsersSharingEmail = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_users_sharing_email",
+		Help: "Live users of each tenant whose email of record another live user of the tenant has too.",
+	}, []string{"tenant"})
+
 	// AuthFailures counts requests refused for their token. tenant is
 	// "namespace/name" when the tenant the URL names exists, and empty
 	// otherwise, so that made-up URLs cannot grow the label set.
@@ -92,7 +99,7 @@ var (
 )
 
 // collectors are the operator's own metrics.
-var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, TokenObserved, ClaimsCollected, CacheWaitTimeouts, BuildInfo}
+var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, UsersSharingEmail, TokenObserved, ClaimsCollected, CacheWaitTimeouts, BuildInfo}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(collectors...)
@@ -105,5 +112,6 @@ func ForgetTenant(tenant string) {
 	Users.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 	PurgeBacklog.DeleteLabelValues(tenant)
 	UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
+	UsersSharingEmail.DeleteLabelValues(tenant)
 	TokenObserved.DeleteLabelValues(tenant)
 }

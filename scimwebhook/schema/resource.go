@@ -59,10 +59,13 @@ var common = []Attribute{
 	}, readOnly),
 }
 
-// UserResource and GroupResource are the resource types the server serves.
+// UserResource and GroupResource are the resource types the server
+// serves; UniqueEmailUserResource is UserResource for tenants that keep
+// the email of record unique.
 var (
-	UserResource  = &Resource{Name: ResourceUser, Endpoint: "/Users", Core: User, Extensions: []Schema{EnterpriseUser, HoxhuntUser}, Discarded: []string{"password"}}
-	GroupResource = &Resource{Name: ResourceGroup, Endpoint: "/Groups", Core: Group}
+	UserResource            = &Resource{Name: ResourceUser, Endpoint: "/Users", Core: User, Extensions: []Schema{EnterpriseUser, HoxhuntUser}, Discarded: []string{"password"}}
+	UniqueEmailUserResource = &Resource{Name: ResourceUser, Endpoint: "/Users", Core: UserUniqueEmail, Extensions: UserResource.Extensions, Discarded: UserResource.Discarded}
+	GroupResource           = &Resource{Name: ResourceGroup, Endpoint: "/Groups", Core: Group}
 )
 
 // Extension is the extension schema whose URN is urn, compared

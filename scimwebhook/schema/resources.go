@@ -3,6 +3,8 @@
 
 package schema
 
+import "slices"
+
 // Schema is a resource schema as served at /Schemas (RFC 7643 section 7).
 type Schema struct {
 	ID          string      `json:"id"`
@@ -12,6 +14,29 @@ type Schema struct {
 }
 
 var emailTypes = []string{"work", "home", "other"}
+
+// UserUniqueEmail is User for a tenant that keeps the email of record
+// unique (spec.emailUniqueness EmailOfRecord): what /Schemas declares is
+// what the server enforces.
+var UserUniqueEmail = withUniqueEmail(User)
+
+func withUniqueEmail(s Schema) Schema {
+	s.Attributes = slices.Clone(s.Attributes)
+	for i := range s.Attributes {
+		a := &s.Attributes[i]
+		if a.Name != "emails" {
+			continue
+		}
+		a.Description = "Email addresses for the user. The email of record (the primary one, else the first of type work, else the first) is unique within the tenant among users not deleted, compared case-insensitively; other addresses may repeat across users."
+		a.SubAttributes = slices.Clone(a.SubAttributes)
+		for j := range a.SubAttributes {
+			if a.SubAttributes[j].Name == "value" {
+				serverUnique(&a.SubAttributes[j])
+			}
+		}
+	}
+	return s
+}
 
 // User is the core User schema as this server supports it: every attribute
 // of RFC 7643 section 4.1 but password, which is never stored.
@@ -38,7 +63,7 @@ var User = Schema{
 		str("locale", "The User's default location for localizing items such as currency and date formats, e.g. \"en-US\"."),
 		str("timezone", "The User's time zone in the IANA Time Zone database format, e.g. \"Europe/Helsinki\"."),
 		boolean("active", "The User's administrative status. Deactivated users are kept, visible with active=false, until the tenant's retention ends."),
-		multiValued("emails", "Email addresses for the user. The email of record (the primary one, else the first of type work, else the first) is unique within the tenant, compared case-insensitively; other addresses may repeat across users.", "Email address for the user.", emailTypes),
+		multiValued("emails", "Email addresses for the user. Addresses may repeat across users; a user whose email of record (the primary one, else the first of type work, else the first) another user has too is stored and reported to the platform team.", "Email address for the user.", emailTypes),
 		multiValued("phoneNumbers", "Phone numbers for the User, stored as sent: E.164, RFC 3966 (tel:) or national, which the tenant's default region reads.", "Phone number of the User.", []string{"work", "home", "mobile", "fax", "pager", "other"}),
 		multiValued("ims", "Instant messaging addresses for the User.", "Instant messaging address for the User.", []string{"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"}),
 		multiValued("photos", "URLs of photos of the User.", "URL of a photo of the User.", []string{"photo", "thumbnail"}),

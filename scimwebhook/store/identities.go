@@ -26,12 +26,14 @@ import (
 
 // kind is what the store needs to know about one identity kind.
 type kind[O client.Object] struct {
-	noun         string
-	newObj       func() O
-	newList      func() client.ObjectList
-	items        func(client.ObjectList) []O
-	tenant       func(O) string
-	uniqueValues func(O) v1alpha1.UniqueValues
+	noun    string
+	newObj  func() O
+	newList func() client.ObjectList
+	items   func(client.ObjectList) []O
+	tenant  func(O) string
+	// uniqueValues is what an identity holds unique in its tenant, as the
+	// tenant's policy says.
+	uniqueValues func(*v1alpha1.ScimTenant, O) v1alpha1.UniqueValues
 	// byTenant is the field index of the kind by tenant.
 	byTenant string
 	// hidden identities exist in the cluster but not for SCIM.
@@ -47,7 +49,7 @@ var (
 			return pointers(l.(*v1alpha1.ScimUserList).Items)
 		},
 		tenant:       func(u *v1alpha1.ScimUser) string { return u.Spec.TenantRef.Name },
-		uniqueValues: (*v1alpha1.ScimUser).UniqueValues,
+		uniqueValues: func(t *v1alpha1.ScimTenant, u *v1alpha1.ScimUser) v1alpha1.UniqueValues { return u.UniqueValues(t) },
 		byTenant:     index.UserTenant,
 		hidden:       (*v1alpha1.ScimUser).HiddenFromSCIM,
 	}
@@ -58,10 +60,12 @@ var (
 		items: func(l client.ObjectList) []*v1alpha1.ScimGroup {
 			return pointers(l.(*v1alpha1.ScimGroupList).Items)
 		},
-		tenant:       func(g *v1alpha1.ScimGroup) string { return g.Spec.TenantRef.Name },
-		uniqueValues: func(g *v1alpha1.ScimGroup) v1alpha1.UniqueValues { return g.Spec.UniqueValues() },
-		byTenant:     index.GroupTenant,
-		hidden:       func(g *v1alpha1.ScimGroup) bool { return g.Spec.ManagedBy != v1alpha1.ManagedBySCIM },
+		tenant: func(g *v1alpha1.ScimGroup) string { return g.Spec.TenantRef.Name },
+		uniqueValues: func(_ *v1alpha1.ScimTenant, g *v1alpha1.ScimGroup) v1alpha1.UniqueValues {
+			return g.Spec.UniqueValues()
+		},
+		byTenant: index.GroupTenant,
+		hidden:   func(g *v1alpha1.ScimGroup) bool { return g.Spec.ManagedBy != v1alpha1.ManagedBySCIM },
 	}
 )
 
@@ -129,15 +133,15 @@ func (ids Identities[O]) Cached(ctx context.Context, namespace, id string) (obj 
 	return obj, err == nil
 }
 
-// holds says whether an identity exists and holds a value.
-func (ids Identities[O]) holds() claims.Holds {
-	return claims.HoldsBy(ids.s.apiReader, ids.k.newObj, ids.k.uniqueValues)
+// holds says whether an identity of tenant exists and holds a value.
+func (ids Identities[O]) holds(tenant *v1alpha1.ScimTenant) claims.Holds {
+	return claims.HoldsBy(ids.s.apiReader, ids.k.newObj, func(obj O) v1alpha1.UniqueValues { return ids.k.uniqueValues(tenant, obj) })
 }
 
 // Create writes a new identity after claiming its unique values.
 func (ids Identities[O]) Create(ctx context.Context, tenant *v1alpha1.ScimTenant, obj O) error {
 	ids.s.touch(obj)
-	claimed, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(obj), ids.holds())
+	claimed, err := ids.s.acquire(ctx, tenant, obj.GetName(), ids.k.uniqueValues(tenant, obj), ids.holds(tenant))
 	if err != nil {
 		return err
 	}
@@ -211,13 +215,13 @@ func (ids Identities[O]) Update(ctx context.Context, tenant *v1alpha1.ScimTenant
 		if u.Record != nil {
 			u.Record(cur, next)
 		}
-		oldValues, newValues := ids.k.uniqueValues(cur), ids.k.uniqueValues(next)
+		oldValues, newValues := ids.k.uniqueValues(tenant, cur), ids.k.uniqueValues(tenant, next)
 		wanted := newValues.Minus(oldValues)
 		if u.Lookup.Hidden {
 			// An identity created by hand holds no claims yet.
 			wanted = newValues
 		}
-		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.holds())
+		added, err := ids.s.acquire(ctx, tenant, id, wanted, ids.holds(tenant))
 		if err != nil {
 			return Updated[O]{}, err
 		}
@@ -278,7 +282,7 @@ func (ids Identities[O]) Delete(ctx context.Context, tenant *v1alpha1.ScimTenant
 	if err != nil {
 		return fromAPI(err, "delete "+ids.k.noun)
 	}
-	ids.s.release(tenant, obj.GetName(), ids.k.uniqueValues(obj))
+	ids.s.release(tenant, obj.GetName(), ids.k.uniqueValues(tenant, obj))
 	ids.s.awaitCache(ctx, obj, true)
 	ids.record(true, obj)
 	return nil

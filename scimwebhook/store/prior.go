@@ -6,18 +6,31 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/index"
 )
 
+// Prior is what a create brings back instead of making a new user.
+type Prior struct {
+	// User is the user to restore or adopt, nil for none.
+	User *v1alpha1.ScimUser
+	// Ambiguous, when set, are the users created by hand that the create
+	// matched by AmbiguousBy, more than one: none of them is adopted,
+	// rather than an arbitrary one.
+	Ambiguous   []string
+	AmbiguousBy v1alpha1.AdoptionMatch
+}
+
 // PriorUser finds the user a create should bring back instead of making a
 // new one: one deleted over SCIM and still retained that shares with spec
 // what the tenant restores by (its externalId, the identity provider's
-// immutable key, by default), or one created by hand that shares what the
-// tenant adopts by (its userName, by default), which SCIM then adopts. A
-// user created by hand that opts out of adoption is a Conflict naming it.
-func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec *v1alpha1.ScimUserSpec) (*v1alpha1.ScimUser, error) {
+// immutable key, by default), or the one created by hand that shares what
+// the tenant adopts by (its userName, by default), which SCIM then
+// adopts. A user created by hand that opts out of adoption is a Conflict
+// naming it.
+func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec *v1alpha1.ScimUserSpec) (Prior, error) {
 	// A user deleted over SCIM and still retained is restored, as far as
 	// the tenant allows: the one deleted last, where the same person was
 	// deleted more than once.
@@ -33,7 +46,7 @@ func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec
 		}
 		found, err := s.Users.ByIndex(ctx, tenant, key.index, index.Key(tenant.Name, key.value), Lookup{Hidden: true})
 		if err != nil {
-			return nil, err
+			return Prior{}, err
 		}
 		var last *v1alpha1.ScimUser
 		for _, u := range found {
@@ -43,11 +56,12 @@ func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec
 			}
 		}
 		if last != nil {
-			return last, nil
+			return Prior{User: last}, nil
 		}
 	}
 	// A user created by hand with the same userName or email is adopted,
 	// as far as the tenant allows and the user does not opt out.
+	var prior Prior
 	for _, key := range []struct {
 		by           v1alpha1.AdoptionMatch
 		index, value string
@@ -60,19 +74,31 @@ func (s *Store) PriorUser(ctx context.Context, tenant *v1alpha1.ScimTenant, spec
 		}
 		found, err := s.Users.ByIndex(ctx, tenant, key.index, index.Key(tenant.Name, v1alpha1.Fold(key.value)), Lookup{Hidden: true})
 		if err != nil {
-			return nil, err
+			return Prior{}, err
 		}
+		var manual []*v1alpha1.ScimUser
 		for _, u := range found {
-			if u.Spec.ManagedBy != v1alpha1.ManagedByManual || u.DeletedOverSCIM() {
-				continue
+			if u.Spec.ManagedBy == v1alpha1.ManagedByManual && !u.DeletedOverSCIM() &&
+				(key.by != v1alpha1.AdoptByEmail || v1alpha1.Fold(u.Spec.EmailOfRecord()) == v1alpha1.Fold(key.value)) {
+				manual = append(manual, u)
 			}
-			if u.NeverAdopt() {
-				return nil, neverAdopted(string(key.by), key.value, "user", u.Name)
+		}
+		switch {
+		case len(manual) > 1:
+			if prior.Ambiguous == nil {
+				prior.AmbiguousBy = key.by
+				for _, u := range manual {
+					prior.Ambiguous = append(prior.Ambiguous, u.Name)
+				}
+				slices.Sort(prior.Ambiguous)
 			}
-			return u, nil
+		case len(manual) == 1 && manual[0].NeverAdopt():
+			return Prior{}, neverAdopted(string(key.by), key.value, "user", manual[0].Name)
+		case len(manual) == 1:
+			return Prior{User: manual[0]}, nil
 		}
 	}
-	return nil, nil
+	return prior, nil
 }
 
 // ManualGroup is the group created by hand that a create with displayName
