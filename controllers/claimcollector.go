@@ -11,11 +11,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/claims"
 	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
@@ -39,9 +39,9 @@ type ClaimCollector struct {
 	// APIReader pages through the claims, which the cache does not hold,
 	// and confirms a holder is gone.
 	APIReader client.Reader
-	// Clock is compared with the claims' creation times, which are the
-	// API server's.
-	Clock    clock.PassiveClock
+	// Grace is how old a claim must be to be collected: a younger one may
+	// belong to a write still in flight (v1alpha1.ClaimGrace).
+	Grace    time.Duration
 	Interval time.Duration
 	// Namespaces, when set, are the only ones swept: an operator limited
 	// to them may not list claims elsewhere.
@@ -113,7 +113,7 @@ func (c *ClaimCollector) collectIn(ctx context.Context, namespace string) (int, 
 }
 
 func (c *ClaimCollector) collect(ctx context.Context, claim *v1alpha1.ScimClaim) (bool, error) {
-	if c.Clock.Since(claim.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
+	if !claims.Settled(claim, c.Grace) {
 		return false, nil
 	}
 	held, err := c.held(ctx, claim, c.Client)

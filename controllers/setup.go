@@ -14,6 +14,8 @@ import (
 
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
 // Options configure the reconcilers.
@@ -65,7 +67,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 		},
 		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
 		Claims: &ClaimCollector{
-			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: opts.Clock,
+			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Grace: v1alpha1.ClaimGrace,
 			Interval: DefaultClaimCollectInterval, Namespaces: opts.WatchNamespaces,
 		},
 	}

@@ -114,10 +114,9 @@ func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string
 	if err != nil {
 		return false, err
 	}
-	// The claim's creation time is the API server's: only the wall clock,
-	// not a test's, can tell how old it is. A younger claim may belong to
-	// a create still in flight on another replica.
-	if held || time.Since(current.CreationTimestamp.Time) < v1alpha1.ClaimGrace {
+	// A younger claim may belong to a create still in flight on another
+	// replica.
+	if held || !Settled(current, v1alpha1.ClaimGrace) {
 		return false, conflict
 	}
 	// The holder is gone, or let the value go (deleted, renamed) without
@@ -137,6 +136,14 @@ func (c Claims) acquireOne(ctx context.Context, namespace, tenant, holder string
 		return false, fmt.Errorf("take over claim %s: %w", k, err)
 	}
 	return true, nil
+}
+
+// Settled reports whether a claim is older than grace: whether the write
+// that took it can no longer be in flight. Its creation time is the API
+// server's, so its age is read on the wall clock, never on a clock a test
+// moves: the one clock both the server and the collector judge claims by.
+func Settled(claim *v1alpha1.ScimClaim, grace time.Duration) bool {
+	return time.Since(claim.CreationTimestamp.Time) >= grace
 }
 
 // Release gives up holder's claims on vs; claims another identity holds
