@@ -167,6 +167,22 @@ var _ = Describe("Groups", func() {
 		Expect(memberIDs(t, created)).To(ConsistOf(users[0]))
 	})
 
+	It("skips 20,000 ids that name no one with a few API-server reads, not one per id, and names ten of them", func() {
+		id := t.created("/Groups", `{"displayName":"Stale"}`)["id"].(string)
+		batch := make([]string, 20000)
+		for i := range batch {
+			batch[i] = fmt.Sprintf(`{"value":"stale-%05d"}`, i)
+		}
+		batch = append(batch, `{"value":"`+users[0]+`"}`)
+		before := apiServerRequests("GET", "scimusers")
+		r := t.send(http.MethodPatch, "/Groups/"+id, patchOps(`[{"op":"add","path":"members","value":[`+strings.Join(batch, ",")+`]}]`))
+		Expect(r.StatusCode).To(Equal(http.StatusNoContent), "%s", r.body)
+		Expect(apiServerRequests("GET", "scimusers")-before).To(BeNumerically("<", 100), "a read per id would be 20,000")
+		Expect(memberIDs(t, id)).To(ConsistOf(users[0]))
+		Eventually(func(g Gomega) []string { return eventsAbout(g, t.namespace, id)["MembersSkipped"] }).Should(ContainElement(And(
+			ContainSubstring("skipped 20000 member(s)"), ContainSubstring("stale-00009 and 19990 more"), Not(ContainSubstring("stale-00010")))))
+	})
+
 	It("computes a user's groups", func() {
 		a := t.created("/Groups", `{"displayName":"A","members":[{"value":"`+users[0]+`"}]}`)["id"].(string)
 		Eventually(func() []any {

@@ -71,17 +71,11 @@ func (s *Server) memberRefs(ctx context.Context, t *tenantRequest, slices []v1al
 // dropStrangers takes out of the change every member to add that is not
 // a user of the tenant SCIM sees (an id that never existed, a purged or
 // deleted user, a user created by hand, another tenant's user, a group)
-// and returns them: one stale id must not cost the rest of a batch. Users
-// another replica just created are found through the API server.
+// and returns them: one stale id must not cost the rest of a batch.
 func (s *Server) dropStrangers(ctx context.Context, t *tenantRequest, c *store.MemberChange) ([]string, error) {
-	var strangers []string
-	for _, id := range c.Added() {
-		if _, err := find(ctx, s, userKind, t, id); err != nil {
-			if !store.IsNotFound(err) {
-				return nil, err
-			}
-			strangers = append(strangers, id)
-		}
+	strangers, err := s.store.UnknownUsers(ctx, t.tenant, c.Added())
+	if err != nil {
+		return nil, err
 	}
 	c.Drop(strangers...)
 	return strangers, nil
