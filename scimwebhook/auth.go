@@ -45,7 +45,8 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 		}
 		defer release()
 		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID),
-			users: s.userResources.of(tenant)}
+			users: s.userResources.of(tenant), budget: s.decodeBudget}
+		defer func() { s.decodeBudget.release(t.reserved) }()
 		if err := e(w, r, t); err != nil {
 			writeError(w, log, err)
 		}

@@ -41,7 +41,7 @@ func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, err
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := readObject(r)
+	in, err := t.readObject(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (
 }
 
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := readObject(r)
+	in, err := t.readObject(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 }
 
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	body, err := readBody(r)
+	body, err := t.readBody(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 )
 
@@ -82,4 +83,43 @@ func tooManyRequests(retryAfter time.Duration, format string, args ...any) *Erro
 	e := errorf(http.StatusTooManyRequests, "", format+"; retry after the time Retry-After gives", args...)
 	e.RetryAfter = int(math.Ceil(retryAfter.Seconds()))
 	return e
+}
+
+// decodeWait is how long a request waits for room in the decode budget
+// before it is refused with 429.
+const decodeWait = 2 * time.Second
+
+// decodeBudget bounds the memory all requests together may spend on
+// decoding bodies, across tenants: the per-tenant limits bound how many
+// requests a tenant has in flight, not what each of them costs. Requests
+// past it wait briefly, then get 429, so that the process never reaches
+// its memory limit however many tenants send large bodies at once.
+type decodeBudget struct {
+	sem  *semaphore.Weighted
+	size int64
+}
+
+func newDecodeBudget(size int64) *decodeBudget {
+	return &decodeBudget{sem: semaphore.NewWeighted(size), size: size}
+}
+
+// reserve takes n bytes of the budget, or fails with 413 for a request
+// that can never fit and 429 for one that does not fit now.
+func (b *decodeBudget) reserve(ctx context.Context, n int64) error {
+	if n > b.size {
+		return errorf(http.StatusRequestEntityTooLarge, "", "decoding the request body would take about %d MiB, more than the %d MiB this server decodes at once; send smaller requests",
+			n>>20, b.size>>20)
+	}
+	ctx, cancel := context.WithTimeout(ctx, decodeWait)
+	defer cancel()
+	if err := b.sem.Acquire(ctx, n); err != nil {
+		return tooManyRequests(time.Second, "the server is decoding as many request bodies as its memory allows")
+	}
+	return nil
+}
+
+func (b *decodeBudget) release(n int64) {
+	if n > 0 {
+		b.sem.Release(n)
+	}
 }

@@ -76,7 +76,7 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		return run(w, r, t, q)
 	}
 	search = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
-		q, err := parseSearch(r, k.res(t))
+		q, err := parseSearch(r, t, k.res(t))
 		if err != nil {
 			return err
 		}

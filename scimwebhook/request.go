@@ -14,7 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/jsoncost"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -27,8 +29,21 @@ const (
 	headerLocation    = "Location"
 )
 
-// readBody reads a request body of a JSON media type.
-func readBody(r *http.Request) ([]byte, error) {
+// Bounds of request bodies, checked before anything is decoded.
+const (
+	// maxUserBodyBytes bounds a user's body: an identity is stored in at
+	// most MaxSpecBytes, and a body four times that is no person.
+	maxUserBodyBytes = 4 * v1alpha1.MaxSpecBytes
+	// maxRequestValues bounds the JSON values of one body. A batch of
+	// 20,000 group members holds 60,000; decoding a body costs about 100
+	// bytes a value (package jsoncost), whatever its size in bytes.
+	maxRequestValues = 100_000
+)
+
+// readBody reads a request body of a JSON media type, of at most limit
+// bytes and maxRequestValues values, and reserves the memory decoding it
+// takes from the server's decode budget until the request ends.
+func (t *tenantRequest) readBody(r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != schema.MediaType && mt != "application/json") {
@@ -36,20 +51,42 @@ func readBody(r *http.Request) ([]byte, error) {
 				"Content-Type %q is not supported; send %s or application/json", ct, schema.MediaType)
 		}
 	}
-	body, err := io.ReadAll(r.Body)
+	if r.ContentLength > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body of %d bytes exceeds the maximum of %d bytes for %s", r.ContentLength, limit, r.URL.Path)
+	}
+	// The body is held while it is read, before its shape is known: its
+	// bytes are reserved first, the rest of decoding it once it is read.
+	held := 2 * limit
+	if r.ContentLength > 0 {
+		held = 2 * r.ContentLength
+	}
+	if err := t.reserveMemory(r.Context(), held); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes", tooLarge.Limit)
+			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes for %s", tooLarge.Limit, r.URL.Path)
 		}
 		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
+	}
+	shape := jsoncost.Measure(body)
+	if n := shape.Values(); n > maxRequestValues {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "",
+			"the request body holds %d JSON values, more than the %d one request may hold; send fewer members or values a request", n, maxRequestValues)
+	}
+	if more := shape.DecodeBytes(len(body)) - held; more > 0 {
+		if err := t.reserveMemory(r.Context(), more); err != nil {
+			return nil, err
+		}
 	}
 	return body, nil
 }
 
 // readObject reads a request body that must be one JSON object.
-func readObject(r *http.Request) (map[string]any, error) {
-	body, err := readBody(r)
+func (t *tenantRequest) readObject(r *http.Request, limit int64) (map[string]any, error) {
+	body, err := t.readBody(r, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +249,10 @@ func splitList(s string) []string {
 }
 
 // searchRequest is the body of POST /.search (RFC 7644 section 3.4.3).
+// maxSearchBodyBytes bounds a SearchRequest: a filter and two lists of
+// attribute names.
+const maxSearchBodyBytes = 64 << 10
+
 type searchRequest struct {
 	Schemas            []string `json:"schemas"`
 	Filter             string   `json:"filter"`
@@ -223,8 +264,8 @@ type searchRequest struct {
 	SortOrder          string   `json:"sortOrder"`
 }
 
-func parseSearch(r *http.Request, res *schema.Resource) (*query, error) {
-	body, err := readBody(r)
+func parseSearch(r *http.Request, t *tenantRequest, res *schema.Resource) (*query, error) {
+	body, err := t.readBody(r, maxSearchBodyBytes)
 	if err != nil {
 		return nil, err
 	}

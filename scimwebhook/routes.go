@@ -44,6 +44,20 @@ type tenantRequest struct {
 	requestID string
 	// users is the tenant's User resource type, with its extensions.
 	users *schema.Resource
+	// budget is the server's decode budget; reserved is what this request
+	// holds of it, given back when the request ends.
+	budget   *decodeBudget
+	reserved int64
+}
+
+// reserveMemory takes n bytes of the decode budget for the rest of the
+// request.
+func (t *tenantRequest) reserveMemory(ctx context.Context, n int64) error {
+	if err := t.budget.reserve(ctx, n); err != nil {
+		return err
+	}
+	t.reserved += n
+	return nil
 }
 
 // usersOf and groupsOf are a tenant's resource types.

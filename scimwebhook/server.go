@@ -44,6 +44,7 @@ const (
 	DefaultTenantBurst     = 400
 	DefaultTenantInFlight  = 32
 	DefaultTenantWait      = 10 * time.Second
+	DefaultDecodeMemory    = 256 << 20
 	DefaultRequestTimeout  = 60 * time.Second
 	// DefaultShutdownTimeout lets the longest request finish.
 	DefaultShutdownTimeout = DefaultRequestTimeout
@@ -88,6 +89,9 @@ type Options struct {
 	// more waits up to TenantQueueWait for a slot.
 	TenantConcurrency int
 	TenantQueueWait   time.Duration
+	// DecodeMemory bounds the memory all requests together may spend
+	// decoding bodies, in bytes.
+	DecodeMemory int64
 	// Namespace is the operator's own namespace, where the tenant
 	// controller publishes the token verifiers the server checks.
 	Namespace string
@@ -108,6 +112,7 @@ func (o *Options) defaults() {
 	o.TenantBurst = cmp.Or(o.TenantBurst, DefaultTenantBurst)
 	o.TenantConcurrency = cmp.Or(o.TenantConcurrency, DefaultTenantInFlight)
 	o.TenantQueueWait = cmp.Or(o.TenantQueueWait, DefaultTenantWait)
+	o.DecodeMemory = cmp.Or(o.DecodeMemory, DefaultDecodeMemory)
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
@@ -122,6 +127,8 @@ type Server struct {
 	// store holds the identities.
 	store  *store.Store
 	limits *tenantLimits
+	// decodeBudget bounds the memory all requests decode bodies with.
+	decodeBudget *decodeBudget
 	// userResources are the tenants' User resource types.
 	userResources userResources
 	// recorder records provisioning actions as Events; nil records none.
@@ -147,7 +154,7 @@ func StopTimeout(opts Options) time.Duration {
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), log: log}
+	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), decodeBudget: newDecodeBudget(opts.DecodeMemory), log: log}
 	s.handler = s.routes()
 	return s
 }

@@ -25,7 +25,7 @@ import (
 func (t *tenantRequest) userLocation(id string) string { return t.baseURL + "/Users/" + id }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := readObject(r)
+	in, err := t.readObject(r, maxUserBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *Server) userGroups(ctx context.Context, t *tenantRequest, user string) 
 }
 
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := readObject(r)
+	in, err := t.readObject(r, maxUserBodyBytes)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	body, err := readBody(r)
+	body, err := t.readBody(r, maxUserBodyBytes)
 	if err != nil {
 		return err
 	}

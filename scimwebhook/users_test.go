@@ -368,7 +368,7 @@ var _ = Describe("Users", func() {
 		}
 		doc := expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"many","emails":[`+strings.Join(emails, ",")+`]}`), http.StatusBadRequest)
 		Expect(doc["detail"]).To(ContainSubstring("at most 32"))
-		entitlements := make([]string, 200)
+		entitlements := make([]string, 50)
 		for i := range entitlements {
 			entitlements[i] = `{"value":"` + strings.Repeat("e", 2000) + `"}`
 		}
@@ -377,6 +377,12 @@ var _ = Describe("Users", func() {
 		claims := &v1alpha1.ScimClaimList{}
 		Expect(k8sClient.List(ctx, claims, client.InNamespace(t.namespace))).To(Succeed())
 		Expect(claims.Items).To(BeEmpty(), "nothing is claimed for a user that is refused")
+
+		By("refusing a body no person needs before reading it whole, even where most of it would be discarded")
+		padded := `{"userName":"padded","password":"` + strings.Repeat("p", 300<<10) + `"}`
+		doc = expectSCIMError(t.send(http.MethodPost, "/Users", padded), http.StatusRequestEntityTooLarge)
+		Expect(doc["detail"]).To(ContainSubstring("262144 bytes"))
+		expectSCIMError(t.send(http.MethodPost, "/Users", `{"userName":"x","a":[`+strings.TrimSuffix(strings.Repeat("1,", 110000), ",")+`]}`), http.StatusRequestEntityTooLarge)
 
 		By("refusing the same growth by PATCH")
 		id := t.created("/Users", `{"userName":"grows"}`)["id"].(string)
