@@ -105,6 +105,18 @@ var _ = Describe("CRD validation", func() {
 		Entry("an extension attribute with server uniqueness", func(s *v1alpha1.ScimTenantSpec) {
 			s.SchemaExtensions = []v1alpha1.SchemaExtension{{URN: "urn:acme:User", Attributes: []v1alpha1.ExtensionAttribute{{Name: "a", Uniqueness: "server"}}}}
 		}, "uniqueness"),
+		Entry("an email uniqueness that is no policy", func(s *v1alpha1.ScimTenantSpec) { s.EmailUniqueness = "Strict" }, "spec.emailUniqueness"),
+		Entry("a rate of zero", func(s *v1alpha1.ScimTenantSpec) {
+			s.RateLimit = &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](0)}
+		}, "spec.rateLimit.requestsPerSecond"),
+		Entry("a negative burst", func(s *v1alpha1.ScimTenantSpec) { s.RateLimit = &v1alpha1.RateLimit{Burst: ptr.To[int32](-1)} }, "spec.rateLimit.burst"),
+		Entry("more requests in flight than a replica holds", func(s *v1alpha1.ScimTenantSpec) {
+			s.RateLimit = &v1alpha1.RateLimit{MaxInFlight: ptr.To[int32](5000)}
+		}, "spec.rateLimit.maxInFlight"),
+		Entry("room for no user", func(s *v1alpha1.ScimTenantSpec) { s.Limits = &v1alpha1.TenantLimits{MaxUsers: ptr.To[int32](0)} }, "spec.limits.maxUsers"),
+		Entry("a negative number of groups", func(s *v1alpha1.ScimTenantSpec) {
+			s.Limits = &v1alpha1.TenantLimits{MaxGroups: ptr.To[int32](-5)}
+		}, "spec.limits.maxGroups"),
 	)
 
 	It("keeps a user's tenant immutable", func() {

@@ -53,6 +53,9 @@ type ScimTenantReconciler struct {
 	// Namespace is the operator's own namespace, where the verifiers the
 	// SCIM server checks tokens against are published.
 	Namespace string
+	// RateLimit is the SCIM server's request limits, which the tenant's
+	// spec.rateLimit overrides.
+	RateLimit v1alpha1.RateLimit
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=list;watch
@@ -94,6 +97,8 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
 
 	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
+	limits := tenant.EffectiveLimits(r.RateLimit)
+	tenant.Status.Limits = &limits
 	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
 	tenant.Status.ObservedGeneration = tenant.Generation
 

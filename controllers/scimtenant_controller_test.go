@@ -221,4 +221,26 @@ var _ = Describe("ScimTenant controller", func() {
 			g.Expect(got.Status.Endpoint).To(Equal("https://idp-facing.example.com/scim/v2/" + ns + "/public"))
 		}).Should(Succeed())
 	})
+
+	It("shows the limits that apply: the server's, then the tenant's own where it sets them", func() {
+		tenant := newTenant(ns, "limited", "limited-token")
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+		limits := func(g Gomega) *v1alpha1.EffectiveLimits {
+			got := &v1alpha1.ScimTenant{}
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(tenant), got)).To(Succeed())
+			g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+			return got.Status.Limits
+		}
+		Eventually(limits).Should(Equal(&v1alpha1.EffectiveLimits{
+			RequestsPerSecond: v1alpha1.DefaultRequestsPerSecond, Burst: v1alpha1.DefaultBurst, MaxInFlight: v1alpha1.DefaultMaxInFlight,
+		}))
+
+		patch := client.MergeFrom(tenant.DeepCopy())
+		tenant.Spec.RateLimit = &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](20), MaxInFlight: ptr.To[int32](4)}
+		tenant.Spec.Limits = &v1alpha1.TenantLimits{MaxUsers: ptr.To[int32](50)}
+		Expect(k8sClient.Patch(ctx, tenant, patch)).To(Succeed())
+		Eventually(limits).Should(Equal(&v1alpha1.EffectiveLimits{
+			RequestsPerSecond: 20, Burst: v1alpha1.DefaultBurst, MaxInFlight: 4, MaxUsers: ptr.To[int32](50),
+		}))
+	})
 })

@@ -30,6 +30,9 @@ type Options struct {
 	Namespace string
 	// WatchNamespaces, when set, are the only namespaces served.
 	WatchNamespaces []string
+	// TenantRateLimit is the SCIM server's request limits, which tenants
+	// that set none get, for their status.
+	TenantRateLimit v1alpha1.RateLimit
 }
 
 // Reconcilers are the operator's reconcilers, built on one manager's
@@ -57,6 +60,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			Clock:       opts.Clock,
 			SCIMBaseURL: opts.SCIMBaseURL,
 			Namespace:   opts.Namespace,
+			RateLimit:   opts.TenantRateLimit,
 		},
 		TenantCounts: &TenantCountReconciler{Client: mgr.GetClient(), Cache: mgr.GetCache(), Clock: opts.Clock},
 		Users: &ScimUserReconciler{

@@ -38,7 +38,7 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			return
 		}
 		noteTenant(r.Context(), key.String())
-		release, err := s.limits.admit(r.Context(), key.String())
+		release, err := s.limits.admit(r.Context(), tenant)
 		if err != nil {
 			writeError(w, log, err)
 			return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
@@ -57,6 +58,9 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	change := store.NewMemberChange()
 	change.ReplaceAll(members...)
 	ctx := r.Context()
+	if err := checkRoom(ctx, s, groupKind, t, ptr.Deref(t.tenant.Spec.Limits, v1alpha1.TenantLimits{}).MaxGroups, "maxGroups"); err != nil {
+		return err
+	}
 	strangers, err := s.dropStrangers(ctx, t, change)
 	if err != nil {
 		return err

@@ -33,6 +33,8 @@ type kind[O client.Object] struct {
 	// updated may look at what changed.
 	created, deleted string
 	updated          func(cur, next O) string
+	// plural names the kind in messages.
+	plural string
 }
 
 // Event reasons of provisioning actions, stable for alerting and audit.
@@ -64,6 +66,7 @@ var (
 		fields:  mapping.UserField,
 		created: EventUserCreated,
 		deleted: EventUserDeleted,
+		plural:  "users",
 		updated: func(cur, next *v1alpha1.ScimUser) string {
 			switch was, is := cur.IsActive(), next.IsActive(); {
 			case !cur.DeletedOverSCIM() && next.DeletedOverSCIM():
@@ -86,6 +89,7 @@ var (
 		indexes: groupIndexes,
 		created: EventGroupCreated,
 		deleted: EventGroupDeleted,
+		plural:  "groups",
 		updated: func(cur, next *v1alpha1.ScimGroup) string {
 			if cur.Spec.ManagedBy != next.Spec.ManagedBy {
 				return EventGroupAdopted
@@ -98,6 +102,25 @@ var (
 // find gets an identity of the tenant by id, as SCIM sees it.
 func find[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, id string) (O, error) {
 	return k.ids(s.store).Get(ctx, t.tenant, id, store.Lookup{})
+}
+
+// checkRoom refuses a create that would take the tenant past max, a bound
+// of its spec.limits (nil: none), before anything is written. It counts
+// the identities this replica sees: creates racing on several replicas
+// may pass it by a few.
+func checkRoom[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, limit *int32, field string) error {
+	if limit == nil {
+		return nil
+	}
+	_, total, err := k.ids(s.store).Page(ctx, t.tenant, func(int) (int, int) { return 0, 0 })
+	if err != nil {
+		return err
+	}
+	if total >= int(*limit) {
+		return errorf(http.StatusForbidden, "", "tenant %s/%s holds %d %s, the most its spec.limits.%s allows: nothing was created; raise the limit, or delete some first",
+			t.tenant.Namespace, t.tenant.Name, total, k.plural, field)
+	}
+	return nil
 }
 
 // create writes a new identity and records it.

@@ -12,16 +12,18 @@ import (
 
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
+	"k8s.io/utils/ptr"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
 
 // tenantLimits keeps one tenant's requests from taking the server from
 // the others: a token bucket bounds its rate, and a semaphore the requests
 // it has in flight. Requests over either get 429 with Retry-After, which
-// identity providers honour.
+// identity providers honour. A tenant's spec.rateLimit overrides the
+// server's defaults.
 type tenantLimits struct {
-	rate        rate.Limit
-	burst       int
-	concurrency int
+	defaults v1alpha1.RateLimit
 	// wait is how long a request waits for one of its tenant's slots
 	// before it is refused.
 	wait time.Duration
@@ -31,41 +33,57 @@ type tenantLimits struct {
 }
 
 type tenantLimiter struct {
+	limits v1alpha1.EffectiveLimits
 	bucket *rate.Limiter
 	slots  chan struct{}
 }
 
 func newTenantLimits(o Options) *tenantLimits {
 	return &tenantLimits{
-		rate:        rate.Limit(o.TenantRequestsPerSecond),
-		burst:       o.TenantBurst,
-		concurrency: o.TenantConcurrency,
-		wait:        o.TenantQueueWait,
-		tenants:     map[string]*tenantLimiter{},
+		defaults: o.TenantRateLimit(),
+		wait:     o.TenantQueueWait,
+		tenants:  map[string]*tenantLimiter{},
 	}
 }
 
-// limiter is the tenant's limiter. Only authenticated tenants get one, so
-// the map grows with the tenants that exist, not with what clients send.
-func (l *tenantLimits) limiter(tenant string) *tenantLimiter {
+// TenantRateLimit is the server's request limits, what a tenant that sets
+// none gets: the tenant controller reports them in status.
+func (o Options) TenantRateLimit() v1alpha1.RateLimit {
+	o.defaults()
+	return v1alpha1.RateLimit{
+		RequestsPerSecond: ptr.To(int32(max(1, math.Round(o.TenantRequestsPerSecond)))),
+		Burst:             ptr.To(int32(o.TenantBurst)),
+		MaxInFlight:       ptr.To(int32(o.TenantConcurrency)),
+	}
+}
+
+// limiter is the tenant's limiter, made afresh when its limits change.
+// Only authenticated tenants get one, so the map grows with the tenants
+// that exist, not with what clients send.
+func (l *tenantLimits) limiter(key string, limits v1alpha1.EffectiveLimits) *tenantLimiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	tl, ok := l.tenants[tenant]
-	if !ok {
-		tl = &tenantLimiter{bucket: rate.NewLimiter(l.rate, l.burst), slots: make(chan struct{}, l.concurrency)}
-		l.tenants[tenant] = tl
+	tl, ok := l.tenants[key]
+	if !ok || tl.limits.RequestsPerSecond != limits.RequestsPerSecond || tl.limits.Burst != limits.Burst || tl.limits.MaxInFlight != limits.MaxInFlight {
+		tl = &tenantLimiter{
+			limits: limits,
+			bucket: rate.NewLimiter(rate.Limit(limits.RequestsPerSecond), int(limits.Burst)),
+			slots:  make(chan struct{}, limits.MaxInFlight),
+		}
+		l.tenants[key] = tl
 	}
 	return tl
 }
 
 // admit takes one of the tenant's tokens and slots, or fails with a 429;
 // release gives the slot back.
-func (l *tenantLimits) admit(ctx context.Context, tenant string) (release func(), err error) {
-	tl := l.limiter(tenant)
+func (l *tenantLimits) admit(ctx context.Context, tenant *v1alpha1.ScimTenant) (release func(), err error) {
+	limits := tenant.EffectiveLimits(l.defaults)
+	tl := l.limiter(tenant.Namespace+"/"+tenant.Name, limits)
 	r := tl.bucket.Reserve()
 	if delay := r.Delay(); delay > 0 {
 		r.Cancel()
-		return nil, tooManyRequests(delay, "this tenant sends more requests than the %g a second it is allowed", float64(l.rate))
+		return nil, tooManyRequests(delay, "this tenant sends more requests than the %d a second it is allowed (its spec.rateLimit, or the server's default)", limits.RequestsPerSecond)
 	}
 	timer := time.NewTimer(l.wait)
 	defer timer.Stop()
@@ -73,9 +91,9 @@ func (l *tenantLimits) admit(ctx context.Context, tenant string) (release func()
 	case tl.slots <- struct{}{}:
 		return func() { <-tl.slots }, nil
 	case <-timer.C:
-		return nil, tooManyRequests(time.Second, "this tenant has %d requests in flight, the most it may have", l.concurrency)
+		return nil, tooManyRequests(time.Second, "this tenant has %d requests in flight, the most it may have (its spec.rateLimit.maxInFlight, or the server's default)", limits.MaxInFlight)
 	case <-ctx.Done():
-		return nil, tooManyRequests(time.Second, "the request ended while waiting behind this tenant's %d requests in flight", l.concurrency)
+		return nil, tooManyRequests(time.Second, "the request ended while waiting behind this tenant's %d requests in flight", limits.MaxInFlight)
 	}
 }
 

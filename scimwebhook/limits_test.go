@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,7 +17,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/scimwebhook"
 )
@@ -193,5 +197,64 @@ var _ = Describe("A replica's decode budget", Ordered, func() {
 		// the 1536 MiB the chart gives the server. Without the budget, 64
 		// bodies decoded at once take some 1000 MiB.
 		Expect(growth).To(BeNumerically("<", 1536<<20/4), "answers %v", byCode)
+	})
+})
+
+var _ = Describe("A tenant's own limits", func() {
+	// createdOnceSeen sends a create until the server has the tenant's new
+	// limits in its cache: a create it answers 201 before that is undone.
+	createdOnceSeen := func(t testTenant, path, body string) *response {
+		var r *response
+		Eventually(func() int {
+			r = t.send(http.MethodPost, path, body)
+			if r.StatusCode == http.StatusCreated {
+				Expect(t.send(http.MethodDelete, path+"/"+r.json()["id"].(string), "").StatusCode).To(Equal(http.StatusNoContent))
+			}
+			return r.StatusCode
+		}).ShouldNot(Equal(http.StatusCreated))
+		return r
+	}
+
+	It("refuses a user or group past spec.limits with 403 naming the field, writing nothing", func() {
+		t := newTenant()
+		t.created("/Users", `{"userName":"one"}`)
+		t.created("/Users", `{"userName":"two"}`)
+		t.created("/Groups", `{"displayName":"only"}`)
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.Limits = &v1alpha1.TenantLimits{MaxUsers: ptr.To[int32](2), MaxGroups: ptr.To[int32](1)}
+		})
+		doc := expectSCIMError(createdOnceSeen(t, "/Users", `{"userName":"three"}`), http.StatusForbidden)
+		Expect(doc["detail"]).To(And(ContainSubstring("spec.limits.maxUsers"), ContainSubstring("holds 2 users")))
+		doc = expectSCIMError(createdOnceSeen(t, "/Groups", `{"displayName":"second"}`), http.StatusForbidden)
+		Expect(doc["detail"]).To(ContainSubstring("spec.limits.maxGroups"))
+		users := &v1alpha1.ScimUserList{}
+		Expect(k8sClient.List(ctx, users, client.InNamespace(t.namespace))).To(Succeed())
+		Expect(users.Items).To(HaveLen(2), "nothing was written")
+
+		By("making room by deleting a user")
+		first := t.list(`/Users?filter=` + url.QueryEscape(`userName eq "one"`))["Resources"].([]any)[0].(map[string]any)["id"].(string)
+		Expect(t.send(http.MethodDelete, "/Users/"+first, "").StatusCode).To(Equal(http.StatusNoContent))
+		t.created("/Users", `{"userName":"three"}`)
+	})
+
+	It("applies a tenant's spec.rateLimit instead of the server's", func() {
+		t, other := newTenant(), newTenant()
+		t.editTenant(func(s *v1alpha1.ScimTenantSpec) {
+			s.RateLimit = &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](1), Burst: ptr.To[int32](2)}
+		})
+		var limited *response
+		Eventually(func() *response {
+			for range 5 {
+				if r := t.get("/Users"); r.StatusCode == http.StatusTooManyRequests {
+					limited = r
+				}
+			}
+			return limited
+		}).ShouldNot(BeNil())
+		doc := expectSCIMError(limited, http.StatusTooManyRequests)
+		Expect(doc["detail"]).To(ContainSubstring("spec.rateLimit"))
+		for range 20 {
+			Expect(other.get("/Users").StatusCode).To(Equal(http.StatusOK), "another tenant keeps the server's rate")
+		}
 	})
 })

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -40,9 +41,9 @@ const (
 	DefaultMaxPayloadSize  = 1 << 20
 	DefaultMaxResults      = 1000
 	DefaultMaxResponseSize = 8 << 20
-	DefaultTenantRate      = 200
-	DefaultTenantBurst     = 400
-	DefaultTenantInFlight  = 32
+	DefaultTenantRate      = v1alpha1.DefaultRequestsPerSecond
+	DefaultTenantBurst     = v1alpha1.DefaultBurst
+	DefaultTenantInFlight  = v1alpha1.DefaultMaxInFlight
 	DefaultTenantWait      = 10 * time.Second
 	DefaultDecodeMemory    = 256 << 20
 	DefaultRequestTimeout  = 60 * time.Second

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/brief"
@@ -34,6 +35,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 		return err
 	}
 	ctx := r.Context()
+	// A restore or an adoption brings a user into SCIM's sight as a
+	// create does, and counts the same.
+	if err := checkRoom(ctx, s, userKind, t, ptr.Deref(t.tenant.Spec.Limits, v1alpha1.TenantLimits{}).MaxUsers, "maxUsers"); err != nil {
+		return err
+	}
 	prior, err := s.store.PriorUser(ctx, t.tenant, &spec)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // The rules of an identity's lifecycle that the SCIM server and the
@@ -192,4 +193,30 @@ func (u *ScimUser) LastProvisioning() *ProvisioningAction {
 		last.At = &metav1.Time{Time: at}
 	}
 	return last
+}
+
+// Default request limits of a tenant, where neither its spec.rateLimit
+// nor the SCIM server's flags say otherwise.
+const (
+	DefaultRequestsPerSecond = 200
+	DefaultBurst             = 400
+	DefaultMaxInFlight       = 32
+)
+
+// EffectiveLimits is what applies to the tenant: its spec.rateLimit over
+// the SCIM server's request limits (fields server leaves out are the
+// defaults), and its spec.limits.
+func (t *ScimTenant) EffectiveLimits(server RateLimit) EffectiveLimits {
+	pick := func(own, def *int32, fallback int32) int32 {
+		return ptr.Deref(own, ptr.Deref(def, fallback))
+	}
+	own := ptr.Deref(t.Spec.RateLimit, RateLimit{})
+	limits := ptr.Deref(t.Spec.Limits, TenantLimits{})
+	return EffectiveLimits{
+		RequestsPerSecond: pick(own.RequestsPerSecond, server.RequestsPerSecond, DefaultRequestsPerSecond),
+		Burst:             pick(own.Burst, server.Burst, DefaultBurst),
+		MaxInFlight:       pick(own.MaxInFlight, server.MaxInFlight, DefaultMaxInFlight),
+		MaxUsers:          limits.MaxUsers,
+		MaxGroups:         limits.MaxGroups,
+	}
 }

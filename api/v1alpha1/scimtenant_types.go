@@ -137,6 +137,19 @@ type ScimTenantSpec struct {
 	// +optional
 	EmailUniqueness EmailUniqueness `json:"emailUniqueness,omitempty"`
 
+	// rateLimit overrides, for this tenant, the SCIM server's request
+	// limits (--scim-tenant-rate, --scim-tenant-burst and
+	// --scim-tenant-concurrency): a directory of 100,000 people and one of
+	// 50 differ. Fields left out keep the server's. status.limits shows
+	// what applies.
+	// +optional
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
+
+	// limits bound what the identity provider may create in the tenant.
+	// Fields left out bound nothing.
+	// +optional
+	Limits *TenantLimits `json:"limits,omitempty"`
+
 	// defaultPhoneRegion is the ISO 3166-1 alpha-2 region (e.g. "US",
 	// "FI") in which phone numbers without a country code are read when
 	// they are normalised to E.164 in users' status. Numbers are stored as
@@ -250,6 +263,62 @@ const (
 	AdoptByEmail AdoptionMatch = "Email"
 )
 
+// RateLimit is a tenant's request limits.
+type RateLimit struct {
+	// requestsPerSecond is the tenant's sustained request rate, the refill
+	// of a token bucket; requests beyond it get 429 with Retry-After.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	RequestsPerSecond *int32 `json:"requestsPerSecond,omitempty"`
+
+	// burst is how many requests the tenant may send at once above its
+	// rate.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	// +optional
+	Burst *int32 `json:"burst,omitempty"`
+
+	// maxInFlight bounds the tenant's requests handled at once by one
+	// replica of the SCIM server; one more waits briefly, then gets 429.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1024
+	// +optional
+	MaxInFlight *int32 `json:"maxInFlight,omitempty"`
+}
+
+// TenantLimits bound what a tenant holds.
+type TenantLimits struct {
+	// maxUsers bounds the tenant's users the identity provider sees
+	// (active and deactivated; deleted ones retained until their purge,
+	// and users created by hand, are not counted). A create past it gets
+	// 403 naming this field; nothing is written.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxUsers *int32 `json:"maxUsers,omitempty"`
+
+	// maxGroups bounds the tenant's groups the identity provider sees. A
+	// create past it gets 403 naming this field; nothing is written.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MaxGroups *int32 `json:"maxGroups,omitempty"`
+}
+
+// EffectiveLimits are the limits that apply to a tenant: its spec over
+// the SCIM server's defaults.
+type EffectiveLimits struct {
+	// requestsPerSecond, burst and maxInFlight are the request limits
+	// each replica of the SCIM server applies to the tenant.
+	RequestsPerSecond int32 `json:"requestsPerSecond"`
+	Burst             int32 `json:"burst"`
+	MaxInFlight       int32 `json:"maxInFlight"`
+	// maxUsers and maxGroups are unset where nothing bounds them.
+	// +optional
+	MaxUsers *int32 `json:"maxUsers,omitempty"`
+	// +optional
+	MaxGroups *int32 `json:"maxGroups,omitempty"`
+}
+
 // EmailUniqueness is whether a tenant's users may share an email of
 // record.
 type EmailUniqueness string
@@ -306,6 +375,11 @@ type ScimTenantStatus struct {
 	// +optional
 	PreviousTokenExpiresAt *metav1.Time `json:"previousTokenExpiresAt,omitempty"`
 
+	// limits are the limits that apply to the tenant: spec.rateLimit and
+	// spec.limits over the SCIM server's defaults.
+	// +optional
+	Limits *EffectiveLimits `json:"limits,omitempty"`
+
 	// observedGeneration is the spec generation this status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
@@ -353,6 +427,9 @@ type UserCounts struct {
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=`.status.groups`
 // +kubebuilder:printcolumn:name="Invalid-Attrs",type=integer,JSONPath=`.status.users.withInvalidAttributes`,priority=1
 // +kubebuilder:printcolumn:name="Shared-Email",type=integer,JSONPath=`.status.users.sharingEmail`,priority=1
+// +kubebuilder:printcolumn:name="Rate",type=integer,JSONPath=`.status.limits.requestsPerSecond`,priority=1
+// +kubebuilder:printcolumn:name="In-Flight",type=integer,JSONPath=`.status.limits.maxInFlight`,priority=1
+// +kubebuilder:printcolumn:name="Max-Users",type=integer,JSONPath=`.status.limits.maxUsers`,priority=1
 // +kubebuilder:printcolumn:name="Retention",type=string,JSONPath=`.spec.softDeleteRetention`,priority=1
 // +kubebuilder:printcolumn:name="Token-Age",type=date,JSONPath=`.status.tokenObservedAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

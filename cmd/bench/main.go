@@ -104,12 +104,7 @@ func run(ctx context.Context, o options) error {
 	defer func() { stop(); <-stopped }()
 	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0", PprofAddr: o.pprof, Namespace: metav1.NamespaceDefault,
-		// One tenant's requests are the whole load here: its rate and
-		// in-flight limits would measure themselves.
-		SCIM: scimwebhook.Options{
-			Addr: "127.0.0.1:0", BaseURL: "http://bench.example",
-			TenantRequestsPerSecond: 1e9, TenantBurst: 1e9, TenantConcurrency: 1024,
-		},
+		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
 	})
 	if err != nil {
 		return err

@@ -60,7 +60,13 @@ func join(parts []string) string { return strings.Join(parts, ",") }
 func tenant(ctx context.Context, c client.Client, srv *scimwebhook.Server) (base, token string, err error) {
 	t := &v1alpha1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns},
-		Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "bench-token"}},
+		Spec: v1alpha1.ScimTenantSpec{
+			TokenSecretRef: v1alpha1.SecretKeyReference{Name: "bench-token"},
+			// One tenant's requests are the whole load here: its rate and
+			// in-flight limits, at their highest, must not measure
+			// themselves.
+			RateLimit: &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](100000), Burst: ptr.To[int32](100000), MaxInFlight: ptr.To[int32](1024)},
+		},
 	}
 	if err := c.Create(ctx, t); err != nil {
 		return "", "", fmt.Errorf("create tenant: %w", err)

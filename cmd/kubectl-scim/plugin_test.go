@@ -39,6 +39,12 @@ var _ = Describe("kubectl scim tenants", func() {
 		out := kubectlScim("tenants", "-n", t.namespace).succeeded()
 		Expect(out).To(MatchRegexp(`(?m)^NAMESPACE\s+NAME\s+READY\s+ENDPOINT\s+ACTIVE`))
 		Expect(out).To(MatchRegexp(`(?m)^` + t.namespace + `\s+acme\s+True\s+http://`))
+		Expect(out).NotTo(ContainSubstring("MAX-USERS"), "the limits are for -o wide")
+
+		By("showing the limits that apply with -o wide")
+		Eventually(func() string { return kubectlScim("tenants", "-n", t.namespace, "-o", "wide").succeeded() }).Should(And(
+			MatchRegexp(`(?m)TOKEN-AGE\s+RATE\s+BURST\s+IN-FLIGHT\s+MAX-USERS\s+MAX-GROUPS$`),
+			MatchRegexp(`(?m)\s200\s+400\s+32\s+<none>\s+<none>$`)))
 	})
 
 	It("lists every namespace's tenants with -A, and reads any kubeconfig context", func() {
@@ -52,7 +58,7 @@ var _ = Describe("kubectl scim tenants", func() {
 
 	It("refuses an output format it does not know", func() {
 		r := kubectlScim("tenants", "-o", "xml")
-		Expect(r.err).To(MatchError(ContainSubstring("use table, json or yaml")))
+		Expect(r.err).To(MatchError(ContainSubstring("use table, wide, json or yaml")))
 	})
 })
 

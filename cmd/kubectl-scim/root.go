@@ -28,6 +28,7 @@ import (
 // Output formats every listing command takes.
 const (
 	outputTable = "table"
+	outputWide  = "wide"
 	outputJSON  = "json"
 	outputYAML  = "yaml"
 )
@@ -71,7 +72,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	o.config.AddFlags(root.PersistentFlags())
-	root.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "Output format: table, json or yaml.")
+	root.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "Output format: table, wide (the table with more columns), json or yaml.")
 	root.PersistentFlags().StringVarP(&o.tenant, "tenant", "t", "", "The ScimTenant, in the namespace (-n); may be left out when the namespace has one tenant.")
 	root.AddCommand(newTenantsCommand(o), newUsersCommand(o), newShowCommand(o), newRestoreCommand(o),
 		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newDoctorCommand(o), newVersionCommand(o))
@@ -79,8 +80,8 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 func (o *options) checkOutput() error {
-	if !slices.Contains([]string{outputTable, outputJSON, outputYAML}, o.output) {
-		return fmt.Errorf("unknown output format %q: use table, json or yaml", o.output)
+	if !slices.Contains([]string{outputTable, outputWide, outputJSON, outputYAML}, o.output) {
+		return fmt.Errorf("unknown output format %q: use table, wide, json or yaml", o.output)
 	}
 	return nil
 }
@@ -206,6 +207,8 @@ func (o *options) findUser(ctx context.Context, tenant *v1alpha1.ScimTenant, ref
 type table struct {
 	header []string
 	rows   [][]string
+	// wide is how many of the last columns only -o wide shows.
+	wide int
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -213,7 +216,10 @@ func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 // print writes what a command found: the table, or the values as JSON or
 // YAML for scripts.
 func (o *options) print(t *table, values any) error {
-	if o.output == outputTable {
+	switch o.output {
+	case outputTable:
+		return writeTable(o.Out, t.narrow())
+	case outputWide:
 		return writeTable(o.Out, t)
 	}
 	return o.encode(o.output, values)
@@ -236,6 +242,18 @@ func (o *options) encode(format string, v any) error {
 		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
+}
+
+// narrow is the table without the columns only -o wide shows.
+func (t *table) narrow() *table {
+	if t.wide == 0 {
+		return t
+	}
+	out := &table{header: t.header[:len(t.header)-t.wide]}
+	for _, r := range t.rows {
+		out.rows = append(out.rows, r[:len(r)-t.wide])
+	}
+	return out
 }
 
 func writeTable(w io.Writer, t *table) error {

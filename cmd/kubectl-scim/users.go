@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -32,13 +33,15 @@ type tenantRow struct {
 	Manual       int32      `json:"manual"`
 	Groups       int32      `json:"groups"`
 	TokenSince   *time.Time `json:"tokenSince,omitempty"`
+	// Limits are the limits that apply to the tenant, as its status says.
+	Limits *v1alpha1.EffectiveLimits `json:"limits,omitempty"`
 }
 
 func newTenantsCommand(o *options) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   "tenants",
-		Short: "List tenants: endpoint, readiness, user counts and token age",
+		Short: "List tenants: endpoint, readiness, user counts and token age; -o wide adds their limits",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := []client.ListOption{}
@@ -50,13 +53,15 @@ func newTenantsCommand(o *options) *cobra.Command {
 				return fmt.Errorf("list tenants: %w", err)
 			}
 			now := time.Now()
-			t := &table{header: []string{"NAMESPACE", "NAME", "READY", "ENDPOINT", "ACTIVE", "INACTIVE", "PENDING-PURGE", "MANUAL", "GROUPS", "TOKEN-AGE"}}
+			t := &table{header: []string{"NAMESPACE", "NAME", "READY", "ENDPOINT", "ACTIVE", "INACTIVE", "PENDING-PURGE", "MANUAL", "GROUPS", "TOKEN-AGE",
+				"RATE", "BURST", "IN-FLIGHT", "MAX-USERS", "MAX-GROUPS"}, wide: 5}
 			rows := make([]tenantRow, 0, len(list.Items))
 			for _, tn := range list.Items {
 				r := tenantRow{
 					Namespace: tn.Namespace, Name: tn.Name, Ready: "Unknown", Endpoint: tn.Status.Endpoint,
 					Active: tn.Status.Users.Active, Inactive: tn.Status.Users.Inactive,
 					PendingPurge: tn.Status.Users.PendingPurge, Manual: tn.Status.Users.Manual, Groups: tn.Status.Groups,
+					Limits: tn.Status.Limits,
 				}
 				if c := meta.FindStatusCondition(tn.Status.Conditions, v1alpha1.ConditionReady); c != nil {
 					r.Ready, r.Reason = string(c.Status), c.Reason
@@ -65,7 +70,9 @@ func newTenantsCommand(o *options) *cobra.Command {
 					r.TokenSince = &tn.Status.TokenObservedAt.Time
 				}
 				rows = append(rows, r)
-				t.add(r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Manual), itoa(r.Groups), age(r.TokenSince, now))
+				lim := ptr.Deref(r.Limits, v1alpha1.EffectiveLimits{})
+				t.add(r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Manual), itoa(r.Groups), age(r.TokenSince, now),
+					itoa(lim.RequestsPerSecond), itoa(lim.Burst), itoa(lim.MaxInFlight), bound(lim.MaxUsers), bound(lim.MaxGroups))
 			}
 			return o.print(t, rows)
 		},
@@ -251,3 +258,11 @@ func (o *options) waitFor(ctx context.Context, u *v1alpha1.ScimUser, timeout tim
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// bound renders a limit that may be unset, as "<none>" then.
+func bound(n *int32) string {
+	if n == nil {
+		return "<none>"
+	}
+	return itoa(*n)
+}

@@ -91,7 +91,6 @@ func (r *replica) start() {
 				SCIM: scimwebhook.Options{
 					// A kill stops at once, without draining first.
 					Addr: r.addr, BaseURL: "http://scim.test.example", RequestTimeout: requestTimeout, DrainDelay: time.Nanosecond,
-					TenantRequestsPerSecond: 1e6, TenantBurst: 1e6, TenantConcurrency: 64,
 				},
 			})
 			if err != nil {
@@ -216,6 +215,8 @@ var _ = Describe("Under faults", func() {
 			Spec: v1alpha1.ScimTenantSpec{
 				TokenSecretRef:      v1alpha1.SecretKeyReference{Name: "acme-token"},
 				SoftDeleteRetention: &metav1.Duration{Duration: retention},
+				// The steady load must not meet the tenant's own limits.
+				RateLimit: &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](100000), Burst: ptr.To[int32](100000), MaxInFlight: ptr.To[int32](64)},
 			},
 		})).To(Succeed())
 		httpClient := &http.Client{Timeout: requestTimeout + 5*time.Second}

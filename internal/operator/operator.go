@@ -137,6 +137,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if runControllers {
 		if err := controllers.SetupWithManager(mgr, controllers.Options{
 			SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock, Namespace: opts.Namespace, WatchNamespaces: opts.WatchNamespaces,
+			TenantRateLimit: opts.SCIM.TenantRateLimit(),
 		}); err != nil {
 			return nil, nil, err
 		}
