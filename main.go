@@ -41,6 +41,7 @@ func main() {
 	flag.IntVar(&opts.SCIM.TenantBurst, "scim-tenant-burst", scimwebhook.DefaultTenantBurst, "Requests one tenant may send at once above its rate.")
 	flag.IntVar(&opts.SCIM.TenantConcurrency, "scim-tenant-concurrency", scimwebhook.DefaultTenantInFlight, "Requests of one tenant handled at once; more wait up to 10s, then get 429.")
 	flag.Int64Var(&opts.SCIM.DecodeMemory, "scim-decode-memory-bytes", scimwebhook.DefaultDecodeMemory, "Memory all SCIM requests together may spend decoding bodies, across tenants; requests past it wait up to 2s, then get 429.")
+	flag.DurationVar(&opts.SCIM.FilterTimeout, "scim-filter-timeout", scimwebhook.DefaultFilterTimeout, "Longest a filter no index answers may take over a tenant's identities; past it the request gets 400 invalidFilter.")
 	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
 	flag.StringVar(&opts.SCIM.TLSCertDir, "scim-tls-cert-dir", "", "Directory with tls.crt and tls.key (a mounted cert-manager Secret) to serve SCIM over HTTPS, reloaded when renewed; empty serves plain HTTP for a TLS-terminating ingress.")
 	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses; 0 stops at once. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")

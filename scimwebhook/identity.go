@@ -7,6 +7,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -102,6 +103,19 @@ var (
 // find gets an identity of the tenant by id, as SCIM sees it.
 func find[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, id string) (O, error) {
 	return k.ids(s.store).Get(ctx, t.tenant, id, store.Lookup{})
+}
+
+// indexedNames lists the attributes whose "eq" an index answers, for
+// messages.
+func (k kind[O]) indexedNames() string {
+	names := make([]string, len(k.indexes))
+	for i, a := range k.indexes {
+		names[i] = a.attr
+		if a.sub != "" {
+			names[i] += "." + a.sub
+		}
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // checkRoom refuses a create that would take the tenant past max, a bound

@@ -141,3 +141,25 @@ func (b *decodeBudget) release(n int64) {
 		b.sem.Release(n)
 	}
 }
+
+// scanSlots bounds the requests that read every identity of a tenant to
+// evaluate a filter, across tenants: at most half the processors, so that
+// lookups, reads and writes keep the rest however many such filters
+// tenants send. A request waits up to decodeWait for a slot, then gets
+// 429.
+type scanSlots struct{ slots chan struct{} }
+
+func newScanSlots(n int) *scanSlots { return &scanSlots{slots: make(chan struct{}, max(1, n))} }
+
+func (s *scanSlots) acquire(ctx context.Context) (release func(), err error) {
+	timer := time.NewTimer(decodeWait)
+	defer timer.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return func() { <-s.slots }, nil
+	case <-timer.C:
+		return nil, tooManyRequests(time.Second, "the server is evaluating as many filters over whole tenants as it gives processors to; an eq on an indexed attribute is not held up")
+	case <-ctx.Done():
+		return nil, tooManyRequests(time.Second, "the request ended while waiting to evaluate its filter")
+	}
+}

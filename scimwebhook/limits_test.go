@@ -120,13 +120,13 @@ var _ = Describe("A replica with tight limits", Ordered, func() {
 	})
 })
 
-var _ = Describe("A replica's decode budget", Ordered, func() {
+var _ = Describe("A replica with a small decode budget and no time for filters", Ordered, func() {
 	const budget = 64 << 20
 	var small *scimwebhook.Server
 	BeforeAll(func() {
 		op := env.StartOperator(operator.Options{
 			Role: operator.RoleServer,
-			SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example", DecodeMemory: budget},
+			SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example", DecodeMemory: budget, FilterTimeout: time.Nanosecond},
 		})
 		DeferCleanup(op.Stop)
 		small = op.Server
@@ -197,6 +197,21 @@ var _ = Describe("A replica's decode budget", Ordered, func() {
 		// the 1536 MiB the chart gives the server. Without the budget, 64
 		// bodies decoded at once take some 1000 MiB.
 		Expect(growth).To(BeNumerically("<", 1536<<20/4), "answers %v", byCode)
+	})
+
+	It("stops a filter no index answers once its time is up with 400 invalidFilter, and answers the indexed ones", func() {
+		t := newTenant()
+		for i := range 300 {
+			t.created("/Users", fmt.Sprintf(`{"userName":"scanned%d","title":"Engineer"}`, i))
+		}
+		for _, f := range []string{`title co "gin"`, `emails[type eq "work"].value co "x"`} {
+			doc := expectSCIMError(t.sendVia(small, http.MethodGet, "/Users?filter="+url.QueryEscape(f), ""), http.StatusBadRequest)
+			Expect(doc["scimType"]).To(Equal("invalidFilter"))
+			Expect(doc["detail"]).To(And(ContainSubstring("was stopped"), ContainSubstring("id, userName, externalId or emails.value")), f)
+		}
+		r := t.sendVia(small, http.MethodGet, "/Users?filter="+url.QueryEscape(`userName eq "scanned7"`), "")
+		Expect(r.StatusCode).To(Equal(http.StatusOK))
+		Expect(r.json()["totalResults"]).To(BeEquivalentTo(1))
 	})
 })
 

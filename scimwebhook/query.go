@@ -7,13 +7,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
+	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
 
 // queryEndpoints builds the list (GET) and search (POST /.search)
@@ -44,29 +47,33 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			}
 			return send(total, page)
 		}
-		if page, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
+		evalCtx, done := ctx, func() {}
+		if _, indexed := indexedEquality(q.filter, k.res(t), k.indexes); !indexed {
+			// Every identity of the tenant is read: such filters take
+			// turns for a share of the processors, and stop when their
+			// time is up, so that one tenant's cannot slow the others'.
+			release, err := s.scans.acquire(ctx)
 			if err != nil {
 				return err
 			}
-			return send(total, page)
+			var cancel context.CancelFunc
+			evalCtx, cancel = context.WithTimeout(ctx, s.opts.FilterTimeout)
+			// Given back once evaluated, not after the response is sent,
+			// and also should the evaluation panic.
+			done = sync.OnceFunc(func() { cancel(); release() })
+			defer done()
 		}
-		found, err := candidates(ctx, s, k, t, q.filter)
+		page, total, err := filtered(evalCtx, s, k, t, q, matcher)
+		done()
+		if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
+			return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter,
+				"evaluating the filter over all the tenant's %s took longer than %s and was stopped: narrow it with an eq on %s, which an index answers, or use fewer terms",
+				k.plural, s.opts.FilterTimeout, k.indexedNames())
+		}
 		if err != nil {
 			return err
 		}
-		matches := matcher(t, q.filter)
-		matched := found[:0:0]
-		for _, obj := range found {
-			ok, err := matches(ctx, obj)
-			if err != nil {
-				return err
-			}
-			if ok {
-				matched = append(matched, obj)
-			}
-		}
-		from, to := q.page(len(matched), s.opts.MaxResults)
-		return send(len(matched), matched[from:to])
+		return send(total, page)
 	}
 	list = func(w http.ResponseWriter, r *http.Request, t *tenantRequest) error {
 		q, err := parseQuery(r, k.res(t))
@@ -83,6 +90,36 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 		return run(w, r, t, q)
 	}
 	return list, search
+}
+
+// filtered is the page of the identities q's filter matches, and how
+// many it matches in all.
+func filtered[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query,
+	matcher func(*tenantRequest, filter.Expr) func(context.Context, O) (bool, error),
+) (page []O, total int, err error) {
+	if page, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
+		return page, total, err
+	}
+	found, err := candidates(ctx, s, k, t, q.filter)
+	if err != nil {
+		return nil, 0, err
+	}
+	matches := matcher(t, q.filter)
+	matched := found[:0:0]
+	for i, obj := range found {
+		if err := store.Stopped(ctx, i); err != nil {
+			return nil, 0, err
+		}
+		ok, err := matches(ctx, obj)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ok {
+			matched = append(matched, obj)
+		}
+	}
+	from, to := q.page(len(matched), s.opts.MaxResults)
+	return matched[from:to], len(matched), nil
 }
 
 // streamPage writes a ListResponse of page, rendering and sending one

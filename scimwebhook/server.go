@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,7 @@ const (
 	DefaultTenantInFlight  = v1alpha1.DefaultMaxInFlight
 	DefaultTenantWait      = 10 * time.Second
 	DefaultDecodeMemory    = 256 << 20
+	DefaultFilterTimeout   = time.Second
 	DefaultRequestTimeout  = 60 * time.Second
 	// DefaultShutdownTimeout lets the longest request finish.
 	DefaultShutdownTimeout = DefaultRequestTimeout
@@ -93,6 +95,9 @@ type Options struct {
 	// DecodeMemory bounds the memory all requests together may spend
 	// decoding bodies, in bytes.
 	DecodeMemory int64
+	// FilterTimeout bounds the evaluation of a filter no index answers;
+	// past it the request gets 400 invalidFilter.
+	FilterTimeout time.Duration
 	// Namespace is the operator's own namespace, where the tenant
 	// controller publishes the token verifiers the server checks.
 	Namespace string
@@ -114,6 +119,7 @@ func (o *Options) defaults() {
 	o.TenantConcurrency = cmp.Or(o.TenantConcurrency, DefaultTenantInFlight)
 	o.TenantQueueWait = cmp.Or(o.TenantQueueWait, DefaultTenantWait)
 	o.DecodeMemory = cmp.Or(o.DecodeMemory, DefaultDecodeMemory)
+	o.FilterTimeout = cmp.Or(o.FilterTimeout, DefaultFilterTimeout)
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
@@ -130,6 +136,8 @@ type Server struct {
 	limits *tenantLimits
 	// decodeBudget bounds the memory all requests decode bodies with.
 	decodeBudget *decodeBudget
+	// scans bounds the filters evaluated over whole tenants at once.
+	scans *scanSlots
 	// userResources are the tenants' User resource types.
 	userResources userResources
 	// recorder records provisioning actions as Events; nil records none.
@@ -155,7 +163,8 @@ func StopTimeout(opts Options) time.Duration {
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), decodeBudget: newDecodeBudget(opts.DecodeMemory), log: log}
+	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), decodeBudget: newDecodeBudget(opts.DecodeMemory),
+		scans: newScanSlots(runtime.GOMAXPROCS(0) / 2), log: log}
 	s.handler = s.routes()
 	return s
 }

@@ -129,6 +129,22 @@ func (h *httpClient) do(method, path, body string, status int) ([]byte, error) {
 	return b, nil
 }
 
+// status sends a request and returns the status it answered with.
+func (h *httpClient) status(method, path string) (int, error) {
+	req, err := http.NewRequestWithContext(h.ctx, method, h.base+path, nil)
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
 // ok sends a request that must answer 200.
 func (h *httpClient) ok(method, path, body string) error {
 	_, err := h.do(method, path, body, http.StatusOK)

@@ -171,14 +171,35 @@ type pathKey struct{ urn, attr, sub string }
 // NewMatcher prepares e, which must have passed Validate, for resources
 // of res.
 func NewMatcher(e Expr, res *schema.Resource) *Matcher {
-	m := &Matcher{e: e, res: res, resolved: map[pathKey]Resolved{}}
+	m := &Matcher{res: res, resolved: map[pathKey]Resolved{}}
 	_ = Walk(e, func(p Path) error {
 		if r, err := Resolve(p, res); err == nil {
 			m.resolved[pathKey{p.URN, p.Attr, p.Sub}] = r
 		}
 		return nil
 	})
+	m.e = m.fold(e)
 	return m
+}
+
+// fold lower-cases, once, the values e compares attributes that are not
+// case-exact with, rather than once per resource and term.
+func (m *Matcher) fold(e Expr) Expr {
+	switch e := e.(type) {
+	case Logical:
+		e.Left, e.Right = m.fold(e.Left), m.fold(e.Right)
+		return e
+	case Not:
+		e.X = m.fold(e.X)
+		return e
+	case Compare:
+		r, ok := m.resolved[pathKey{e.Path.URN, e.Path.Attr, e.Path.Sub}]
+		if v, isString := e.Value.(string); ok && isString && !r.Leaf().CaseExact && r.Leaf().Type != schema.TypeDateTime {
+			e.Value = strings.ToLower(v)
+		}
+		return e
+	}
+	return e
 }
 
 // Matches reports whether doc satisfies the matcher's filter. It only
@@ -327,7 +348,14 @@ func compare(v any, op string, want any, a *schema.Attribute) bool {
 			return compareTimes(got, op, want)
 		}
 		if a == nil || !a.CaseExact {
-			got, want = strings.ToLower(got), strings.ToLower(want)
+			// want is lower-cased already where a Matcher folded it, and
+			// then costs a scan; got is lowered without allocating.
+			var buf [256]byte
+			lower, ok := asciiLower(&buf, got)
+			if !ok {
+				lower = strings.ToLower(got)
+			}
+			return compareStrings(lower, op, strings.ToLower(want))
 		}
 		return compareStrings(got, op, want)
 	case bool:

@@ -359,16 +359,22 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 		}
 		total++
 	}
-	keepMatching := func(objs []O) {
-		for _, obj := range objs {
+	keepMatching := func(objs []O) error {
+		for i, obj := range objs {
+			if err := Stopped(ctx, i); err != nil {
+				return err
+			}
 			if match(obj) {
 				keep(obj)
 			}
 		}
+		return nil
 	}
 	if ids.lister == nil {
 		all, err := ids.List(ctx, tenant)
-		keepMatching(all)
+		if err == nil {
+			err = keepMatching(all)
+		}
 		return page, total, true, err
 	}
 	o, changed, err := ids.lister.sortedWithChanges(tenant.Namespace, tenant.Name)
@@ -378,11 +384,14 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 	matchRow, ok := filter.Compile(e, res, o.fields(fields))
 	if !ok {
 		// Some value did not fit a column.
-		keepMatching(ids.cached(o.objs))
-		return page, total, true, nil
+		err := keepMatching(ids.cached(o.objs))
+		return page, total, true, err
 	}
 	moved := ids.changedRows(o, changed)
 	for i, obj := range o.objs {
+		if err := Stopped(ctx, i); err != nil {
+			return nil, 0, false, err
+		}
 		if len(moved) > 0 && moved[0].row == i {
 			if cur := moved[0]; cur.cached && ids.lister.visible(cur.obj) && match(cur.obj) {
 				keep(cur.obj)
@@ -395,6 +404,15 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 		}
 	}
 	return page, total, true, nil
+}
+
+// Stopped is ctx's error, looked at every 256th identity i of a scan: a
+// filter's evaluation ends when its time is up.
+func Stopped(ctx context.Context, i int) error {
+	if i%256 != 0 || ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("evaluate a filter: %w", ctx.Err())
 }
 
 // changedRow is a row of an order whose identity changed in place since
