@@ -193,7 +193,7 @@ var _ = Describe("The generated roles", Ordered, func() {
 		provision(server, cycleNS)
 	})
 
-	It("keep the SCIM server away from every Secret but the token verifiers", func() {
+	It("keep the SCIM server away from every Secret, its own namespace's too, and let it read the token verifiers", func() {
 		ns := newNamespace()
 		Expect(k8sClient.Create(ctx, &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "token", Labels: tokenLabel},
@@ -205,7 +205,18 @@ var _ = Describe("The generated roles", Ordered, func() {
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a token Secret: %v", err)
 		err = c.List(ctx, &corev1.SecretList{}, client.InNamespace(ns))
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "Secrets of a tenant's namespace: %v", err)
-		Expect(c.List(ctx, &corev1.SecretList{}, client.InNamespace(suite.OperatorNamespace))).To(Succeed())
+		for _, verb := range []func() error{
+			func() error { return c.List(ctx, &corev1.SecretList{}, client.InNamespace(suite.OperatorNamespace)) },
+			func() error {
+				return c.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: "anything"}, &corev1.Secret{})
+			},
+		} {
+			err = verb()
+			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "Secrets of the operator's namespace: %v", err)
+		}
+		Expect(c.List(ctx, &v1alpha1.ScimTokenVerifierList{}, client.InNamespace(suite.OperatorNamespace))).To(Succeed())
+		err = c.List(ctx, &v1alpha1.ScimTokenVerifierList{}, client.InNamespace(ns))
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "verifiers live in the operator's namespace only: %v", err)
 		err = c.Delete(ctx, &v1alpha1.ScimUser{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "anyone"}})
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "users are never deleted over SCIM: %v", err)
 	})
@@ -258,9 +269,9 @@ var _ = Describe("The generated roles", Ordered, func() {
 		secret.Data["token"] = bytes.Repeat([]byte("r"), 40)
 		Expect(k8sClient.Patch(ctx, secret, patch)).To(Succeed())
 		Eventually(func(g Gomega) {
-			verifier := &corev1.Secret{}
-			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(cycleNS, "least")}, verifier)).To(Succeed())
-			g.Expect(verifier.Data).To(HaveKey(v1alpha1.VerifierPreviousKey))
+			verifier := &v1alpha1.ScimTokenVerifier{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierName(cycleNS, "least")}, verifier)).To(Succeed())
+			g.Expect(verifier.Spec.Previous).NotTo(BeEmpty())
 		}).Should(Succeed())
 		By("meeting a uniqueness conflict and a user the cache does not have")
 		send := func(method, path, body string) int {
@@ -302,8 +313,8 @@ var _ = Describe("The generated roles", Ordered, func() {
 		tenant := &v1alpha1.ScimTenant{ObjectMeta: metav1.ObjectMeta{Namespace: cycleNS, Name: "least"}}
 		Expect(k8sClient.Delete(ctx, tenant)).To(Succeed())
 		Eventually(func() bool {
-			key := types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(cycleNS, "least")}
-			return apierrors.IsNotFound(k8sClient.Get(ctx, key, &corev1.Secret{}))
+			key := types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierName(cycleNS, "least")}
+			return apierrors.IsNotFound(k8sClient.Get(ctx, key, &v1alpha1.ScimTokenVerifier{}))
 		}).Should(BeTrue(), "the deleted tenant's verifier is withdrawn")
 
 		By("comparing what each role grants with what its user did, as the API server's audit log has it")

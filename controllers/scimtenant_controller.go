@@ -62,7 +62,7 @@ type ScimTenantReconciler struct {
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups=scim.provisioning.io,namespace=system,resources=scimtokenverifiers,verbs=list;watch;create;update;delete
 
 // Reconcile brings one tenant's token and status up to date.
 func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -128,7 +128,7 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 //
 // The verifier is also where rotation is noticed: a token whose digest
 // differs from the published one replaced it. Keeping that bookkeeping in
-// a Secret the operator owns, and not in the token Secret, leaves the
+// a verifier the operator owns, and not in the token Secret, leaves the
 // token Secret to whoever manages it (sealed-secrets, External Secrets,
 // SOPS): the operator never writes into it, and a tool that rewrites it
 // whole loses nothing of the grace period.
@@ -140,8 +140,8 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 		metrics.TokenObserved.DeleteLabelValues(tenantKey)
 		return ctrl.Result{}, r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
 	}
-	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(tenant.Namespace, tenant.Name)}
-	verifier := &corev1.Secret{}
+	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierName(tenant.Namespace, tenant.Name)}
+	verifier := &v1alpha1.ScimTokenVerifier{}
 	// The cache holds the verifiers; one published meanwhile makes the
 	// create fail, and one the cache shows stale makes the update
 	// conflict: either way the reconcile runs again on what is there.
@@ -150,25 +150,20 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 		return ctrl.Result{}, fmt.Errorf("get token verifier %s: %w", key, err)
 	}
 	exists := err == nil
+	var published *v1alpha1.ScimTokenVerifierSpec
+	if exists {
+		published = &verifier.Spec
+	}
 	now := r.Clock.Now()
-	next := v1alpha1.NextVerifier(verifier.Data, secret.Data[tenant.TokenKey()], now, tenant.TokenRotationGracePeriod())
+	next := v1alpha1.NextVerifier(published, tenantKey, secret.Data[tenant.TokenKey()], now, tenant.TokenRotationGracePeriod())
 	switch {
 	case !exists:
-		verifier = &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{
-				Namespace:   key.Namespace,
-				Name:        key.Name,
-				Labels:      map[string]string{v1alpha1.LabelVerifier: "true"},
-				Annotations: map[string]string{v1alpha1.AnnotationVerifierTenant: tenant.Namespace + "/" + tenant.Name},
-			},
-			Type: corev1.SecretTypeOpaque,
-			Data: next.Data,
-		}
+		verifier = &v1alpha1.ScimTokenVerifier{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}, Spec: next.Spec}
 		if err := r.Create(ctx, verifier); err != nil {
 			return ctrl.Result{}, fmt.Errorf("publish token verifier %s: %w", key, err)
 		}
-	case !equality.Semantic.DeepEqual(verifier.Data, next.Data):
-		verifier.Data = next.Data
+	case !equality.Semantic.DeepEqual(verifier.Spec, next.Spec):
+		verifier.Spec = next.Spec
 		if err := r.Update(ctx, verifier); err != nil {
 			return ctrl.Result{}, fmt.Errorf("update token verifier %s: %w", key, err)
 		}
@@ -177,13 +172,13 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 		r.Recorder.Eventf(tenant, nil, corev1.EventTypeNormal, EventTokenRotated, "RotateToken",
 			"the token in Secret %s changed; the previous one is accepted for %s more", secret.Name, tenant.TokenRotationGracePeriod())
 	}
-	since := metav1.NewTime(next.CurrentSince)
+	since := next.Spec.CurrentSince
 	tenant.Status.TokenObservedAt = &since
-	metrics.TokenObserved.WithLabelValues(tenantKey).Set(float64(next.CurrentSince.Unix()))
-	if next.PreviousExpires.IsZero() {
+	metrics.TokenObserved.WithLabelValues(tenantKey).Set(float64(since.Unix()))
+	if next.Spec.PreviousExpiresAt == nil {
 		return ctrl.Result{}, nil
 	}
-	at := metav1.NewTime(next.PreviousExpires)
+	at := *next.Spec.PreviousExpiresAt
 	tenant.Status.PreviousTokenExpiresAt = &at
 	return ctrl.Result{RequeueAfter: at.Sub(now)}, nil
 }
@@ -193,8 +188,8 @@ func (r *ScimTenantReconciler) publishVerifier(ctx context.Context, tenant *v1al
 // cache answers first and only a verifier that exists is deleted; one the
 // cache has not seen yet brings its own event, and the reconcile returns.
 func (r *ScimTenantReconciler) withdrawVerifier(ctx context.Context, namespace, tenant string) error {
-	verifier := &corev1.Secret{}
-	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierSecretName(namespace, tenant)}
+	verifier := &v1alpha1.ScimTokenVerifier{}
+	key := types.NamespacedName{Namespace: r.Namespace, Name: v1alpha1.VerifierName(namespace, tenant)}
 	err := r.Get(ctx, key, verifier)
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -356,15 +351,21 @@ func (r *ScimTenantReconciler) ensureTokenLabel(ctx context.Context, secret *cor
 
 // tenantsForSecret maps a token Secret to the tenants that reference it.
 func (r *ScimTenantReconciler) tenantsForSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	if o.GetLabels()[v1alpha1.LabelVerifier] == "true" {
-		// A verifier changed by anyone but the controller is put right.
-		ns, name, ok := strings.Cut(o.GetAnnotations()[v1alpha1.AnnotationVerifierTenant], "/")
-		if !ok {
-			return nil
-		}
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
-	}
 	return requestsFor(ctx, r, &v1alpha1.ScimTenantList{}, o.GetNamespace(), client.MatchingFields{index.TenantTokenSecret: o.GetName()})
+}
+
+// tenantOfVerifier maps a verifier to its tenant: one changed or deleted
+// by anyone but the controller is put right.
+func tenantOfVerifier(_ context.Context, o client.Object) []reconcile.Request {
+	v, ok := o.(*v1alpha1.ScimTokenVerifier)
+	if !ok {
+		return nil
+	}
+	ns, name, ok := strings.Cut(v.Spec.Tenant, "/")
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 }
 
 // requestsFor lists objects of a namespace by a field index, to reconcile
@@ -391,6 +392,7 @@ func (r *ScimTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The cache holds only labelled Secrets, so this sees token Secrets
 		// and nothing else.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.tenantsForSecret)).
+		Watches(&v1alpha1.ScimTokenVerifier{}, handler.EnqueueRequestsFromMapFunc(tenantOfVerifier)).
 		Named("scimtenant").
 		Complete(r)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -55,8 +54,8 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 
 // authenticate returns the tenant key names if the request carries its
 // token. The server never sees tokens: it compares the presented token's
-// digest with the verifiers the tenant controller publishes in the
-// operator's namespace, the only Secrets it can read.
+// digest with the ScimTokenVerifier the tenant controller publishes in
+// the operator's namespace. It may read no Secret at all.
 func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alpha1.ScimTenant, error) {
 	tenant := &v1alpha1.ScimTenant{}
 	if err := s.reader.Get(r.Context(), key, tenant); err != nil {
@@ -71,18 +70,18 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 	if !ok {
 		return nil, refused(key.String())
 	}
-	verifier := &corev1.Secret{}
-	verifierKey := types.NamespacedName{Namespace: s.opts.Namespace, Name: v1alpha1.VerifierSecretName(key.Namespace, key.Name)}
+	verifier := &v1alpha1.ScimTokenVerifier{}
+	verifierKey := types.NamespacedName{Namespace: s.opts.Namespace, Name: v1alpha1.VerifierName(key.Namespace, key.Name)}
 	if err := s.reader.Get(r.Context(), verifierKey, verifier); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, refused(key.String())
 		}
 		return nil, fmt.Errorf("get token verifier of tenant %s: %w", key, err)
 	}
-	if verifier.Annotations[v1alpha1.AnnotationVerifierTenant] != key.String() {
+	if verifier.Spec.Tenant != key.String() {
 		return nil, refused(key.String())
 	}
-	if verifierMatches(verifier, presented, s.opts.Clock.Now()) {
+	if verifierMatches(&verifier.Spec, presented, s.opts.Clock.Now()) {
 		return tenant, nil
 	}
 	return nil, refused(key.String())
@@ -99,14 +98,13 @@ func refused(tenant string) error {
 // verifierMatches reports whether presented is the tenant's token, or the
 // token it replaced while that is in its grace period. Digests are
 // compared in constant time.
-func verifierMatches(verifier *corev1.Secret, presented string, now time.Time) bool {
+func verifierMatches(v *v1alpha1.ScimTokenVerifierSpec, presented string, now time.Time) bool {
 	got := v1alpha1.TokenVerifier([]byte(presented))
-	if want := verifier.Data[v1alpha1.VerifierCurrentKey]; len(want) == len(got) && subtle.ConstantTimeCompare(want, got) == 1 {
+	if len(v.Current) == len(got) && subtle.ConstantTimeCompare(v.Current, got) == 1 {
 		return true
 	}
-	previous := verifier.Data[v1alpha1.VerifierPreviousKey]
-	expires, err := time.Parse(time.RFC3339, string(verifier.Data[v1alpha1.VerifierPreviousExpiresKey]))
-	return err == nil && now.Before(expires) && len(previous) == len(got) && subtle.ConstantTimeCompare(previous, got) == 1
+	return v.PreviousExpiresAt != nil && now.Before(v.PreviousExpiresAt.Time) &&
+		len(v.Previous) == len(got) && subtle.ConstantTimeCompare(v.Previous, got) == 1
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer" header. The

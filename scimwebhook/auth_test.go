@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 )
@@ -43,30 +43,30 @@ func TestBearerToken(t *testing.T) {
 func TestVerifierMatches(t *testing.T) {
 	token := strings.Repeat("a", 32)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	verifier := func(current, previous, expires string) *corev1.Secret {
-		s := &corev1.Secret{Data: map[string][]byte{v1alpha1.VerifierCurrentKey: v1alpha1.TokenVerifier([]byte(current))}}
+	verifier := func(current, previous string, expires time.Time) *v1alpha1.ScimTokenVerifierSpec {
+		v := &v1alpha1.ScimTokenVerifierSpec{Current: v1alpha1.TokenVerifier([]byte(current))}
 		if previous != "" {
-			s.Data[v1alpha1.VerifierPreviousKey] = v1alpha1.TokenVerifier([]byte(previous))
-			s.Data[v1alpha1.VerifierPreviousExpiresKey] = []byte(expires)
+			at := metav1.NewTime(expires)
+			v.Previous, v.PreviousExpiresAt = v1alpha1.TokenVerifier([]byte(previous)), &at
 		}
-		return s
+		return v
 	}
-	later := now.Add(time.Minute).Format(time.RFC3339)
+	later := now.Add(time.Minute)
 	for _, tc := range []struct {
 		name      string
-		verifier  *corev1.Secret
+		verifier  *v1alpha1.ScimTokenVerifierSpec
 		presented string
 		want      bool
 	}{
-		{name: "current", verifier: verifier(token, "", ""), presented: token, want: true},
-		{name: "different", verifier: verifier(token, "", ""), presented: strings.Repeat("b", 32)},
-		{name: "prefix", verifier: verifier(token, "", ""), presented: token[:31]},
-		{name: "longer", verifier: verifier(token, "", ""), presented: token + "a"},
-		{name: "stored with a trailing newline", verifier: verifier(token+"\n", "", ""), presented: token, want: true},
+		{name: "current", verifier: verifier(token, "", now), presented: token, want: true},
+		{name: "different", verifier: verifier(token, "", now), presented: strings.Repeat("b", 32)},
+		{name: "prefix", verifier: verifier(token, "", now), presented: token[:31]},
+		{name: "longer", verifier: verifier(token, "", now), presented: token + "a"},
+		{name: "stored with a trailing newline", verifier: verifier(token+"\n", "", now), presented: token, want: true},
 		{name: "previous in its grace period", verifier: verifier("new-"+token, token, later), presented: token, want: true},
-		{name: "previous after its grace period", verifier: verifier("new-"+token, token, now.Format(time.RFC3339)), presented: token},
-		{name: "previous with an unreadable expiry", verifier: verifier("new-"+token, token, "soon"), presented: token},
-		{name: "no verifier data", verifier: &corev1.Secret{}, presented: token},
+		{name: "previous after its grace period", verifier: verifier("new-"+token, token, now), presented: token},
+		{name: "previous without an expiry", verifier: &v1alpha1.ScimTokenVerifierSpec{Current: v1alpha1.TokenVerifier([]byte("x")), Previous: v1alpha1.TokenVerifier([]byte(token))}, presented: token},
+		{name: "no verifier data", verifier: &v1alpha1.ScimTokenVerifierSpec{}, presented: token},
 	} {
 		if got := verifierMatches(tc.verifier, tc.presented, now); got != tc.want {
 			t.Errorf("%s: verifierMatches = %v, want %v", tc.name, got, tc.want)

@@ -148,9 +148,9 @@ var _ = Describe("Authentication", func() {
 		Eventually(func(g Gomega) {
 			_, err := reconcilersAt(expires).Tenants.Reconcile(ctx, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.namespace, Name: t.name}})
 			g.Expect(err).NotTo(HaveOccurred())
-			verifier := &corev1.Secret{}
-			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierSecretName(t.namespace, t.name)}, verifier)).To(Succeed())
-			g.Expect(verifier.Data).NotTo(HaveKey(v1alpha1.VerifierPreviousKey), "the previous token is not verified any more")
+			verifier := &v1alpha1.ScimTokenVerifier{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: suite.OperatorNamespace, Name: v1alpha1.VerifierName(t.namespace, t.name)}, verifier)).To(Succeed())
+			g.Expect(verifier.Spec.Previous).To(BeEmpty(), "the previous token is not verified any more")
 		}).Should(Succeed())
 	})
 

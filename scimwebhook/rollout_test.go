@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
@@ -92,7 +100,7 @@ func (b *balancer) do(t testTenant, method, p, body string) (int, error) {
 		return 0, fmt.Errorf("no replica ready")
 	}
 	srv := b.ready[int(b.next.Add(1))%len(b.ready)]
-	client := b.clients[srv]
+	hc := b.clients[srv]
 	b.mu.Unlock()
 	req, err := http.NewRequestWithContext(ctx, method, t.url(p, srv), strings.NewReader(body))
 	if err != nil {
@@ -100,7 +108,7 @@ func (b *balancer) do(t testTenant, method, p, body string) (int, error) {
 	}
 	req.Header.Set("Authorization", "Bearer "+t.token)
 	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := client.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -194,5 +202,41 @@ var _ = Describe("Stopping a replica", func() {
 		GinkgoWriter.Printf("rolling restart: %d requests, %d failed\n", sent.Load(), failed.Load())
 		Expect(sent.Load()).To(BeNumerically(">", 100), "the load ran throughout")
 		Expect(failed.Load()).To(BeZero(), "failed requests: %v", seen)
+	})
+})
+
+var _ = Describe("A starting replica", func() {
+	It("stays unready until it holds the verifier of every tenant reported Ready, as when it is upgraded before the controllers", func() {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "scim-"}}
+		Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+		tenant := &v1alpha1.ScimTenant{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "early"},
+			Spec:       v1alpha1.ScimTenantSpec{TokenSecretRef: v1alpha1.SecretKeyReference{Name: "early-token", Generate: ptr.To(false)}},
+		}
+		Expect(k8sClient.Create(ctx, tenant)).To(Succeed())
+		key := client.ObjectKeyFromObject(tenant)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, key, tenant)).To(Succeed())
+			g.Expect(meta.IsStatusConditionFalse(tenant.Status.Conditions, v1alpha1.ConditionReady)).To(BeTrue())
+		}).Should(Succeed())
+		By("the tenant reported Ready, as the controllers of the release before reported it, before its verifier is published")
+		patch := client.MergeFrom(tenant.DeepCopy())
+		meta.SetStatusCondition(&tenant.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonTenantReady, ObservedGeneration: tenant.Generation})
+		Expect(k8sClient.Status().Patch(ctx, tenant, patch)).To(Succeed())
+
+		replica := startServerReplica()
+		DeferCleanup(replica.Stop)
+		ready := func() error {
+			return replica.Server.ReadyCheck(httptest.NewRequestWithContext(ctx, http.MethodGet, "/readyz", nil))
+		}
+		Eventually(ready).Should(MatchError(ContainSubstring(ns.Name + "/early")))
+		Consistently(ready, "1s").Should(HaveOccurred())
+
+		By("the controllers publishing its verifier")
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "early-token", Labels: map[string]string{v1alpha1.LabelTokenSecret: "true"}},
+			Data:       map[string][]byte{"token": []byte(strings.Repeat("e", 40))},
+		})).To(Succeed())
+		Eventually(ready).Should(Succeed())
 	})
 })

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -129,7 +130,7 @@ func (o *Options) defaults() {
 // replica runs, leader or not.
 type Server struct {
 	opts Options
-	// reader reads tenants and token Secrets from the manager's cache.
+	// reader reads tenants and token verifiers from the manager's cache.
 	reader client.Reader
 	// store holds the identities.
 	store  *store.Store
@@ -149,7 +150,15 @@ type Server struct {
 	addr atomic.Pointer[string]
 	// draining is set once the server has been told to stop.
 	draining atomic.Bool
+	// verifiersSeen is set once every Ready tenant's verifier was seen
+	// (or verifierWait passed since created), and stays set.
+	verifiersSeen atomic.Bool
+	created       time.Time
 }
+
+// verifierWait bounds how long a starting replica stays unready waiting
+// for the verifiers of tenants that are Ready.
+const verifierWait = 2 * time.Minute
 
 // StopTimeout is how long a server built from opts may take to stop: the
 // drain delay, then the longest request. The manager's graceful shutdown
@@ -163,7 +172,7 @@ func StopTimeout(opts Options) time.Duration {
 // by the cache ca, and reads what the cache may lack through apiReader.
 func New(opts Options, c client.Client, apiReader client.Reader, ca cache.Cache, log logr.Logger) *Server {
 	opts.defaults()
-	s := &Server{opts: opts, reader: c, store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), decodeBudget: newDecodeBudget(opts.DecodeMemory),
+	s := &Server{opts: opts, reader: c, created: time.Now(), store: store.New(c, apiReader, ca, opts.Clock, log), limits: newTenantLimits(opts), decodeBudget: newDecodeBudget(opts.DecodeMemory),
 		scans: newScanSlots(runtime.GOMAXPROCS(0) / 2), log: log}
 	s.handler = s.routes()
 	return s
@@ -208,25 +217,65 @@ func (s *Server) Addr() string {
 	return ""
 }
 
-// ReadyCheck fails until the cache has synced and the server is listening,
-// so a replica receives no traffic it would answer from an empty cache,
-// and again once it is draining, so that traffic moves elsewhere before
-// it stops.
-func (s *Server) ReadyCheck(_ *http.Request) error {
+// ReadyCheck fails until the cache has synced, the server is listening
+// and it holds the verifiers of the Ready tenants, so a replica receives
+// no traffic it would answer from an empty cache, and again once it is
+// draining, so that traffic moves elsewhere before it stops.
+func (s *Server) ReadyCheck(r *http.Request) error {
 	if s.draining.Load() {
 		return errors.New("SCIM server is draining before it stops")
 	}
 	if s.Addr() == "" {
 		return errors.New("SCIM server is not serving yet")
 	}
+	ctx := context.Background()
+	if r != nil {
+		ctx = r.Context()
+	}
+	return s.verifiersCaughtUp(ctx)
+}
+
+// verifiersCaughtUp keeps a starting replica unready until it holds the
+// verifier of every tenant the tenant controller reports Ready, so that
+// it never answers 401 to a tenant whose verifier is merely not cached
+// yet, or not yet published by a controller that was upgraded after it;
+// the replicas already serving keep serving meanwhile. It passes once, or
+// after verifierWait whatever it finds: one tenant must not keep every
+// replica out of service.
+func (s *Server) verifiersCaughtUp(ctx context.Context) error {
+	if s.verifiersSeen.Load() {
+		return nil
+	}
+	if time.Since(s.created) > verifierWait {
+		s.verifiersSeen.Store(true)
+		return nil
+	}
+	tenants := &v1alpha1.ScimTenantList{}
+	if err := s.reader.List(ctx, tenants); err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	verifiers := &v1alpha1.ScimTokenVerifierList{}
+	if err := s.reader.List(ctx, verifiers, client.InNamespace(s.opts.Namespace)); err != nil {
+		return fmt.Errorf("list token verifiers: %w", err)
+	}
+	published := map[string]bool{}
+	for _, v := range verifiers.Items {
+		published[v.Name] = true
+	}
+	for _, t := range tenants.Items {
+		if meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionReady) && !published[v1alpha1.VerifierName(t.Namespace, t.Name)] {
+			return fmt.Errorf("the token verifier of Ready tenant %s/%s is not published yet", t.Namespace, t.Name)
+		}
+	}
+	s.verifiersSeen.Store(true)
 	return nil
 }
 
 // What the server reads and writes: tenants to authenticate against, the
-// token verifiers in the operator's namespace (no other Secret), and the
+// token verifiers in the operator's namespace (and no Secret), and the
 // identities. Users are never deleted over SCIM, only marked.
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimtenants,verbs=list;watch
-// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=scim.provisioning.io,namespace=system,resources=scimtokenverifiers,verbs=list;watch
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroups,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimgroupmemberslices,verbs=get;list;watch;create;update;delete;deletecollection

@@ -11,6 +11,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Labels and annotations the operator reads or writes.
@@ -21,16 +23,6 @@ const (
 	// a platform team brings must carry it, so that a tenant's editor
 	// cannot turn an unrelated Secret into a token by naming it.
 	LabelTokenSecret = "scim.provisioning.io/token-secret"
-
-	// LabelVerifier ("true") marks the Secrets, in the operator's own
-	// namespace, where the tenant controller publishes what the SCIM
-	// server checks tokens against: their SHA-256 digests, never the
-	// tokens. The SCIM server reads these and no other Secrets.
-	LabelVerifier = "scim.provisioning.io/verifier"
-
-	// AnnotationVerifierTenant, on a verifier Secret, names its tenant
-	// ("namespace/name").
-	AnnotationVerifierTenant = "scim.provisioning.io/tenant"
 
 	// LabelGroup names the ScimGroup a ScimGroupMemberSlice belongs to, so
 	// that all of a group's slices can be listed or deleted at once.
@@ -79,75 +71,51 @@ const (
 	FinalizerRetention = "scim.provisioning.io/retention"
 )
 
-// Keys of a verifier Secret.
-const (
-	// VerifierCurrentKey holds the digest of the tenant's token.
-	VerifierCurrentKey = "current"
-	// VerifierCurrentSinceKey is when the operator first saw the current
-	// token (RFC 3339): the token's age, and the start of the previous
-	// token's grace period.
-	VerifierCurrentSinceKey = "current-since"
-	// VerifierPreviousKey holds the digest of the token replaced last,
-	// accepted until VerifierPreviousExpiresKey (RFC 3339).
-	VerifierPreviousKey        = "previous"
-	VerifierPreviousExpiresKey = "previous-expires-at"
-)
-
-// Verifier is what a verifier Secret holds once a token is taken in.
+// Verifier is a tenant's verifier once a token is taken in.
 // +kubebuilder:object:generate=false
 type Verifier struct {
-	// Data is the verifier Secret's data.
-	Data map[string][]byte
+	// Spec is what the verifier holds.
+	Spec ScimTokenVerifierSpec
 	// Rotated says the token replaced the one published before.
 	Rotated bool
-	// CurrentSince is when the current token was first seen.
-	CurrentSince time.Time
-	// PreviousExpires is when the previous token stops being accepted;
-	// zero when none is.
-	PreviousExpires time.Time
 }
 
-// NextVerifier takes token into the verifier data published so far
-// (nil for none) at now. A token that differs from the published one
-// replaced it: the replaced one stays accepted for grace from now. The
-// grace runs from when the rotation was seen, with the tenant's grace
-// period as it is now, so shortening the period shortens the overlap.
-func NextVerifier(published map[string][]byte, token []byte, now time.Time, grace time.Duration) Verifier {
+// NextVerifier takes token into the verifier published so far (nil for
+// none) of tenant ("namespace/name") at now. A token that differs from
+// the published one replaced it: the replaced one stays accepted for
+// grace from now. The grace runs from when the rotation was seen, with
+// the tenant's grace period as it is now, so shortening the period
+// shortens the overlap.
+func NextVerifier(published *ScimTokenVerifierSpec, tenant string, token []byte, now time.Time, grace time.Duration) Verifier {
 	digest := TokenVerifier(token)
-	since, err := time.Parse(time.RFC3339, string(published[VerifierCurrentSinceKey]))
-	if err != nil {
-		since = now
+	now = now.UTC().Truncate(time.Second)
+	if published == nil {
+		published = &ScimTokenVerifierSpec{}
 	}
-	previous := published[VerifierPreviousKey]
-	current := published[VerifierCurrentKey]
-	rotated := current != nil && !bytes.Equal(current, digest)
+	since, previous := published.CurrentSince.Time, published.Previous
+	rotated := published.Current != nil && !bytes.Equal(published.Current, digest)
 	switch {
 	case rotated:
-		previous, since = current, now
-	case current == nil:
+		previous, since = published.Current, now
+	case published.Current == nil || since.IsZero():
 		previous, since = nil, now
 	}
 	v := Verifier{
-		Data: map[string][]byte{
-			VerifierCurrentKey:      digest,
-			VerifierCurrentSinceKey: []byte(since.UTC().Format(time.RFC3339)),
-		},
-		Rotated:      rotated,
-		CurrentSince: since.UTC().Truncate(time.Second),
+		Spec:    ScimTokenVerifierSpec{Tenant: tenant, Current: digest, CurrentSince: metav1.NewTime(since)},
+		Rotated: rotated,
 	}
-	if expires := since.Add(grace).UTC().Truncate(time.Second); previous != nil && now.Before(expires) {
-		v.Data[VerifierPreviousKey] = previous
-		v.Data[VerifierPreviousExpiresKey] = []byte(expires.Format(time.RFC3339))
-		v.PreviousExpires = expires
+	if expires := since.Add(grace); previous != nil && now.Before(expires) {
+		at := metav1.NewTime(expires)
+		v.Spec.Previous, v.Spec.PreviousExpiresAt = previous, &at
 	}
 	return v
 }
 
-// VerifierSecretName is the name of the Secret, in the operator's
-// namespace, that holds the verifiers of tenant namespace/name. It derives
-// from both so that tenants of every namespace share one namespace
-// without clashing, and the server finds it without a lookup.
-func VerifierSecretName(namespace, tenant string) string {
+// VerifierName is the name of the ScimTokenVerifier, in the operator's
+// namespace, of tenant namespace/name. It derives from both so that
+// tenants of every namespace share one namespace without clashing, and
+// the server finds it without a lookup.
+func VerifierName(namespace, tenant string) string {
 	sum := sha256.Sum256([]byte(namespace + "/" + tenant))
 	return "scim-verifier-" + hex.EncodeToString(sum[:20])
 }

@@ -81,8 +81,8 @@ type Options struct {
 	// operators in one process set SkipNameValidation.
 	Controller config.Controller
 	// Namespace is the operator's own namespace: the reconcilers publish
-	// token verifiers there, and the SCIM server reads them, and no other
-	// Secret. It must exist.
+	// token verifiers (ScimTokenVerifiers) there, and the SCIM server reads
+	// them, and no Secret. It must exist.
 	Namespace string
 	// WatchNamespaces, when set, limits the operator to tenants in these
 	// namespaces, so that it needs Roles there and no ClusterRole for
@@ -209,13 +209,13 @@ func (r Role) parts() (runControllers, server bool, err error) {
 }
 
 // cacheOptions keeps no object's managedFields (nothing reads them, and
-// they are a large share of a small object) and only the Secrets the
-// manager uses: the token verifiers in the operator's namespace, and, when
-// it runs the reconcilers, the labelled token Secrets of the watched
-// namespaces. Never every Secret in the cluster. With watched namespaces
-// set, nothing is cached outside them and the operator's own namespace.
+// they are a large share of a small object), only the token verifiers of
+// the operator's namespace, and, when it runs the reconcilers, only the
+// labelled token Secrets of the watched namespaces: never every Secret in
+// the cluster, and none when it runs the SCIM server alone. With watched
+// namespaces set, nothing is cached outside them and the operator's own
+// namespace.
 func cacheOptions(namespace string, watched []string, tokens bool) cache.Options {
-	verifiers := cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelVerifier: "true"})}
 	tokenSecrets := cache.Config{LabelSelector: labels.SelectorFromSet(labels.Set{v1alpha1.LabelTokenSecret: "true"})}
 	secrets := map[string]cache.Config{}
 	opts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
@@ -230,9 +230,11 @@ func cacheOptions(namespace string, watched []string, tokens bool) cache.Options
 	} else if tokens {
 		secrets[cache.AllNamespaces] = tokenSecrets
 	}
-	// Verifiers override a token selector: tenants do not live in the
-	// operator's namespace.
-	secrets[namespace] = verifiers
-	opts.ByObject = map[client.Object]cache.ByObject{&corev1.Secret{}: {Namespaces: secrets}}
+	opts.ByObject = map[client.Object]cache.ByObject{
+		&v1alpha1.ScimTokenVerifier{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+	}
+	if len(secrets) > 0 {
+		opts.ByObject[&corev1.Secret{}] = cache.ByObject{Namespaces: secrets}
+	}
 	return opts
 }
