@@ -45,6 +45,9 @@ type Request struct {
 // same seed.
 func Corpus(seed uint64, tenants []Tenant, n int) []Request {
 	g := &generator{rnd: rand.New(rand.NewPCG(seed, seed^0x5c1)), tenants: tenants}
+	for ti := range tenants {
+		g.exhaustion(ti)
+	}
 	for len(g.out) < n {
 		for ti := range tenants {
 			g.brokenJSON(ti)
@@ -251,6 +254,31 @@ func (g *generator) oversized(ti int) {
 	}
 	g.add("oversized", ti, http.MethodPost, base+"/Groups", scimJSON, []byte(`{"displayName":"`+long+`"}`))
 	g.add("oversized", ti, http.MethodPost, base+"/Users", scimJSON, bytes.Repeat([]byte(" "), 2<<20))
+}
+
+// exhaustion sends what costs a server far more than its size says: a
+// body of 200,000 tiny JSON values (about 40 MB to decode), a batch of
+// 21,000 member ids that name no one, filters of 4,000 characters no
+// index answers, and a user padded to 300 KiB with a discarded password.
+func (g *generator) exhaustion(ti int) {
+	base := g.tenants[ti].Base
+	g.add("exhaustion", ti, http.MethodPost, base+"/Groups", scimJSON,
+		[]byte(`{"displayName":"bomb","members":[`+strings.TrimSuffix(strings.Repeat("1,", 200000), ",")+`]}`))
+	stale := make([]string, 21000)
+	for i := range stale {
+		stale[i] = fmt.Sprintf(`{"value":"00000000-0000-4000-8000-%012d"}`, i)
+	}
+	g.add("exhaustion", ti, http.MethodPatch, base+"/Groups/"+g.group(ti), scimJSON,
+		[]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[`+strings.Join(stale, ",")+`]}]}`))
+	for _, term := range []string{`emails[value co "x%d"]`, `name.familyName co "F%d"`} {
+		var terms []string
+		for i := 0; len(strings.Join(terms, " or ")) < 3900; i++ {
+			terms = append(terms, fmt.Sprintf(term, i))
+		}
+		g.add("exhaustion", ti, http.MethodGet, base+"/Users?filter="+url.QueryEscape(strings.Join(terms, " or ")), "", nil)
+	}
+	g.add("exhaustion", ti, http.MethodPost, base+"/Users", scimJSON,
+		[]byte(`{"userName":"padded","password":"`+strings.Repeat("p", 300<<10)+`"}`))
 }
 
 // methodsAndTypes sends methods no route has and bodies in media types
