@@ -148,6 +148,12 @@ BENCH_USERS ?= 100000
 bench: ## Measure the operator at BENCH_USERS users against client-go on the same API server (16 to 29 minutes at 100000 on two cores; BENCH_USERS=20000 for a quick run).
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/bench -users $(BENCH_USERS) $(BENCH_ARGS)
 
+BENCH_TENANTS ?= 1000
+BENCH_TENANT_USERS ?= 100
+.PHONY: bench-tenants
+bench-tenants: ## Measure BENCH_TENANTS tenants of BENCH_TENANT_USERS users: memory per tenant and user, create to Ready, a rotation of every token, lookups across tenants, server state per tenant.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" go run ./cmd/bench -tenants $(BENCH_TENANTS) -tenant-users $(BENCH_TENANT_USERS) $(BENCH_ARGS)
+
 ##@ Build
 
 .PHONY: build

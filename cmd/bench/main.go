@@ -47,7 +47,10 @@ import (
 // options are the run's sizes.
 type options struct {
 	users, small, concurrency, preloadConcurrency, lookups, groupMembers, purge int
-	pprof                                                                       string
+	// tenants, when set, runs the many-tenants measurement instead, with
+	// tenantUsers users each.
+	tenants, tenantUsers int
+	pprof                string
 }
 
 func main() {
@@ -59,6 +62,8 @@ func main() {
 	flag.IntVar(&o.lookups, "lookups", 1000, "Lookups timed for each kind.")
 	flag.IntVar(&o.groupMembers, "group-members", 0, "Members of the large group (default: every user).")
 	flag.IntVar(&o.purge, "purge", 10000, "Users falling due for their purge together.")
+	flag.IntVar(&o.tenants, "tenants", 0, "Measure this many tenants instead of one large one.")
+	flag.IntVar(&o.tenantUsers, "tenant-users", 100, "Users of each tenant with -tenants.")
 	flag.StringVar(&o.pprof, "pprof", "", "Serve the operator's net/http/pprof here while the run lasts (e.g. 127.0.0.1:6060).")
 	flag.Parse()
 	o.small = min(o.small, o.users)
@@ -93,31 +98,15 @@ type bench struct {
 }
 
 func run(ctx context.Context, o options) error {
-	env, err := testenv.Start()
+	b, srv, stop, err := start(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = env.Stop() }()
-	b := &bench{ctx: ctx, o: o, env: env, c: env.Client, out: &report{lookupP99: map[string][]time.Duration{}}}
+	defer stop()
+	if o.tenants > 0 {
+		return b.runTenants(srv)
+	}
 	heap0 := heapBytes()
-	mgrCtx, stop := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	defer func() { stop(); <-stopped }()
-	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
-		MetricsAddr: "0", ProbeAddr: "0", PprofAddr: o.pprof, Namespace: metav1.NamespaceDefault,
-		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
-	})
-	if err != nil {
-		return err
-	}
-	b.mgr, b.cache = mgr, mgr.GetClient()
-	go func() {
-		defer close(stopped)
-		_ = mgr.Start(mgrCtx)
-	}()
-	if err := b.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		return fmt.Errorf("create namespace: %w", err)
-	}
 	base, token, err := tenant(ctx, b.c, srv)
 	if err != nil {
 		return err
@@ -150,6 +139,38 @@ func run(ctx context.Context, o options) error {
 	}
 	b.out.print(os.Stdout)
 	return nil
+}
+
+// start starts the control plane and the operator under test, and creates
+// the bench's namespace; stop stops both.
+func start(ctx context.Context, o options) (b *bench, srv *scimwebhook.Server, stop func(), err error) {
+	env, err := testenv.Start()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b = &bench{ctx: ctx, o: o, env: env, c: env.Client, out: &report{lookupP99: map[string][]time.Duration{}}}
+	mgrCtx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	stop = func() { cancel(); <-stopped; _ = env.Stop() }
+	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
+		MetricsAddr: "0", ProbeAddr: "0", PprofAddr: o.pprof, Namespace: metav1.NamespaceDefault,
+		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
+	})
+	if err != nil {
+		cancel()
+		_ = env.Stop()
+		return nil, nil, nil, err
+	}
+	b.mgr, b.cache = mgr, mgr.GetClient()
+	go func() {
+		defer close(stopped)
+		_ = mgr.Start(mgrCtx)
+	}()
+	if err := b.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		stop()
+		return nil, nil, nil, fmt.Errorf("create namespace: %w", err)
+	}
+	return b, srv, stop, nil
 }
 
 // create times SCIM creates against client-go creates of the same users,
