@@ -226,14 +226,14 @@ func (b *bench) settled(tenant string, n int) error {
 		done := 0
 		for i := range list.Items {
 			u := &list.Items[i]
-			if u.Spec.TenantRef.Name == tenant && u.Status.Phase != "" && u.Status.ObservedGeneration == u.Generation {
+			if (tenant == "" || u.Spec.TenantRef.Name == tenant) && u.Status.Phase != "" && u.Status.ObservedGeneration == u.Generation {
 				done++
 			}
 		}
 		return done >= n, nil
 	})
 	if err != nil {
-		return fmt.Errorf("wait for the status of %d users of %s (%s): %w", n, tenant, time.Since(start).Round(time.Second), err)
+		return fmt.Errorf("wait for the status of %d users of %q (%s): %w", n, tenant, time.Since(start).Round(time.Second), err)
 	}
 	return nil
 }
@@ -348,18 +348,8 @@ func (b *bench) preload(heap0 uint64, etcd0 float64) error {
 		k := from + i
 		u := newUser(ns, fmt.Sprintf("preloaded-%d", k), fmt.Sprintf("user%d@example.com", k))
 		u.Spec.ExternalID = fmt.Sprintf("ext-%d", k)
-		u.Finalizers = []string{v1alpha1.FinalizerRetention}
 		ids[i] = u.Name
-		for _, v := range u.Spec.UniqueValues(&v1alpha1.ScimTenant{}) {
-			claim := &v1alpha1.ScimClaim{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: v1alpha1.ClaimName(ns, v.Kind, v.Value)},
-				Spec:       v1alpha1.ScimClaimSpec{TenantRef: v1alpha1.TenantReference{Name: ns}, Kind: v.Kind, Value: v.Value, Holder: u.Name},
-			}
-			if err := b.c.Create(b.ctx, claim); err != nil {
-				return fmt.Errorf("create claim: %w", err)
-			}
-		}
-		return b.c.Create(b.ctx, u)
+		return b.storeAsServer(u)
 	})
 	if r.err != nil {
 		return fmt.Errorf("preload: %w", r.err)

@@ -45,6 +45,27 @@ func newUser(tenant, name, userName string) *v1alpha1.ScimUser {
 	}
 }
 
+// storeAsServer writes u with client-go as the server stores a user: with
+// its retention finalizer, after the claims of the unique values a tenant
+// with the default policy holds.
+func (b *bench) storeAsServer(u *v1alpha1.ScimUser) error {
+	u.Finalizers = []string{v1alpha1.FinalizerRetention}
+	tenant := u.Spec.TenantRef.Name
+	for _, v := range u.Spec.UniqueValues(&v1alpha1.ScimTenant{}) {
+		claim := &v1alpha1.ScimClaim{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: v1alpha1.ClaimName(tenant, v.Kind, v.Value)},
+			Spec:       v1alpha1.ScimClaimSpec{TenantRef: v1alpha1.TenantReference{Name: tenant}, Kind: v.Kind, Value: v.Value, Holder: u.Name},
+		}
+		if err := b.c.Create(b.ctx, claim); err != nil {
+			return fmt.Errorf("create claim: %w", err)
+		}
+	}
+	if err := b.c.Create(b.ctx, u); err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
 // userBody is the SCIM form of user i, as an identity provider creates it.
 func userBody(i int) string {
 	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"user%d@example.com","externalId":"ext-%d",

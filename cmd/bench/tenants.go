@@ -47,18 +47,7 @@ func (b *bench) runTenants(srv *scimwebhook.Server) error {
 
 	preload := timed(n*m, b.o.preloadConcurrency, func(i int) error {
 		t, u := names[i/m], i%m
-		user := newUser(t, fmt.Sprintf("%s-u%d", t, u), fmt.Sprintf("user%d@example.com", u))
-		user.Finalizers = []string{v1alpha1.FinalizerRetention}
-		for _, v := range user.Spec.UniqueValues(&v1alpha1.ScimTenant{}) {
-			claim := &v1alpha1.ScimClaim{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: v1alpha1.ClaimName(t, v.Kind, v.Value)},
-				Spec:       v1alpha1.ScimClaimSpec{TenantRef: v1alpha1.TenantReference{Name: t}, Kind: v.Kind, Value: v.Value, Holder: user.Name},
-			}
-			if err := b.c.Create(b.ctx, claim); err != nil {
-				return fmt.Errorf("create claim: %w", err)
-			}
-		}
-		return b.c.Create(b.ctx, user)
+		return b.storeAsServer(newUser(t, fmt.Sprintf("%s-u%d", t, u), fmt.Sprintf("user%d@example.com", u)))
 	})
 	if preload.err != nil {
 		return fmt.Errorf("preload: %w", preload.err)
@@ -143,24 +132,11 @@ func (b *bench) createTenants(names []string) error {
 	return nil
 }
 
-// settledAll waits until n users of the namespace have their status.
+// settledAll waits until n users of every tenant have their status.
 func (b *bench) settledAll(n int) error {
 	start := time.Now()
-	err := wait.PollUntilContextTimeout(b.ctx, 2*time.Second, 60*time.Minute, true, func(ctx context.Context) (bool, error) {
-		list := &v1alpha1.ScimUserList{}
-		if err := b.cache.List(ctx, list, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
-			return false, fmt.Errorf("list users: %w", err)
-		}
-		done := 0
-		for i := range list.Items {
-			if u := &list.Items[i]; u.Status.Phase != "" && u.Status.ObservedGeneration == u.Generation {
-				done++
-			}
-		}
-		return done >= n, nil
-	})
-	if err != nil {
-		return fmt.Errorf("wait for the status of %d users (%s): %w", n, time.Since(start).Round(time.Second), err)
+	if err := b.settled("", n); err != nil {
+		return err
 	}
 	b.out.add("tenants", fmt.Sprintf("controller lag: preload done until all %d users have their status", n), time.Since(start).Round(time.Second).String(), "", 0, "")
 	return nil
