@@ -172,14 +172,10 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 
 // scan evaluates a filter no index answers on every identity of the
 // tenant, and returns the page of what it matched that q asks for and how
-// many matched in all. ok is false when an index
-// answers the filter or the kind's fields cannot evaluate it: then
-// candidates and the kind's matcher do.
+// many matched in all. ok is false when the kind's fields cannot evaluate
+// it: then candidates and the kind's matcher do.
 func scan[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query) (page []O, total int, ok bool, err error) {
 	if k.fields == nil {
-		return nil, 0, false, nil
-	}
-	if _, indexed := indexedEquality(q.filter, k.res(t), k.indexes); indexed {
 		return nil, 0, false, nil
 	}
 	// The page's bounds before the total is known: they only shrink to it.
@@ -188,13 +184,12 @@ func scan[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantR
 }
 
 // candidates narrows a filter to the identities that may match it, in
-// list order: an index lookup when the filter pins an indexed attribute
-// with "eq", else every identity of the tenant. Callers still evaluate the
-// whole filter.
-func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, f filter.Expr) ([]O, error) {
+// list order: the index lookup that pins an indexed attribute with "eq"
+// (indexed, as indexedEquality found it), else every identity of the
+// tenant. Callers still evaluate the whole filter.
+func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, lookup indexLookup, indexed bool) ([]O, error) {
 	ids := k.ids(s.store)
-	lookup, ok := indexedEquality(f, k.res(t), k.indexes)
-	if !ok {
+	if !indexed {
 		return ids.List(ctx, t.tenant)
 	}
 	if lookup.index == "" {

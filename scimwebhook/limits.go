@@ -5,6 +5,8 @@ package scimwebhook
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"sync"
@@ -85,15 +87,32 @@ func (l *tenantLimits) admit(ctx context.Context, tenant *v1alpha1.ScimTenant) (
 		r.Cancel()
 		return nil, tooManyRequests(delay, "this tenant sends more requests than the %d a second it is allowed (its spec.rateLimit, or the server's default)", limits.RequestsPerSecond)
 	}
-	timer := time.NewTimer(l.wait)
+	release, err = takeSlot(ctx, tl.slots, l.wait)
+	switch {
+	case errors.Is(err, errNoSlot):
+		return nil, tooManyRequests(time.Second, "this tenant has %d requests in flight, the most it may have (its spec.rateLimit.maxInFlight, or the server's default)", limits.MaxInFlight)
+	case err != nil:
+		return nil, tooManyRequests(time.Second, "the request ended while waiting behind this tenant's %d requests in flight", limits.MaxInFlight)
+	}
+	return release, nil
+}
+
+// errNoSlot is takeSlot's error when no slot came free in time.
+var errNoSlot = errors.New("no slot came free in time")
+
+// takeSlot takes one of slots, waiting up to wait for one to come free;
+// release gives it back. It fails with errNoSlot, or with ctx's error
+// when the request ends first.
+func takeSlot(ctx context.Context, slots chan struct{}, wait time.Duration) (release func(), err error) {
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
-	case tl.slots <- struct{}{}:
-		return func() { <-tl.slots }, nil
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
 	case <-timer.C:
-		return nil, tooManyRequests(time.Second, "this tenant has %d requests in flight, the most it may have (its spec.rateLimit.maxInFlight, or the server's default)", limits.MaxInFlight)
+		return nil, errNoSlot
 	case <-ctx.Done():
-		return nil, tooManyRequests(time.Second, "the request ended while waiting behind this tenant's %d requests in flight", limits.MaxInFlight)
+		return nil, fmt.Errorf("wait for a slot: %w", ctx.Err())
 	}
 }
 
@@ -152,14 +171,12 @@ type scanSlots struct{ slots chan struct{} }
 func newScanSlots(n int) *scanSlots { return &scanSlots{slots: make(chan struct{}, max(1, n))} }
 
 func (s *scanSlots) acquire(ctx context.Context) (release func(), err error) {
-	timer := time.NewTimer(decodeWait)
-	defer timer.Stop()
-	select {
-	case s.slots <- struct{}{}:
-		return func() { <-s.slots }, nil
-	case <-timer.C:
+	release, err = takeSlot(ctx, s.slots, decodeWait)
+	switch {
+	case errors.Is(err, errNoSlot):
 		return nil, tooManyRequests(time.Second, "the server is evaluating as many filters over whole tenants as it gives processors to; an eq on an indexed attribute is not held up")
-	case <-ctx.Done():
+	case err != nil:
 		return nil, tooManyRequests(time.Second, "the request ended while waiting to evaluate its filter")
 	}
+	return release, nil
 }

@@ -48,7 +48,8 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			return send(total, page)
 		}
 		evalCtx, done := ctx, func() {}
-		if _, indexed := indexedEquality(q.filter, k.res(t), k.indexes); !indexed {
+		lookup, indexed := indexedEquality(q.filter, k.res(t), k.indexes)
+		if !indexed {
 			// Every identity of the tenant is read: such filters take
 			// turns for a share of the processors, and stop when their
 			// time is up, so that one tenant's cannot slow the others'.
@@ -63,7 +64,7 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 			done = sync.OnceFunc(func() { cancel(); release() })
 			defer done()
 		}
-		page, total, err := filtered(evalCtx, s, k, t, q, matcher)
+		page, total, err := filtered(evalCtx, s, k, t, q, lookup, indexed, matcher)
 		done()
 		if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
 			return errorf(http.StatusBadRequest, schema.ScimTypeInvalidFilter,
@@ -93,14 +94,17 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 }
 
 // filtered is the page of the identities q's filter matches, and how
-// many it matches in all.
-func filtered[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query,
+// many it matches in all; lookup and indexed are what indexedEquality
+// found in the filter.
+func filtered[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenantRequest, q *query, lookup indexLookup, indexed bool,
 	matcher func(*tenantRequest, filter.Expr) func(context.Context, O) (bool, error),
 ) (page []O, total int, err error) {
-	if page, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
-		return page, total, err
+	if !indexed {
+		if page, total, ok, err := scan(ctx, s, k, t, q); ok || err != nil {
+			return page, total, err
+		}
 	}
-	found, err := candidates(ctx, s, k, t, q.filter)
+	found, err := candidates(ctx, s, k, t, lookup, indexed)
 	if err != nil {
 		return nil, 0, err
 	}
