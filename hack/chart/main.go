@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -65,6 +66,9 @@ func run(kustomize, source, out string) error {
 		"templates/edge/httproute.yaml":       httpRouteTemplate,
 		"templates/edge/certificate.yaml":     certificateTemplate,
 		"templates/monitoring/dashboard.yaml": dashboardTemplate,
+		"templates/monitoring/scraper.yaml":   scraperTemplate,
+		"templates/edge/issuer.yaml":          issuerTemplate,
+		"values.schema.json":                  valuesSchema,
 	}
 	dashboard, err := os.ReadFile("config/grafana/scim-operator.json")
 	if err != nil {
@@ -78,7 +82,7 @@ func run(kustomize, source, out string) error {
 			return fmt.Errorf("%s %s: %w", o.GetKind(), o.GetName(), err)
 		}
 		if path != "" {
-			files[path] = body
+			files[path] = names(body)
 		}
 	}
 	if values == nil {
@@ -192,17 +196,21 @@ func template(o *unstructured.Unstructured, values **valuesFile) (path, body str
 		b = strings.ReplaceAll(b, "{{`{{ .Release.Namespace }}`}}", "{{ .Release.Namespace }}")
 		var err error
 		if kind == "ServiceMonitor" {
-			b, err = scrapeAsServed(b)
+			b, err = monitorAsValued(b)
 		} else {
 			b, err = gateRule(b, "ScimControllerNoLeader", ".Values.controllerManager.leaderElection")
+			if err == nil {
+				b, err = extraLabels(b, ".Values.prometheus.rules.labels")
+			}
 		}
 		if err != nil {
 			return "", "", err
 		}
 	case "NetworkPolicy":
 		dir = "templates/network-policy/"
-		b = strings.Replace(b, "        matchLabels:\n          kubernetes.io/metadata.name: ingress-nginx\n",
-			"        matchLabels:\n          {{- toYaml .Values.networkPolicy.ingressNamespaceLabels | nindent 10 }}\n", 1)
+		if b, err = peersFromValues(o); err != nil {
+			return "", "", err
+		}
 	case "PodDisruptionBudget":
 		dir = "templates/manager/"
 	}
@@ -223,24 +231,92 @@ const secureEndpoint = `  - bearerTokenFile: /var/run/secrets/kubernetes.io/serv
       insecureSkipVerify: true
 `
 
-// scrapeAsServed makes the ServiceMonitor scrape metrics the way the
-// manager serves them: over HTTPS with a token when metrics.secure is on,
-// over plain HTTP when it is off.
-func scrapeAsServed(b string) (string, error) {
+// monitorAsValued makes the ServiceMonitor scrape metrics the way the
+// manager serves them — over HTTPS with a token from a Secret when
+// metrics.secure is on, over plain HTTP when it is off — from the
+// namespace, with the labels and at the interval the values name.
+func monitorAsValued(b string) (string, error) {
 	if !strings.Contains(b, secureEndpoint) {
-		return "", errors.New("the ServiceMonitor's endpoint is not the one the generator knows: update scrapeAsServed")
+		return "", errors.New("the ServiceMonitor's endpoint is not the one the generator knows: update monitorAsValued")
 	}
-	return strings.Replace(b, secureEndpoint, `  - path: /metrics
+	b = strings.Replace(b, secureEndpoint, `  - path: /metrics
     port: metrics
+    {{- with .Values.prometheus.serviceMonitor.interval }}
+    interval: {{ . }}
+    {{- end }}
+    {{- with .Values.prometheus.serviceMonitor.scrapeTimeout }}
+    scrapeTimeout: {{ . }}
+    {{- end }}
     {{- if .Values.metrics.secure }}
     scheme: https
-    bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+    authorization:
+      type: Bearer
+      credentials:
+        name: {{ include "scim-operator.scraperSecret" $ }}
+        key: {{ .Values.prometheus.serviceMonitor.authorization.key }}
     tlsConfig:
       insecureSkipVerify: true
     {{- else }}
     scheme: http
     {{- end }}
-`, 1), nil
+`, 1)
+	t := &templater{b: b}
+	t.once("namespace: {{ .Release.Namespace }}", "namespace: {{ include \"scim-operator.monitorNamespace\" $ }}")
+	// The monitor may live in Prometheus's namespace; the Service is in the release's.
+	t.once("selector:", "namespaceSelector:", "  matchNames:", "  - {{ .Release.Namespace }}", "selector:")
+	if t.err != nil {
+		return "", t.err
+	}
+	return extraLabels(t.b, ".Values.prometheus.serviceMonitor.labels")
+}
+
+// extraLabels adds the labels value names to the object's own labels, for
+// a Prometheus that selects monitors and rules by label.
+func extraLabels(b, value string) (string, error) {
+	lines := strings.Split(b, "\n")
+	start := slices.Index(lines, "  labels:")
+	if start < 0 {
+		return "", errors.New("the object has no labels to add to")
+	}
+	end := start + 1
+	for end < len(lines) && strings.HasPrefix(lines[end], "    ") {
+		end++
+	}
+	out := append(slices.Clone(lines[:end]), "    {{- with "+value+" }}", "    {{- toYaml . | nindent 4 }}", "    {{- end }}")
+	return strings.Join(append(out, lines[end:]...), "\n"), nil
+}
+
+// policyPeers are the values that admit peers to each NetworkPolicy's port.
+var policyPeers = map[string]string{
+	"scim-operator-allow-scim-from-ingress": "scimFrom",
+	"scim-operator-allow-metrics-traffic":   "metricsFrom",
+}
+
+// peersFromValues renders a NetworkPolicy with the peers it admits taken
+// from values: the edge in front of the SCIM port differs per cluster.
+func peersFromValues(o *unstructured.Unstructured) (string, error) {
+	value := policyPeers[o.GetName()]
+	rules, _, _ := unstructured.NestedSlice(o.Object, "spec", "ingress")
+	if value == "" || len(rules) != 1 {
+		return "", errors.New("the generator knows no such NetworkPolicy: update policyPeers")
+	}
+	rules[0].(map[string]any)["from"] = "__FROM__"
+	if err := unstructured.SetNestedSlice(o.Object, rules, "spec", "ingress"); err != nil {
+		return "", fmt.Errorf("set the peers: %w", err)
+	}
+	b, err := render(o)
+	if err != nil {
+		return "", err
+	}
+	t := &templater{b: b}
+	t.once("- from: __FROM__", "- from:", "  {{- toYaml .Values.networkPolicy."+value+" | nindent __INDENT2__ }}")
+	if value == "scimFrom" {
+		b = "{{- if not .Values.networkPolicy.scimFrom }}\n" +
+			"{{- fail \"networkPolicy.scimFrom must name the pods that forward SCIM requests (your ingress controller's or gateway's) when networkPolicy.enable is true\" }}\n" +
+			"{{- end }}\n"
+		t.b = b + t.b
+	}
+	return t.b, t.err
 }
 
 // gateRule renders the alert named alert only where gate holds: an alert
@@ -260,6 +336,19 @@ func gateRule(b, alert, gate string) (string, error) {
 	out = append(out, lines[start:end]...)
 	out = append(out, indent+"{{- end }}")
 	return strings.Join(append(out, lines[end:]...), "\n"), nil
+}
+
+var (
+	objectName = regexp.MustCompile(`(?m)^(\s*(?:- )?(?:name|serviceAccountName): )scim-operator-`)
+	appName    = regexp.MustCompile(`(?m)^(\s*app\.kubernetes\.io/name: )scim-operator$`)
+)
+
+// names makes the names kustomize gives the objects the release's: one
+// prefix for every object, nameOverride for the app label, so that two
+// releases' cluster-scoped objects do not collide.
+func names(b string) string {
+	b = objectName.ReplaceAllString(b, `${1}{{ include "scim-operator.fullname" $ }}-`)
+	return appName.ReplaceAllString(b, `${1}{{ include "scim-operator.name" $ }}`)
 }
 
 // render writes o as YAML with the namespace it was built for replaced by
@@ -306,22 +395,37 @@ func component(d *appsv1.Deployment) string {
 // Placeholders set in a Deployment before it is rendered, each replaced
 // by template lines at its own indentation.
 const (
-	phImage       = "__IMAGE__"
-	phPullPolicy  = "__PULL_POLICY__"
-	phReplicas    = 987654321
-	phResources   = "__RESOURCES__"
-	phArgs        = "__ARGS__"
-	phVolumes     = "__VOLUMES__"
-	phMounts      = "__MOUNTS__"
-	phPullSecrets = "__PULL_SECRETS__"
+	phImage          = "__IMAGE__"
+	phPullPolicy     = "__PULL_POLICY__"
+	phReplicas       = 987654321
+	phResources      = "__RESOURCES__"
+	phArgs           = "__ARGS__"
+	phEnv            = "__EXTRA_ENV__"
+	phMounts         = "__MOUNTS__"
+	phPod            = "__POD__"
+	phPodLabels      = "__POD_LABELS__"
+	phPodAnnotations = "__POD_ANNOTATIONS__"
 )
 
 // deployment templates d: image, replicas and resources from values, the
-// flags values decide, and what TLS on the SCIM port mounts.
+// flags values decide, where its pods are scheduled, and what they mount.
 func deployment(d *appsv1.Deployment, values *valuesFile) (string, error) {
 	key := component(d)
-	c := &d.Spec.Template.Spec.Containers[0]
+	pod := &d.Spec.Template.Spec
+	c := &pod.Containers[0]
 	values.add(key, *d.Spec.Replicas, c.Resources, c.Image)
+	if len(d.Spec.Template.Annotations) > 0 || len(c.VolumeMounts) > 0 || len(pod.Volumes) > 0 ||
+		pod.Affinity != nil || pod.NodeSelector != nil || pod.Tolerations != nil || pod.PriorityClassName != "" {
+		return "", errors.New("the Deployment sets pod fields the chart takes from values: keep them out of config/manager or teach hack/chart to merge them")
+	}
+	var spread []string
+	if len(pod.TopologySpreadConstraints) > 0 {
+		b, err := yaml.Marshal(pod.TopologySpreadConstraints)
+		if err != nil {
+			return "", fmt.Errorf("render the topology spread constraints: %w", err)
+		}
+		spread = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	}
 
 	d.Spec.Replicas = ptrTo(int32(phReplicas))
 	c.Image, c.ImagePullPolicy = phImage, phPullPolicy
@@ -338,49 +442,117 @@ func deployment(d *appsv1.Deployment, values *valuesFile) (string, error) {
 	}
 	args = append(args, phArgs)
 	c.Args = args
-	d.Spec.Template.Spec.SchedulerName = phPullSecrets
-	if key == "scimServer" {
-		c.WorkingDir = phMounts
-		d.Spec.Template.Spec.PriorityClassName = phVolumes
-	}
+	c.Env = append(c.Env, corev1.EnvVar{Name: phEnv})
+	c.WorkingDir = phMounts
+	pod.TopologySpreadConstraints = nil
+	pod.SchedulerName = phPod
+	d.Spec.Template.Labels[phPodLabels] = "x"
+	d.Spec.Template.Annotations = map[string]string{phPodAnnotations: "x"}
 	b, err := render(d)
 	if err != nil {
 		return "", err
 	}
 	v := ".Values." + key
+	tls := key == "scimServer"
 	argLines := []string{
 		`- --metrics-bind-address={{ if .Values.metrics.enable }}:8443{{ else }}0{{ end }}`,
 		`- --metrics-secure={{ .Values.metrics.secure }}`,
+		`- --zap-log-level={{ .Values.logLevel }}`,
 		`{{- with .Values.scim.baseURL }}`, `- --scim-base-url={{ . }}`, `{{- end }}`,
 		`{{- with .Values.watchNamespaces }}`, `- --watch-namespaces={{ join "," . }}`, `{{- end }}`,
+		// Both roles take the defaults: the server enforces them and the
+		// reconcilers report them in each tenant's status.limits.
+		`- --scim-tenant-rate={{ .Values.scim.tenantDefaults.requestsPerSecond }}`,
+		`- --scim-tenant-burst={{ .Values.scim.tenantDefaults.burst }}`,
+		`- --scim-tenant-concurrency={{ .Values.scim.tenantDefaults.maxInFlight }}`,
 	}
-	if key == "controllerManager" {
-		argLines = append(argLines, `{{- if `+v+`.leaderElection }}`, `- --leader-elect`, `{{- end }}`)
-	} else {
+	if tls {
 		argLines = append(argLines, `- --scim-drain-delay={{ .Values.scim.drainDelay }}`,
 			`{{- if .Values.scim.tls.enable }}`, `- --scim-tls-cert-dir=/etc/scim-tls`, `{{- end }}`)
+	} else {
+		argLines = append(argLines, `{{- if `+v+`.leaderElection }}`, `- --leader-elect`, `{{- end }}`)
 	}
+	argLines = append(argLines, `{{- range `+v+`.extraArgs }}`, `- {{ . | quote }}`, `{{- end }}`)
+	mountsIf, volumesIf := v+".extraVolumeMounts", v+".extraVolumes"
+	var tlsMount, tlsVolume []string
+	if tls {
+		mountsIf, volumesIf = "(or .Values.scim.tls.enable "+mountsIf+")", "(or .Values.scim.tls.enable "+volumesIf+")"
+		tlsMount = []string{"{{- if .Values.scim.tls.enable }}", "- name: scim-tls", "  mountPath: /etc/scim-tls", "  readOnly: true", "{{- end }}"}
+		tlsVolume = []string{"{{- if .Values.scim.tls.enable }}", "- name: scim-tls", "  secret:", `    secretName: {{ include "scim-operator.scimTLSSecret" $ }}`, "{{- end }}"}
+	}
+	podLines := append(withBlock("affinity", v+".affinity"), withBlock("imagePullSecrets", ".Values.imagePullSecrets")...)
+	podLines = append(podLines, withBlock("nodeSelector", v+".nodeSelector")...)
+	podLines = append(podLines, "{{- with "+v+".priorityClassName }}", "priorityClassName: {{ . }}", "{{- end }}")
+	podLines = append(podLines, withBlock("tolerations", v+".tolerations")...)
+	if spread == nil {
+		podLines = append(podLines, withBlock("topologySpreadConstraints", v+".topologySpreadConstraints")...)
+	} else {
+		// Set, the value replaces the spread config/manager declares.
+		podLines = append(podLines, "{{- if "+v+".topologySpreadConstraints }}", "topologySpreadConstraints:",
+			"  {{- toYaml "+v+".topologySpreadConstraints | nindent __INDENT2__ }}", "{{- else }}", "topologySpreadConstraints:")
+		podLines = append(podLines, spread...)
+		podLines = append(podLines, "{{- end }}")
+	}
+	podLines = append(podLines, "{{- if "+volumesIf+" }}", "volumes:")
+	podLines = append(podLines, tlsVolume...)
+	podLines = append(podLines, "{{- with "+v+".extraVolumes }}", "{{- toYaml . | nindent __INDENT__ }}", "{{- end }}", "{{- end }}")
+	mountLines := append([]string{"{{- if " + mountsIf + " }}", "volumeMounts:"}, tlsMount...)
+	mountLines = append(mountLines, "{{- with "+v+".extraVolumeMounts }}", "{{- toYaml . | nindent __INDENT__ }}", "{{- end }}", "{{- end }}")
+
 	// What a typed Deployment renders that kustomize's does not.
 	for _, empty := range []string{"resources: {}", "strategy: {}", "status: {}", "creationTimestamp: null"} {
-		b = replaceLine(b, empty, nil)
+		b = replaceLines(b, empty, nil)
 	}
-	b = replaceLine(b, "replicas: 987654321", []string{"replicas: {{ " + v + ".replicas }}"})
-	b = replaceLine(b, "image: "+phImage, []string{`image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"`})
-	b = replaceLine(b, "imagePullPolicy: "+phPullPolicy, []string{"imagePullPolicy: {{ .Values.image.pullPolicy }}"})
-	b = replaceLine(b, "terminationMessagePath: "+phResources, []string{"resources:", "  {{- toYaml " + v + ".resources | nindent __INDENT2__ }}"})
-	b = replaceLine(b, "- "+phArgs, argLines)
-	b = replaceLine(b, "schedulerName: "+phPullSecrets, []string{"{{- with .Values.imagePullSecrets }}", "imagePullSecrets:", "  {{- toYaml . | nindent __INDENT2__ }}", "{{- end }}"})
-	b = replaceLine(b, "workingDir: "+phMounts, []string{"{{- if .Values.scim.tls.enable }}", "volumeMounts:", "- name: scim-tls", "  mountPath: /etc/scim-tls", "  readOnly: true", "{{- end }}"})
-	b = replaceLine(b, "priorityClassName: "+phVolumes, []string{"{{- if .Values.scim.tls.enable }}", "volumes:", "- name: scim-tls", "  secret:", "    secretName: {{ .Values.scim.tls.secretName }}", "{{- end }}"})
-	if strings.Contains(b, "__") {
-		return "", fmt.Errorf("a placeholder was left in the template:\n%s", b)
+	t := &templater{b: b}
+	t.once("replicas: 987654321", "replicas: {{ "+v+".replicas }}")
+	t.once("image: "+phImage, `image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"`)
+	t.once("imagePullPolicy: "+phPullPolicy, "imagePullPolicy: {{ .Values.image.pullPolicy }}")
+	t.once("terminationMessagePath: "+phResources, "resources:", "  {{- toYaml "+v+".resources | nindent __INDENT2__ }}")
+	t.once("- "+phArgs, argLines...)
+	t.once("- name: "+phEnv, "{{- with "+v+".extraEnv }}", "{{- toYaml . | nindent __INDENT__ }}", "{{- end }}")
+	t.once("workingDir: "+phMounts, mountLines...)
+	t.once("schedulerName: "+phPod, podLines...)
+	t.once(phPodLabels+": x", "{{- with "+v+".podLabels }}", "{{- toYaml . | nindent __INDENT__ }}", "{{- end }}")
+	t.once(phPodAnnotations + ": x")
+	t.once("annotations:", withBlock("annotations", v+".podAnnotations")...)
+	if t.err != nil {
+		return "", t.err
 	}
-	return b, nil
+	if strings.Contains(t.b, "__") {
+		return "", fmt.Errorf("a placeholder was left in the template:\n%s", t.b)
+	}
+	return t.b, nil
 }
 
-// replaceLine replaces the line whose content is old with lines, indented
-// as it was. __INDENT2__ is that indentation plus two, for nindent.
-func replaceLine(b, old string, lines []string) string {
+// withBlock renders key from value only where value is set.
+func withBlock(key, value string) []string {
+	return []string{"{{- with " + value + " }}", key + ":", "  {{- toYaml . | nindent __INDENT2__ }}", "{{- end }}"}
+}
+
+// templater replaces placeholder lines, each exactly once.
+type templater struct {
+	b   string
+	err error
+}
+
+func (t *templater) once(old string, lines ...string) {
+	n := 0
+	for _, line := range strings.Split(t.b, "\n") {
+		if strings.TrimLeft(line, " ") == old {
+			n++
+		}
+	}
+	if n != 1 {
+		t.err = errors.Join(t.err, fmt.Errorf("the line %q is in the template %d times, not once", old, n))
+		return
+	}
+	t.b = replaceLines(t.b, old, lines)
+}
+
+// replaceLines replaces each line whose content is old with lines,
+// indented as it was. __INDENT__ is that indentation and __INDENT2__ that
+// plus two, for nindent.
+func replaceLines(b, old string, lines []string) string {
 	var out []string
 	for _, line := range strings.Split(b, "\n") {
 		trimmed := strings.TrimLeft(line, " ")
@@ -390,7 +562,8 @@ func replaceLine(b, old string, lines []string) string {
 		}
 		indent := len(line) - len(trimmed)
 		for _, l := range lines {
-			out = append(out, strings.Repeat(" ", indent)+strings.ReplaceAll(l, "__INDENT2__", fmt.Sprint(indent+2)))
+			l = strings.ReplaceAll(l, "__INDENT2__", fmt.Sprint(indent+2))
+			out = append(out, strings.Repeat(" ", indent)+strings.ReplaceAll(l, "__INDENT__", fmt.Sprint(indent)))
 		}
 	}
 	return strings.Join(out, "\n")

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -67,7 +69,7 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ns := range []string{"scim-operator-system", "identities", "partners", "gateway"} {
+	for _, ns := range []string{"scim-operator-system", "identities", "partners", "gateway", "monitoring"} {
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			t.Fatal(err)
 		}
@@ -151,23 +153,90 @@ func TestEveryInstallPathAppliesToARealAPIServer(t *testing.T) {
 		if !equality.Semantic.DeepEqual(rules(rendered), shipped) {
 			t.Error("the chart's alerts differ from config/components/prometheus/rules.yaml")
 		}
-		for _, want := range []string{"--scim-base-url=https://scim.example.com", "--watch-namespaces=identities,partners", "--scim-tls-cert-dir=/etc/scim-tls"} {
+		for _, want := range []string{
+			"--scim-base-url=https://scim.example.com", "--watch-namespaces=identities,partners", "--scim-tls-cert-dir=/etc/scim-tls",
+			"--zap-log-level=debug", "--scim-tenant-rate=50", "--scim-tenant-burst=100", "--scim-tenant-concurrency=8",
+			`"--scim-filter-timeout=500ms"`, `"--pprof-bind-address=127.0.0.1:6060"`,
+		} {
 			if !bytes.Contains(rendered, []byte(want)) {
 				t.Errorf("the chart does not pass %s", want)
 			}
 		}
-		var clusterRoles []string
-		for _, o := range decode(t, rendered) {
-			if o.GetKind() == "ClusterRole" {
-				clusterRoles = append(clusterRoles, o.GetName())
-			}
-		}
-		for _, name := range []string{"scim-operator-controller-role", "scim-operator-server-role"} {
-			if slices.Contains(clusterRoles, name) {
-				t.Errorf("with watchNamespaces set the chart still grants ClusterRole %s", name)
+		checkNamesAndKnobs(t, decode(t, rendered))
+	})
+	t.Run("helm chart refuses values it does not declare", func(t *testing.T) {
+		for _, tc := range []struct{ set, want string }{
+			{"scimServer.replica=3", "additional properties 'replica' not allowed"},
+			{"scimServer.replicas=two", "got string, want integer"},
+			{"networkPolicy.ingressNamespaceLabels.a=b", "additional properties 'ingressNamespaceLabels' not allowed"},
+			{"logLevel=verbose", "logLevel"},
+			{"networkPolicy.enable=true", "networkPolicy.scimFrom must name the pods that forward SCIM requests"},
+		} {
+			out, err := exec.CommandContext(ctx, helm, "template", "scim-operator", chart, "--set", tc.set).CombinedOutput()
+			if err == nil || !bytes.Contains(out, []byte(tc.want)) {
+				t.Errorf("helm template --set %s: %v, want a failure saying %q:\n%s", tc.set, err, tc.want, out)
 			}
 		}
 	})
+}
+
+// checkNamesAndKnobs checks the chart rendered with everything.yaml: every
+// object it makes carries the fullnameOverride, no ClusterRole for
+// identities is granted with watchNamespaces set, and the pod knobs reach
+// both Deployments.
+func checkNamesAndKnobs(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	deployments := map[string]*appsv1.Deployment{}
+	for _, o := range objs {
+		if o.GetKind() == "CustomResourceDefinition" {
+			continue
+		}
+		if !strings.HasPrefix(o.GetName(), "idp-sync-") {
+			t.Errorf("%s %s does not carry the fullnameOverride idp-sync", o.GetKind(), o.GetName())
+		}
+		if l := o.GetLabels()["app.kubernetes.io/name"]; l != "" && l != "scim" {
+			t.Errorf("%s %s is labelled app.kubernetes.io/name=%s, want the nameOverride scim", o.GetKind(), o.GetName(), l)
+		}
+		switch o.GetKind() {
+		case "ClusterRole":
+			if o.GetName() == "idp-sync-controller-role" || o.GetName() == "idp-sync-server-role" {
+				t.Errorf("with watchNamespaces set the chart still grants ClusterRole %s", o.GetName())
+			}
+		case "Deployment":
+			d := &appsv1.Deployment{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, d); err != nil {
+				t.Fatal(err)
+			}
+			deployments[d.Name] = d
+		case "ServiceMonitor", "PrometheusRule":
+			if o.GetLabels()["release"] != "kube-prometheus-stack" {
+				t.Errorf("%s lacks the labels Prometheus selects it by: %v", o.GetKind(), o.GetLabels())
+			}
+		}
+	}
+	server, controllers := deployments["idp-sync-scim-server"], deployments["idp-sync-controller-manager"]
+	if server == nil || controllers == nil {
+		t.Fatalf("the Deployments are not both named by the fullnameOverride: %v", slices.Collect(maps.Keys(deployments)))
+	}
+	for _, d := range []*appsv1.Deployment{server, controllers} {
+		pod := d.Spec.Template
+		if pod.Labels["team"] != "platform" || pod.Labels["app.kubernetes.io/name"] != "scim" {
+			t.Errorf("%s's pods are labelled %v", d.Name, pod.Labels)
+		}
+		if len(pod.Annotations) != 1 || len(pod.Spec.Containers[0].Env) != 2 || len(pod.Spec.ImagePullSecrets) != 1 {
+			t.Errorf("%s's pods lack podAnnotations, extraEnv or imagePullSecrets: %v %v %v", d.Name, pod.Annotations, pod.Spec.Containers[0].Env, pod.Spec.ImagePullSecrets)
+		}
+	}
+	if s := controllers.Spec.Template.Spec; s.PriorityClassName != "system-cluster-critical" || s.NodeSelector["kubernetes.io/os"] != "linux" || len(s.Tolerations) != 1 {
+		t.Errorf("the controllers' pods lack priorityClassName, nodeSelector or tolerations: %q %v %v", s.PriorityClassName, s.NodeSelector, s.Tolerations)
+	}
+	s := server.Spec.Template.Spec
+	if s.Affinity == nil || len(s.TopologySpreadConstraints) != 1 || s.TopologySpreadConstraints[0].WhenUnsatisfiable != corev1.DoNotSchedule {
+		t.Errorf("the server's pods lack affinity, or the topologySpreadConstraints value did not replace the default: %v", s.TopologySpreadConstraints)
+	}
+	if len(s.Volumes) != 2 || len(s.Containers[0].VolumeMounts) != 2 {
+		t.Errorf("the server's pods mount %v from %v, want the TLS Secret and the extra volume", s.Containers[0].VolumeMounts, s.Volumes)
+	}
 }
 
 // monitoringAsServed renders the chart's monitoring with metrics over

@@ -31,6 +31,7 @@ var ForeignKinds = []ForeignKind{
 	{"monitoring.coreos.com", "ServiceMonitor", "servicemonitors"},
 	{"monitoring.coreos.com", "PrometheusRule", "prometheusrules"},
 	{"cert-manager.io", "Certificate", "certificates"},
+	{"cert-manager.io", "Issuer", "issuers"},
 	{"gateway.networking.k8s.io", "HTTPRoute", "httproutes"},
 }
 

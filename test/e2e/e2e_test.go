@@ -24,7 +24,6 @@ import (
 	. "github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -114,9 +113,11 @@ var _ = Describe("the operator as the chart deploys it", Ordered, func() {
 		_, _ = GinkgoWriter.Write(out)
 	}, SpecTimeout(10*time.Minute))
 
-	It("serves metrics over HTTPS to a token bound to the metrics-reader role, and to no other", func(ctx SpecContext) {
-		reader := serviceAccountToken(ctx, "prometheus", "scim-operator-metrics-reader")
-		stranger := serviceAccountToken(ctx, "stranger", "")
+	It("serves metrics over HTTPS to the identity the chart's ServiceMonitor scrapes with, and to no other", func(ctx SpecContext) {
+		// The ServiceMonitor reads this account's token from its Secret,
+		// which only a cluster's token controller fills in.
+		reader := requestToken(ctx, "scim-operator-metrics-scraper")
+		stranger := serviceAccountToken(ctx, "stranger")
 		for _, p := range append(append([]*pod{}, servers...), controllers...) {
 			url := "https://" + p.addr("metrics") + "/metrics"
 			Expect(metricsGet(ctx, url, "")).To(HaveField("Code", http.StatusUnauthorized), "%s without a token", p.name)
@@ -293,18 +294,11 @@ func expectPurged(ctx context.Context, id string) {
 	}).WithTimeout(60*time.Second).WithPolling(500*time.Millisecond).Should(BeTrue(), "user %s is purged", id)
 }
 
-// serviceAccountToken returns a token of a new ServiceAccount, bound to
-// clusterRole unless it is empty.
-func serviceAccountToken(ctx context.Context, name, clusterRole string) string {
+// serviceAccountToken returns a token of a new ServiceAccount bound to no
+// role.
+func serviceAccountToken(ctx context.Context, name string) string {
 	sa, err := clientset.CoreV1().ServiceAccounts(releaseNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 	ExpectWithOffset(1, err).NotTo(HaveOccurred())
-	if clusterRole != "" {
-		ExpectWithOffset(1, env.Client.Create(ctx, &rbacv1.ClusterRoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: name + "-" + clusterRole},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterRole},
-			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: releaseNamespace, Name: sa.Name}},
-		})).To(Succeed())
-	}
 	return requestToken(ctx, sa.Name)
 }
 
