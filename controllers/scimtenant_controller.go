@@ -6,6 +6,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -69,6 +70,7 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	tenant := &v1alpha1.ScimTenant{}
 	if err := r.Get(ctx, req.NamespacedName, tenant); err != nil {
 		if apierrors.IsNotFound(err) {
+			metrics.ForgetTenantConditions(req.String())
 			return ctrl.Result{}, r.withdrawVerifier(ctx, req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, fmt.Errorf("get tenant %s: %w", req.NamespacedName, err)
@@ -76,6 +78,7 @@ func (r *ScimTenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	if !tenant.DeletionTimestamp.IsZero() {
 		// The generated token Secret is owned by the tenant and goes with
 		// it; from now on no token of the tenant is accepted.
+		metrics.ForgetTenantConditions(req.String())
 		return ctrl.Result{}, r.withdrawVerifier(ctx, tenant.Namespace, tenant.Name)
 	}
 	return r.reconcileNormal(ctx, tenant)
@@ -97,10 +100,15 @@ func (r *ScimTenantReconciler) reconcileNormal(ctx context.Context, tenant *v1al
 	meta.SetStatusCondition(&tenant.Status.Conditions, tokenReady)
 
 	tenant.Status.Endpoint = tenant.EndpointURL(r.SCIMBaseURL)
+	endpointReady := endpointCondition(tenant)
+	meta.SetStatusCondition(&tenant.Status.Conditions, endpointReady)
 	limits := tenant.EffectiveLimits(r.RateLimit)
 	tenant.Status.Limits = &limits
-	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady))
+	meta.SetStatusCondition(&tenant.Status.Conditions, readyCondition(tenant, tokenReady, endpointReady))
 	tenant.Status.ObservedGeneration = tenant.Generation
+	// Set on every reconcile, not only when status changes: a new leader
+	// starts with no series.
+	metrics.SetTenantConditions(client.ObjectKeyFromObject(tenant).String(), tenant.Status.Conditions)
 
 	if equality.Semantic.DeepEqual(before.Status, tenant.Status) {
 		return result, nil
@@ -203,7 +211,25 @@ func (r *ScimTenantReconciler) withdrawVerifier(ctx context.Context, namespace, 
 	return nil
 }
 
-func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) metav1.Condition {
+// endpointCondition reports whether identity providers can be given the
+// tenant's endpoint: a path without a host is no URL.
+func endpointCondition(tenant *v1alpha1.ScimTenant) metav1.Condition {
+	c := metav1.Condition{
+		Type:               v1alpha1.ConditionEndpointReady,
+		Status:             metav1.ConditionTrue,
+		Reason:             v1alpha1.ReasonEndpointResolved,
+		Message:            "identity providers reach the tenant at " + tenant.Status.Endpoint,
+		ObservedGeneration: tenant.Generation,
+	}
+	if u, err := url.Parse(tenant.Status.Endpoint); err != nil || u.Host == "" {
+		c.Status = metav1.ConditionFalse
+		c.Reason = v1alpha1.ReasonNoBaseURL
+		c.Message = "the endpoint " + tenant.Status.Endpoint + " has no host: set the operator's --scim-base-url (the chart's scim.baseURL) or the tenant's spec.publicBaseURL"
+	}
+	return c
+}
+
+func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady, endpointReady metav1.Condition) metav1.Condition {
 	c := metav1.Condition{
 		Type:               v1alpha1.ConditionReady,
 		Status:             metav1.ConditionTrue,
@@ -211,10 +237,15 @@ func readyCondition(tenant *v1alpha1.ScimTenant, tokenReady metav1.Condition) me
 		Message:            "SCIM endpoint " + tenant.Status.Endpoint + " accepts the token in Secret " + tenant.Spec.TokenSecretRef.Name,
 		ObservedGeneration: tenant.Generation,
 	}
-	if tokenReady.Status != metav1.ConditionTrue {
+	switch {
+	case tokenReady.Status != metav1.ConditionTrue:
 		c.Status = metav1.ConditionFalse
 		c.Reason = v1alpha1.ReasonTokenNotReady
 		c.Message = tokenReady.Message
+	case endpointReady.Status != metav1.ConditionTrue:
+		c.Status = metav1.ConditionFalse
+		c.Reason = endpointReady.Reason
+		c.Message = endpointReady.Message
 	}
 	return c
 }

@@ -263,8 +263,8 @@ func (s *Server) verifiersCaughtUp(ctx context.Context) error {
 		published[v.Name] = true
 	}
 	for _, t := range tenants.Items {
-		if meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionReady) && !published[v1alpha1.VerifierName(t.Namespace, t.Name)] {
-			return fmt.Errorf("the token verifier of Ready tenant %s/%s is not published yet", t.Namespace, t.Name)
+		if meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionTokenReady) && !published[v1alpha1.VerifierName(t.Namespace, t.Name)] {
+			return fmt.Errorf("the token verifier of tenant %s/%s, whose token is ready, is not published yet", t.Namespace, t.Name)
 		}
 	}
 	s.verifiersSeen.Store(true)

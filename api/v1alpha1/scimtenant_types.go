@@ -33,6 +33,17 @@ const (
 	// ReasonTokenNotReady: Ready is false because the token is not usable.
 	ReasonTokenNotReady = "TokenNotReady"
 
+	// ConditionEndpointReady reports whether the tenant's endpoint has a
+	// host identity providers can reach: the tenant's spec.publicBaseURL
+	// or the operator's base URL.
+	ConditionEndpointReady = "EndpointReady"
+	// ReasonEndpointResolved: the endpoint has a host.
+	ReasonEndpointResolved = "EndpointResolved"
+	// ReasonNoBaseURL: neither the tenant nor the operator names a base
+	// URL, so the endpoint and every meta.location are paths without a
+	// host, which no identity provider can be configured with.
+	ReasonNoBaseURL = "NoBaseURL"
+
 	// DefaultTokenSecretKey is the Secret key read when the tenant names none.
 	DefaultTokenSecretKey = "token"
 )
@@ -351,7 +362,8 @@ type ScimTenantStatus struct {
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
 
-	// conditions: Ready summarises; TokenReady reports on the bearer token.
+	// conditions: Ready summarises; TokenReady reports on the bearer token,
+	// EndpointReady on whether the endpoint has a host.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -5,6 +5,8 @@
 // would: every PromQL expression parses, every alert has a valid duration,
 // a severity and a runbook. It prints the metric names they read, one a
 // line, for the operator's tests to match with the metrics it exports.
+// With -alert it evaluates one alert, as Prometheus's rule manager does,
+// over scrapes of the operator's metrics the tests write.
 //
 // It is a module of its own so that Prometheus's dependencies stay out of
 // the operator's.
@@ -67,7 +69,16 @@ type dashboard struct {
 func main() {
 	rulesFile := flag.String("rules", "", "PrometheusRule YAML to check")
 	dashboardFile := flag.String("dashboard", "", "Grafana dashboard JSON to check")
+	alert := flag.String("alert", "", "Evaluate this alert of -rules over -timeline instead of checking")
+	timeline := flag.String("timeline", "", "Scrapes in the text format, each served for a duration: a.prom=11m,b.prom=2m")
 	flag.Parse()
+	if *alert != "" {
+		if err := evalAlert(os.Stdout, *rulesFile, *alert, *timeline); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	names := map[string]bool{}
 	var errs []error
 	if *rulesFile != "" {

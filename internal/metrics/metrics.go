@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/scim-operator/scim-operator/internal/version"
@@ -76,6 +77,14 @@ var (
 		Help: "When the operator first saw each tenant's current bearer token (Unix time).",
 	}, []string{"tenant"})
 
+	// TenantCondition is each tenant condition's status, one series per
+	// possible status with 1 on the current one, as cert-manager reports
+	// certificates, so that an alert can ask for a status directly.
+	TenantCondition = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "scim_tenant_condition",
+		Help: "Status of each tenant condition: 1 for the status the condition has, 0 for the others.",
+	}, []string{"tenant", "condition", "status"})
+
 	// ClaimsCollected counts claims deleted because no identity held them.
 	ClaimsCollected = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "scim_claims_collected_total",
@@ -99,7 +108,7 @@ var (
 )
 
 // collectors are the operator's own metrics.
-var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, UsersSharingEmail, TokenObserved, ClaimsCollected, CacheWaitTimeouts, BuildInfo}
+var collectors = []prometheus.Collector{Requests, RequestDuration, AuthFailures, Users, Purges, PurgeBacklog, UsersWithInvalidAttributes, UsersSharingEmail, TokenObserved, TenantCondition, ClaimsCollected, CacheWaitTimeouts, BuildInfo}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(collectors...)
@@ -114,4 +123,26 @@ func ForgetTenant(tenant string) {
 	UsersWithInvalidAttributes.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 	UsersSharingEmail.DeleteLabelValues(tenant)
 	TokenObserved.DeleteLabelValues(tenant)
+	ForgetTenantConditions(tenant)
+}
+
+// conditionStatuses are the statuses a condition may have.
+var conditionStatuses = []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown}
+
+// SetTenantConditions reports a tenant's ("namespace/name") conditions.
+func SetTenantConditions(tenant string, conditions []metav1.Condition) {
+	for _, c := range conditions {
+		for _, s := range conditionStatuses {
+			v := 0.0
+			if c.Status == s {
+				v = 1
+			}
+			TenantCondition.WithLabelValues(tenant, c.Type, string(s)).Set(v)
+		}
+	}
+}
+
+// ForgetTenantConditions drops the condition series of a deleted tenant.
+func ForgetTenantConditions(tenant string) {
+	TenantCondition.DeletePartialMatch(prometheus.Labels{"tenant": tenant})
 }
