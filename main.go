@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/version"
 	"github.com/scim-operator/scim-operator/scimwebhook"
@@ -45,6 +46,7 @@ func main() {
 	flag.IntVar(&opts.SCIM.MaxResponseBytes, "scim-max-response-bytes", scimwebhook.DefaultMaxResponseSize, "Most bytes of resources one SCIM list response returns; a page stops before it and says how many resources it holds.")
 	flag.StringVar(&opts.SCIM.TLSCertDir, "scim-tls-cert-dir", "", "Directory with tls.crt and tls.key (a mounted cert-manager Secret) to serve SCIM over HTTPS, reloaded when renewed; empty serves plain HTTP for a TLS-terminating ingress.")
 	flag.DurationVar(&opts.SCIM.DrainDelay, "scim-drain-delay", scimwebhook.DefaultDrainDelay, "How long a stopping SCIM server keeps serving, unready, while its endpoint leaves Services and ingresses; 0 stops at once. The pod's terminationGracePeriodSeconds must exceed it plus the request timeout.")
+	auditLog := flag.String("audit-log", "stdout", "Where the provisioning audit trail is written, one JSON line per change (docs/audit.md): stdout, a file to append to, or off. The process's own log goes to stderr.")
 	showVersion := flag.Bool("version", false, "Print the version and exit.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -63,6 +65,12 @@ func main() {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	trail, err := openAudit(*auditLog)
+	if err != nil {
+		log.Error(err, "unable to open the audit trail")
+		os.Exit(1)
+	}
+	opts.Audit = trail
 
 	ctx := ctrl.SetupSignalHandler()
 	mgr, _, err := operator.New(ctx, ctrl.GetConfigOrDie(), opts)
@@ -86,4 +94,20 @@ func drainDelayOption(d time.Duration) time.Duration {
 		return time.Nanosecond
 	}
 	return d
+}
+
+// openAudit opens the audit trail --audit-log names. A file is appended
+// to and never closed: it is written until the process ends.
+func openAudit(to string) (*audit.Trail, error) {
+	switch to {
+	case "off":
+		return nil, nil
+	case "stdout", "":
+		return audit.New(os.Stdout), nil
+	}
+	f, err := os.OpenFile(to, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open audit log %s: %w", to, err)
+	}
+	return audit.New(f), nil
 }

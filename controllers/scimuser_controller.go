@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/claims"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/internal/metrics"
@@ -69,6 +70,9 @@ type ScimUserReconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Clock     clock.PassiveClock
+	// Audit is where purges and restores by hand are written; nil writes
+	// none.
+	Audit *audit.Trail
 }
 
 // +kubebuilder:rbac:groups=scim.provisioning.io,resources=scimusers,verbs=get;list;watch;patch;delete
@@ -139,12 +143,18 @@ func (r *ScimUserReconciler) reconcileDelete(ctx context.Context, user *v1alpha1
 	if wait := r.untilPurge(user); wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	r.purge(ctx, user)
 	patch := client.MergeFrom(user.DeepCopy())
 	controllerutil.RemoveFinalizer(user, v1alpha1.FinalizerRetention)
-	if err := r.Patch(ctx, user, patch); err != nil && !apierrors.IsNotFound(err) {
+	err := r.Patch(ctx, user, patch)
+	if apierrors.IsNotFound(err) {
+		// A reconcile before this one let it go, and recorded it.
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("remove finalizer of user %s/%s: %w", user.Namespace, user.Name, err)
 	}
+	// Recorded once the user is let go, so that a retry records it once.
+	r.purge(ctx, user)
 	return ctrl.Result{}, nil
 }
 
@@ -446,10 +456,20 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 // reconcileDelete runs detach again just before, so a purge cut short is
 // finished by the next reconcile.
 func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) {
-	logf.FromContext(ctx).Info("purged user", "user", user.Name)
+	log := logf.FromContext(ctx)
+	log.Info("purged user", "user", user.Name)
 	metrics.Purges.WithLabelValues(user.Namespace + "/" + user.Spec.TenantRef.Name).Inc()
 	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
 		"the retention of the deactivated or deleted user ended; its data is removed")
+	// The trail is the one place that still names who was purged.
+	r.audit(ctx, audit.User(user, audit.Purged, audit.Operator))
+}
+
+// audit writes rec to the audit trail, or logs that it could not.
+func (r *ScimUserReconciler) audit(ctx context.Context, rec audit.Record) {
+	if err := r.Audit.Write(rec); err != nil {
+		logf.FromContext(ctx).Error(err, "audit record lost", "action", rec.Action, "id", rec.ID)
+	}
 }
 
 func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.ScimUser) ([]v1alpha1.ScimGroupMemberSlice, error) {
@@ -499,6 +519,7 @@ func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUse
 	}
 	if err == nil {
 		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserRestored, "Restore", "the user was restored by hand")
+		r.audit(ctx, audit.User(user, audit.Restored, audit.Operator))
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 )
 
 // Options configure the reconcilers.
@@ -33,6 +34,9 @@ type Options struct {
 	// TenantRateLimit is the SCIM server's request limits, which tenants
 	// that set none get, for their status.
 	TenantRateLimit v1alpha1.RateLimit
+	// Audit is where purges and restores are written to the audit trail;
+	// nil writes none.
+	Audit *audit.Trail
 }
 
 // Reconcilers are the operator's reconcilers, built on one manager's
@@ -68,6 +72,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			APIReader: mgr.GetAPIReader(),
 			Recorder:  mgr.GetEventRecorder("scimuser-controller"),
 			Clock:     opts.Clock,
+			Audit:     opts.Audit,
 		},
 		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
 		Claims: &ClaimCollector{

@@ -4,6 +4,7 @@
 package scimwebhook
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/metrics"
 )
 
@@ -44,10 +46,13 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 		}
 		defer release()
 		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID),
+			method: r.Method, path: r.URL.Path, userAgent: r.UserAgent(),
 			users: s.userResources.of(tenant), budget: s.decodeBudget}
 		defer func() { s.decodeBudget.release(t.reserved) }()
 		if err := e(w, r, t); err != nil {
-			writeError(w, log, err)
+			se := asError(log, err)
+			writeError(w, log, se)
+			s.auditRefusal(r, t, se)
 		}
 	})
 }
@@ -116,4 +121,29 @@ func bearerToken(r *http.Request) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
+}
+
+// auditRefusal writes a write the server refused for what it asked —
+// a conflict, a limit, a value it cannot store — to the audit trail, so
+// that "why was this person not provisioned" has an answer after the
+// identity provider's own log is gone. Reads, 429s and 5xx are not
+// decisions about an identity, and are left out.
+func (s *Server) auditRefusal(r *http.Request, t *tenantRequest, se *Error) {
+	write := r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/.search")
+	if !write || se.Status < 400 || se.Status >= 500 || se.Status == http.StatusTooManyRequests {
+		return
+	}
+	rec := t.subject
+	rec.Tenant, rec.Action, rec.Outcome = t.tenant.Namespace+"/"+t.tenant.Name, audit.Refused, audit.Failed
+	rec.Status, rec.Detail = se.Status, se.Detail
+	rec.ID = cmp.Or(r.PathValue("id"), rec.ID)
+	switch {
+	case strings.Contains(r.URL.Path, "/Users"):
+		rec.Kind = "User"
+	case strings.Contains(r.URL.Path, "/Groups"):
+		rec.Kind = "Group"
+	default:
+		return
+	}
+	s.writeAudit(t, rec)
 }

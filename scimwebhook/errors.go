@@ -93,21 +93,29 @@ func fromInput(err error) (*Error, bool) {
 	return nil, false
 }
 
-// writeError renders err as a SCIM Error: the one place where what went
-// wrong becomes a status. Anything that is neither an *Error, refused
-// input nor a store error is an internal failure: it is logged, and the
-// client learns only that the request failed, never the internals.
-func writeError(w http.ResponseWriter, log logr.Logger, err error) {
+// asError is err as the SCIM Error it is answered with: the one place
+// where what went wrong becomes a status. Anything that is neither an
+// *Error, refused input nor a store error is an internal failure: it is
+// logged, and the client learns only that the request failed, never the
+// internals.
+func asError(log logr.Logger, err error) *Error {
 	var se *Error
-	if !errors.As(err, &se) {
-		var ok bool
-		if se, ok = fromInput(err); !ok {
-			if se, ok = fromStore(err); !ok {
-				log.Error(err, "request failed")
-				se = &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
-			}
-		}
+	if errors.As(err, &se) {
+		return se
 	}
+	if se, ok := fromInput(err); ok {
+		return se
+	}
+	if se, ok := fromStore(err); ok {
+		return se
+	}
+	log.Error(err, "request failed")
+	return &Error{Status: http.StatusInternalServerError, Detail: "the server failed to process the request; it has been logged"}
+}
+
+// writeError renders err as the SCIM Error asError makes of it.
+func writeError(w http.ResponseWriter, log logr.Logger, err error) {
+	se := asError(log, err)
 	if se.cause != nil {
 		log.Error(se.cause, "request failed", "status", se.Status)
 	}

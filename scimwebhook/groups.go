@@ -55,6 +55,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
+	t.subject.DisplayName, t.subject.ExternalID = g.Spec.DisplayName, g.Spec.ExternalID
 	change := store.NewMemberChange()
 	change.ReplaceAll(members...)
 	ctx := r.Context()
@@ -89,12 +90,14 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRe
 	if err != nil {
 		return err
 	}
-	if sentMembers && (prior != nil || len(members) > len(strangers)) {
-		if err := s.store.ApplyMembers(ctx, g, change); err != nil {
-			return err
-		}
+	if !sentMembers || (prior == nil && len(members) == len(strangers)) {
+		// Nothing to write: an adopted group keeps the members the
+		// provider did not send, and a new one has none to file.
+		change = store.NewMemberChange()
 	}
-	s.reportStrangers(t, g, strangers)
+	if err := s.applyMembers(ctx, t, g, change, strangers); err != nil {
+		return err
+	}
 	w.Header().Set(headerLocation, t.groupLocation(g.Name))
 	return s.writeGroup(w, r, t, q, g, http.StatusCreated)
 }
@@ -198,10 +201,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 	if err != nil {
 		return err
 	}
-	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
+	if err := s.applyMembers(ctx, t, g, change, strangers); err != nil {
 		return err
 	}
-	s.reportStrangers(t, g, strangers)
 	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
@@ -257,10 +259,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
-	if err := s.store.ApplyMembers(ctx, g, change); err != nil {
+	if err := s.applyMembers(ctx, t, g, change, strangers); err != nil {
 		return err
 	}
-	s.reportStrangers(t, g, strangers)
 	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 

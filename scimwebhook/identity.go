@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
@@ -36,6 +37,18 @@ type kind[O client.Object] struct {
 	updated          func(cur, next O) string
 	// plural names the kind in messages.
 	plural string
+	// audit is a record about an identity, with its identifiers; spec is
+	// what an update's changed attributes are read from.
+	audit func(O) audit.Record
+	spec  func(O) any
+}
+
+// auditActions are the audit trail's names of the Event reasons.
+var auditActions = map[string]audit.Action{
+	EventUserCreated: audit.Created, EventUserUpdated: audit.Updated, EventUserDeactivated: audit.Deactivated,
+	EventUserReactivated: audit.Reactivated, EventUserDeleted: audit.Deleted, EventUserRestored: audit.Restored,
+	EventUserAdopted: audit.Adopted, EventGroupCreated: audit.Created, EventGroupUpdated: audit.Updated,
+	EventGroupDeleted: audit.Deleted, EventGroupAdopted: audit.Adopted,
 }
 
 // Event reasons of provisioning actions, stable for alerting and audit.
@@ -68,6 +81,8 @@ var (
 		created: EventUserCreated,
 		deleted: EventUserDeleted,
 		plural:  "users",
+		audit:   func(u *v1alpha1.ScimUser) audit.Record { return audit.User(u, "", audit.IdentityProvider) },
+		spec:    func(u *v1alpha1.ScimUser) any { return u.Spec },
 		updated: func(cur, next *v1alpha1.ScimUser) string {
 			switch was, is := cur.IsActive(), next.IsActive(); {
 			case !cur.DeletedOverSCIM() && next.DeletedOverSCIM():
@@ -91,6 +106,8 @@ var (
 		created: EventGroupCreated,
 		deleted: EventGroupDeleted,
 		plural:  "groups",
+		audit:   func(g *v1alpha1.ScimGroup) audit.Record { return audit.Group(g, "", audit.IdentityProvider) },
+		spec:    func(g *v1alpha1.ScimGroup) any { return g.Spec },
 		updated: func(cur, next *v1alpha1.ScimGroup) string {
 			if cur.Spec.ManagedBy != next.Spec.ManagedBy {
 				return EventGroupAdopted
@@ -144,6 +161,7 @@ func create[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 		return err
 	}
 	s.record(t, obj, k.created, "created by the identity provider")
+	s.audit(t, k.audit(obj), k.created)
 	return nil
 }
 
@@ -157,7 +175,11 @@ func update[O client.Object](r *http.Request, s *Server, k kind[O], t *tenantReq
 	if err != nil || !done.Changed {
 		return done.After, err
 	}
-	s.record(t, done.After, k.updated(done.Before, done.After), "updated by the identity provider")
+	reason := k.updated(done.Before, done.After)
+	s.record(t, done.After, reason, "updated by the identity provider")
+	rec := k.audit(done.After)
+	rec.Changed = audit.Changed(k.spec(done.Before), k.spec(done.After))
+	s.audit(t, rec, reason)
 	return done.After, nil
 }
 
@@ -167,6 +189,7 @@ func remove[O client.Object](ctx context.Context, s *Server, k kind[O], t *tenan
 		return err
 	}
 	s.record(t, obj, k.deleted, "deleted by the identity provider")
+	s.audit(t, k.audit(obj), k.deleted)
 	return nil
 }
 
@@ -215,6 +238,22 @@ func candidates[O client.Object](ctx context.Context, s *Server, k kind[O], t *t
 		return nil, store.IgnoreNotFound(err)
 	}
 	return []O{obj}, nil
+}
+
+// audit writes a change an identity provider asked for, named by the
+// Event reason it was recorded with, to the audit trail.
+func (s *Server) audit(t *tenantRequest, rec audit.Record, reason string) {
+	rec.Action = auditActions[reason]
+	s.writeAudit(t, rec)
+}
+
+// writeAudit writes rec with what the request says of who sent it.
+func (s *Server) writeAudit(t *tenantRequest, rec audit.Record) {
+	rec.Actor = audit.IdentityProvider
+	rec.Method, rec.Path, rec.RequestID, rec.UserAgent = t.method, t.path, t.requestID, t.userAgent
+	if err := s.opts.Audit.Write(rec); err != nil {
+		t.log.Error(err, "audit record lost", "action", rec.Action, "id", rec.ID)
+	}
 }
 
 // record emits an Event on an identity and logs the action. Neither

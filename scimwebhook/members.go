@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/brief"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
@@ -81,12 +82,37 @@ func (s *Server) dropStrangers(ctx context.Context, t *tenantRequest, c *store.M
 	return strangers, nil
 }
 
+// applyMembers writes a member change into a group and reports what it
+// did: the members it added and removed to the audit trail, those the
+// request named and it skipped as reportStrangers does.
+func (s *Server) applyMembers(ctx context.Context, t *tenantRequest, g *v1alpha1.ScimGroup, c *store.MemberChange, strangers []string) error {
+	delta, err := s.store.ApplyMembers(ctx, g, c)
+	if err != nil {
+		return err //nolint:wrapcheck // a store error, mapped to a status by writeError
+	}
+	s.auditMembers(t, g, audit.MembersAdded, delta.Added)
+	s.auditMembers(t, g, audit.MembersRemoved, delta.Removed)
+	s.reportStrangers(t, g, strangers)
+	return nil
+}
+
+func (s *Server) auditMembers(t *tenantRequest, g *v1alpha1.ScimGroup, action audit.Action, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	rec := audit.Group(g, action, audit.IdentityProvider)
+	rec.Members = audit.MembersOf(ids)
+	s.writeAudit(t, rec)
+}
+
 // reportStrangers tells the platform team which members a write skipped:
-// a Warning Event on the group and a log line, both with the request id.
+// a Warning Event on the group, a log line and an audit record, each with
+// the request id.
 func (s *Server) reportStrangers(t *tenantRequest, g *v1alpha1.ScimGroup, strangers []string) {
 	if len(strangers) == 0 {
 		return
 	}
+	s.auditMembers(t, g, audit.MembersSkipped, strangers)
 	t.log.Info("skipped members that are not users of the tenant", "group", g.Name, "ids", brief.IDs(strangers), "count", len(strangers))
 	if s.recorder == nil {
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/metrics"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
@@ -42,6 +43,11 @@ type tenantRequest struct {
 	log     logr.Logger
 	// requestID is the identity provider's request id, or one made up.
 	requestID string
+	// method, path and userAgent are the request's, for the audit trail.
+	method, path, userAgent string
+	// subject identifies what a write is about as soon as its body is
+	// read, for the audit record of a refusal.
+	subject audit.Record
 	// users is the tenant's User resource type, with its extensions.
 	users *schema.Resource
 	// budget is the server's decode budget; reserved is what this request

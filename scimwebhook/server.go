@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 	"github.com/scim-operator/scim-operator/scimwebhook/store"
 )
@@ -79,6 +80,9 @@ type Options struct {
 	// enough for the endpoint to leave the Service and the ingress, so
 	// that a rolling restart fails no request an identity provider sends.
 	DrainDelay time.Duration
+	// Audit is where each provisioning change, and each write refused
+	// with a 4xx, is written; nil writes none.
+	Audit *audit.Trail
 	// TLSCertDir, when set, holds tls.crt and tls.key (a cert-manager
 	// Certificate's Secret, mounted), and the server speaks HTTPS with
 	// them, taking a renewed certificate without a restart.

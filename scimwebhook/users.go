@@ -34,6 +34,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err := t.decodeUser(in, &spec); err != nil {
 		return err
 	}
+	t.subject.UserName, t.subject.ExternalID = spec.UserName, spec.ExternalID
 	ctx := r.Context()
 	// A restore or an adoption brings a user into SCIM's sight as a
 	// create does, and counts the same.
@@ -113,7 +114,7 @@ func (s *Server) leaveGroups(ctx context.Context, t *tenantRequest, user string)
 	for _, g := range groups {
 		c := store.NewMemberChange()
 		c.Remove(user)
-		if err := s.store.ApplyMembers(ctx, g, c); err != nil {
+		if err := s.applyMembers(ctx, t, g, c, nil); err != nil {
 			return err
 		}
 	}

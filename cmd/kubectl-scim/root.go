@@ -75,7 +75,7 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "Output format: table, wide (the table with more columns), json or yaml.")
 	root.PersistentFlags().StringVarP(&o.tenant, "tenant", "t", "", "The ScimTenant, in the namespace (-n); may be left out when the namespace has one tenant.")
 	root.AddCommand(newTenantsCommand(o), newUsersCommand(o), newShowCommand(o), newRestoreCommand(o),
-		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newDoctorCommand(o), newVersionCommand(o))
+		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newHistoryCommand(o), newDoctorCommand(o), newVersionCommand(o))
 	return root
 }
 

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
 	"github.com/scim-operator/scim-operator/scimwebhook"
@@ -36,6 +37,8 @@ var (
 	ctx        context.Context
 	scimAddr   string
 	kubeconfig string
+	// trailFile holds the audit trail the suite's operator writes.
+	trailFile string
 )
 
 func TestKubectlScim(t *testing.T) {
@@ -46,7 +49,11 @@ func TestKubectlScim(t *testing.T) {
 var _ = BeforeSuite(func() {
 	env = suite.Start()
 	k8sClient, ctx = env.Client, env.Ctx
-	op := env.StartOperator(operator.Options{SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example"}})
+	trailFile = filepath.Join(GinkgoT().TempDir(), "trail.log")
+	trail, err := os.Create(trailFile)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(trail.Close)
+	op := env.StartOperator(operator.Options{Audit: audit.New(trail), SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example"}})
 	scimAddr = op.Server.Addr()
 	kubeconfig = writeKubeconfig("admin", []string{"system:masters"})
 })

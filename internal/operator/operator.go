@@ -31,6 +31,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/controllers"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/index"
 	"github.com/scim-operator/scim-operator/internal/scheme"
 	"github.com/scim-operator/scim-operator/scimwebhook"
@@ -92,6 +93,9 @@ type Options struct {
 	// the real one. Tests move a fake one to reach purge times and token
 	// expiries without waiting.
 	Clock clock.PassiveClock
+	// Audit is where the SCIM server and the reconcilers write the
+	// provisioning audit trail; nil writes none.
+	Audit *audit.Trail
 	SCIM  scimwebhook.Options
 }
 
@@ -137,14 +141,14 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	if runControllers {
 		if err := controllers.SetupWithManager(mgr, controllers.Options{
 			SCIMBaseURL: opts.SCIM.BaseURL, Clock: opts.Clock, Namespace: opts.Namespace, WatchNamespaces: opts.WatchNamespaces,
-			TenantRateLimit: opts.SCIM.TenantRateLimit(),
+			TenantRateLimit: opts.SCIM.TenantRateLimit(), Audit: opts.Audit,
 		}); err != nil {
 			return nil, nil, err
 		}
 	}
 	var srv *scimwebhook.Server
 	if runServer {
-		opts.SCIM.Clock, opts.SCIM.Namespace = opts.Clock, opts.Namespace
+		opts.SCIM.Clock, opts.SCIM.Namespace, opts.SCIM.Audit = opts.Clock, opts.Namespace, opts.Audit
 		if srv, err = scimwebhook.AddToManager(mgr, opts.SCIM); err != nil {
 			return nil, nil, err
 		}

@@ -148,16 +148,20 @@ func (e *sliceEdit) apply(set map[string]bool) {
 	}
 }
 
+// MemberDelta is what a member change did to a group: the members it
+// added and those it removed, sorted.
+type MemberDelta struct{ Added, Removed []string }
+
 // ApplyMembers writes a member change into the group's slices, touching
 // only the slices whose members change, and moves the group's
 // lastModified when any did.
-func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) error {
+func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) (MemberDelta, error) {
 	if c.Empty() {
-		return nil
+		return MemberDelta{}, nil
 	}
-	edits, err := s.planMembers(ctx, g, c)
+	edits, delta, err := s.planMembers(ctx, g, c)
 	if err != nil {
-		return err
+		return MemberDelta{}, err
 	}
 	names := make([]string, 0, len(edits))
 	for name := range edits {
@@ -177,15 +181,20 @@ func (s *Store) ApplyMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Memb
 			return s.updateSlice(wctx, g, name, edits[name].apply)
 		})
 	}
-	return writers.Wait() //nolint:wrapcheck // the writers' errors are the store's own, already wrapped
+	if err := writers.Wait(); err != nil {
+		return MemberDelta{}, err //nolint:wrapcheck // the writers' errors are the store's own, already wrapped
+	}
+	return delta, nil
 }
 
 // planMembers decides which slice each member of the change is written
-// to or taken from, from the cached slices, before anything is written.
-func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) (map[string]*sliceEdit, error) {
+// to or taken from, from the cached slices, before anything is written,
+// and what that changes.
+func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *MemberChange) (map[string]*sliceEdit, MemberDelta, error) {
+	var delta MemberDelta
 	current, err := s.MemberSlices(ctx, g)
 	if err != nil {
-		return nil, err
+		return nil, delta, err
 	}
 	edits := map[string]*sliceEdit{}
 	edit := func(name string) *sliceEdit {
@@ -202,28 +211,46 @@ func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Membe
 	}
 	toAdd := c.Added()
 	if c.replace {
+		held := map[string]bool{}
 		for _, sl := range current {
 			edit(sl.Name).clear = true
 			size[sl.Name] = 0
+			for _, m := range sl.Spec.Members {
+				held[m.Value] = true
+			}
 		}
 		total = 0
+		for _, id := range toAdd {
+			if !held[id] {
+				delta.Added = append(delta.Added, id)
+			}
+		}
+		for id := range held {
+			if !c.add[id] {
+				delta.Removed = append(delta.Removed, id)
+			}
+		}
 	} else {
 		// Members already filed anywhere are not filed again.
 		fresh := toAdd[:0]
 		for _, id := range toAdd {
 			held, err := s.slicesHolding(ctx, g, id)
 			if err != nil {
-				return nil, err
+				return nil, delta, err
 			}
 			if len(held) == 0 {
 				fresh = append(fresh, id)
 			}
 		}
 		toAdd = fresh
+		delta.Added = slices.Clone(fresh)
 		for id := range c.remove {
 			held, err := s.slicesHolding(ctx, g, id)
 			if err != nil {
-				return nil, err
+				return nil, delta, err
+			}
+			if len(held) > 0 {
+				delta.Removed = append(delta.Removed, id)
 			}
 			for _, name := range held {
 				edit(name).remove[id] = true
@@ -232,8 +259,9 @@ func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Membe
 			}
 		}
 	}
+	sort.Strings(delta.Removed)
 	if total+len(toAdd) > v1alpha1.MaxGroupMembers {
-		return nil, &Error{Reason: Invalid, Detail: fmt.Sprintf("a group holds at most %d members; this change would give it %d: nothing was changed", v1alpha1.MaxGroupMembers, total+len(toAdd))}
+		return nil, delta, &Error{Reason: Invalid, Detail: fmt.Sprintf("a group holds at most %d members; this change would give it %d: nothing was changed", v1alpha1.MaxGroupMembers, total+len(toAdd))}
 	}
 	// Fill the open slices, fullest first so that few stay half empty,
 	// then start new ones.
@@ -267,7 +295,7 @@ func (s *Store) planMembers(ctx context.Context, g *v1alpha1.ScimGroup, c *Membe
 		size[name] += room
 		toAdd = toAdd[room:]
 	}
-	return edits, nil
+	return edits, delta, nil
 }
 
 func hasSlice(size map[string]int, name string) bool {

@@ -82,29 +82,35 @@ func TestPlanMembersWritesFewSlicesOfBoundedSize(t *testing.T) {
 		sizes  map[string]int
 		change func(c *MemberChange)
 		want   map[string][3]int
+		// delta is how many members the change adds and removes.
+		delta [2]int
 	}{
 		{
 			name:   "a batch of adds fills the open slice, then starts the next",
 			sizes:  map[string]int{"g-000": fill, "g-001": fill - 50},
 			change: func(c *MemberChange) { c.Add(ids("new", 100)...) },
 			want:   map[string][3]int{"g-001": {50, 0, 0}, "g-002": {50, 0, 0}},
+			delta:  [2]int{100, 0},
 		},
 		{
 			name:   "the fullest open slice is filled first, so few stay half empty",
 			sizes:  map[string]int{"g-000": 10, "g-001": fill - 5, "g-002": fill},
 			change: func(c *MemberChange) { c.Add(ids("new", 3)...) },
 			want:   map[string][3]int{"g-001": {3, 0, 0}},
+			delta:  [2]int{3, 0},
 		},
 		{
 			name:   "a group's first members start its first slice",
 			change: func(c *MemberChange) { c.Add(ids("new", fill+1)...) },
 			want:   map[string][3]int{"g-000": {fill, 0, 0}, "g-001": {1, 0, 0}},
+			delta:  [2]int{fill + 1, 0},
 		},
 		{
 			name:   "members already held, in any slice, are not added again",
 			sizes:  map[string]int{"g-000": fill, "g-0a": 3},
 			change: func(c *MemberChange) { c.Add("g-000-7", "g-0a-1") },
 			want:   map[string][3]int{},
+			delta:  [2]int{0, 0},
 		},
 		{
 			name:  "a remove rewrites only the slices that hold the member",
@@ -112,22 +118,34 @@ func TestPlanMembersWritesFewSlicesOfBoundedSize(t *testing.T) {
 			change: func(c *MemberChange) {
 				c.Remove("g-001-3", "g-002-0", "nobody")
 			},
-			want: map[string][3]int{"g-001": {0, 1, 0}, "g-002": {0, 1, 0}},
+			want:  map[string][3]int{"g-001": {0, 1, 0}, "g-002": {0, 1, 0}},
+			delta: [2]int{0, 2},
 		},
 		{
 			name:   "replacing the members clears every slice and fills them in order",
 			sizes:  map[string]int{"g-000": 4, "g-001": 9, "g-3f": 2},
 			change: func(c *MemberChange) { c.ReplaceAll(ids("new", fill+10)...) },
 			want:   map[string][3]int{"g-000": {fill, 0, 1}, "g-001": {10, 0, 1}, "g-3f": {0, 0, 1}},
+			delta:  [2]int{fill + 10, 15},
+		},
+		{
+			name:   "replacing the members adds and removes only those that differ",
+			sizes:  map[string]int{"g-000": 4},
+			change: func(c *MemberChange) { c.ReplaceAll("g-000-0", "g-000-1", "new") },
+			want:   map[string][3]int{"g-000": {3, 0, 1}},
+			delta:  [2]int{1, 2},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := storeWith(t, slicesOf(g, tc.sizes)...)
 			c := NewMemberChange()
 			tc.change(c)
-			edits, err := s.planMembers(context.Background(), g, c)
+			edits, delta, err := s.planMembers(context.Background(), g, c)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got := [2]int{len(delta.Added), len(delta.Removed)}; got != tc.delta {
+				t.Errorf("the change adds and removes %v members, want %v: %+v", got, tc.delta, delta)
 			}
 			got := edited(edits)
 			for name, n := range got {
@@ -151,9 +169,12 @@ func TestPlanMembersRemovesAMemberFiledTwice(t *testing.T) {
 	s := storeWith(t, objs...)
 	c := NewMemberChange()
 	c.Remove(twice)
-	edits, err := s.planMembers(context.Background(), g, c)
+	edits, delta, err := s.planMembers(context.Background(), g, c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(delta.Removed, []string{twice}) {
+		t.Errorf("the change removes %v, want %s once", delta.Removed, twice)
 	}
 	var from []string
 	for name, e := range edits {
@@ -171,7 +192,7 @@ func TestPlanMembersRefusesAGroupOverItsBoundBeforeWriting(t *testing.T) {
 	g := &v1alpha1.ScimGroup{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "g"}}
 	c := NewMemberChange()
 	c.ReplaceAll(ids("many", v1alpha1.MaxGroupMembers+1)...)
-	_, err := storeWith(t).planMembers(context.Background(), g, c)
+	_, _, err := storeWith(t).planMembers(context.Background(), g, c)
 	var e *Error
 	if !errors.As(err, &e) || e.Reason != Invalid {
 		t.Fatalf("err = %v, want an Invalid store error", err)

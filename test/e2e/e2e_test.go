@@ -128,10 +128,23 @@ var _ = Describe("the operator as the chart deploys it", Ordered, func() {
 		}
 	})
 
-	It("purges a deactivated user in the reconcilers' container when the retention ends", func(ctx SpecContext) {
+	It("purges a deactivated user in the reconcilers' container when the retention ends, and names her in the audit trail on its standard output", func(ctx SpecContext) {
 		id := tenant.createUser(ctx, servers[1], "leaver@example.com")
 		tenant.deactivate(ctx, servers[0], id)
 		expectPurged(ctx, id)
+		Eventually(func() []string {
+			var found []string
+			for _, p := range controllers {
+				stdout, _ := exec.CommandContext(ctx, podman[0], append(podman[1:], "logs", p.name)...).Output()
+				for _, line := range strings.Split(string(stdout), "\n") {
+					if strings.Contains(line, `"audit":"scim.provisioning.io/audit/v1"`) && strings.Contains(line, `"id":"`+id+`"`) {
+						found = append(found, line)
+					}
+				}
+			}
+			return found
+		}).WithTimeout(30*time.Second).Should(ContainElement(And(ContainSubstring(`"action":"purged"`), ContainSubstring(`"userName":"leaver@example.com"`))),
+			"a purged user is named in the trail the reconcilers write")
 	})
 
 	It("hands the lease to the other reconciler within the lease's duration when the leader is killed, and purges go on", func(ctx SpecContext) {
