@@ -160,6 +160,7 @@ bench-tenants: ## Measure BENCH_TENANTS tenants of BENCH_TENANT_USERS users: mem
 build: ## Build the manager and every binary under cmd/ into bin/, stamped with VERSION.
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager .
 	go build -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/ ./cmd/...
+	install -m 0755 cmd/kubectl-scim/kubectl_complete-scim $(LOCALBIN)/
 
 .PHONY: run
 run: manifests generate ## Run the manager from your host against the cluster in your kubeconfig.

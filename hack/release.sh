@@ -80,8 +80,14 @@ for p in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
   mkdir -p "${dir}"
   CGO_ENABLED=0 GOOS="${os}" GOARCH="${arch}" go build -trimpath -ldflags "-s -w ${LDFLAGS:-}" -o "${dir}/${bin}" ./cmd/kubectl-scim
   cp LICENSE "${dir}/"
+  files=("${bin}" LICENSE)
+  if [[ "${os}" != windows ]]; then
+    # What kubectl runs to complete the plugin's arguments.
+    install -m 0755 cmd/kubectl-scim/kubectl_complete-scim "${dir}/"
+    files+=(kubectl_complete-scim)
+  fi
   name="kubectl-scim_${version}_${os}_${arch}.tar.gz"
-  tar -C "${dir}" -czf "${out}/${name}" "${bin}" LICENSE
+  tar -C "${dir}" -czf "${out}/${name}" "${files[@]}"
   entries+="  - selector:
       matchLabels:
         os: ${os}

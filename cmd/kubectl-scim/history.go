@@ -44,7 +44,8 @@ func newHistoryCommand(o *options) *cobra.Command {
 			"the attributes that changed), deactivated, deleted, restored, purged, refused writes. It reads\n" +
 			"the logs of the operator's pods, which hold what the kubelet has not rotated away; for older\n" +
 			"records pass a file of lines exported from your log store with --from-file (- reads stdin).",
-		Args: userArgs,
+		Args:              userArgs,
+		ValidArgsFunction: o.completeUserArgs,
 		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error {
 			ref := args[1]
 			ids := []string{ref}
@@ -69,7 +70,7 @@ func newHistoryCommand(o *options) *cobra.Command {
 				return err
 			}
 			slices.SortStableFunc(records, func(a, b audit.Record) int { return a.Time.Compare(b.Time) })
-			if len(records) == 0 && o.output != outputJSON && o.output != outputYAML {
+			if len(records) == 0 && (o.format == outputTable || o.format == outputWide) {
 				_, _ = fmt.Fprintf(o.ErrOut, "no audit record of user %q in tenant %s/%s\n", ref, tenant.Namespace, tenant.Name)
 				return nil
 			}

@@ -58,7 +58,7 @@ var _ = Describe("kubectl scim tenants", func() {
 
 	It("refuses an output format it does not know", func() {
 		r := kubectlScim("tenants", "-o", "xml")
-		Expect(r.err).To(MatchError(ContainSubstring("use table, wide, json or yaml")))
+		Expect(r.err).To(MatchError(ContainSubstring("use wide, name, json, yaml, jsonpath=TEMPLATE or custom-columns=SPEC")))
 	})
 })
 

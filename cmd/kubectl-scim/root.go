@@ -5,32 +5,21 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/scheme"
-)
-
-// Output formats every listing command takes.
-const (
-	outputTable = "table"
-	outputWide  = "wide"
-	outputJSON  = "json"
-	outputYAML  = "yaml"
 )
 
 // listPage is how many objects one list request asks for, so that a
@@ -42,7 +31,11 @@ type options struct {
 	genericiooptions.IOStreams
 	config *genericclioptions.ConfigFlags
 	output string
-	tenant string
+	// format and formatArg are the output parsed: -o jsonpath={.x} is
+	// jsonpath and {.x}.
+	format, formatArg string
+	noHeaders         bool
+	tenant            string
 
 	restConfig *rest.Config
 	client     client.Client
@@ -61,7 +54,10 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 			"and check a tenant end to end with doctor.",
 		SilenceUsage:  true,
 		SilenceErrors: false,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if offline(cmd) {
+				return nil
+			}
 			if err := o.checkOutput(); err != nil {
 				return err
 			}
@@ -72,18 +68,28 @@ func newRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	o.config.AddFlags(root.PersistentFlags())
-	root.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "Output format: table, wide (the table with more columns), json or yaml.")
+	root.PersistentFlags().StringVarP(&o.output, "output", "o", "", "Output format: wide (the table with more columns), name, json, yaml, jsonpath=TEMPLATE or custom-columns=HEADER:JSONPATH,...; the table when empty.")
+	root.PersistentFlags().BoolVar(&o.noHeaders, "no-headers", false, "Leave out the header of tables and custom columns.")
 	root.PersistentFlags().StringVarP(&o.tenant, "tenant", "t", "", "The ScimTenant, in the namespace (-n); may be left out when the namespace has one tenant.")
+	// kubectl's own flags complete as kubectl completes them.
+	_ = root.RegisterFlagCompletionFunc("namespace", o.complete(o.namespaceNames))
+	_ = root.RegisterFlagCompletionFunc("tenant", o.complete(o.tenantNames))
 	root.AddCommand(newTenantsCommand(o), newUsersCommand(o), newShowCommand(o), newRestoreCommand(o),
 		newPurgeCommand(o), newTokenCommand(o), newEventsCommand(o), newHistoryCommand(o), newDoctorCommand(o), newVersionCommand(o))
 	return root
 }
 
-func (o *options) checkOutput() error {
-	if !slices.Contains([]string{outputTable, outputWide, outputJSON, outputYAML}, o.output) {
-		return fmt.Errorf("unknown output format %q: use table, wide, json or yaml", o.output)
+// offline reports whether cmd is cobra's: a completion request, whose
+// flags are not parsed yet when this runs and which connects itself once
+// they are, or the completion script.
+func offline(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		switch c.Name() {
+		case cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd, "completion":
+			return true
+		}
 	}
-	return nil
+	return false
 }
 
 // connect builds the clients from the kubeconfig flags, as kubectl does.
@@ -147,11 +153,36 @@ func (o *options) onTenant(run func(ctx context.Context, tenant *v1alpha1.ScimTe
 	}
 }
 
-// eachUser calls fn with every user of tenant, a page at a time.
-func (o *options) eachUser(ctx context.Context, tenant *v1alpha1.ScimTenant, selector client.MatchingLabels, fn func(*v1alpha1.ScimUser) error) error {
+// onTenants is a listing command's body: it acts on the tenant the flags
+// name, or with *all on every tenant of every namespace.
+func (o *options) onTenants(all *bool, run func(ctx context.Context, tenants []*v1alpha1.ScimTenant) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		if !*all {
+			tenant, err := o.resolveTenant(ctx)
+			if err != nil {
+				return err
+			}
+			return run(ctx, []*v1alpha1.ScimTenant{tenant})
+		}
+		list := &v1alpha1.ScimTenantList{}
+		if err := o.client.List(ctx, list); err != nil {
+			return fmt.Errorf("list tenants: %w", err)
+		}
+		tenants := make([]*v1alpha1.ScimTenant, len(list.Items))
+		for i := range list.Items {
+			tenants[i] = &list.Items[i]
+		}
+		return run(ctx, tenants)
+	}
+}
+
+// eachUser calls fn with every user of tenant that selector (nil: any)
+// matches, a page at a time.
+func (o *options) eachUser(ctx context.Context, tenant *v1alpha1.ScimTenant, selector labels.Selector, fn func(*v1alpha1.ScimUser) error) error {
 	opts := []client.ListOption{client.InNamespace(tenant.Namespace), client.Limit(listPage)}
 	if selector != nil {
-		opts = append(opts, selector)
+		opts = append(opts, client.MatchingLabelsSelector{Selector: selector})
 	}
 	for cont := ""; ; {
 		list := &v1alpha1.ScimUserList{}
@@ -203,71 +234,6 @@ func (o *options) findUser(ctx context.Context, tenant *v1alpha1.ScimTenant, ref
 	return found, nil
 }
 
-// table is rows of cells under a header, written aligned.
-type table struct {
-	header []string
-	rows   [][]string
-	// wide is how many of the last columns only -o wide shows.
-	wide int
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-// print writes what a command found: the table, or the values as JSON or
-// YAML for scripts.
-func (o *options) print(t *table, values any) error {
-	switch o.output {
-	case outputTable:
-		return writeTable(o.Out, t.narrow())
-	case outputWide:
-		return writeTable(o.Out, t)
-	}
-	return o.encode(o.output, values)
-}
-
-// encode writes v as JSON or YAML.
-func (o *options) encode(format string, v any) error {
-	var b []byte
-	var err error
-	if format == outputYAML {
-		b, err = yaml.Marshal(v)
-	} else {
-		b, err = json.MarshalIndent(v, "", "  ")
-		b = append(b, '\n')
-	}
-	if err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
-	if _, err := o.Out.Write(b); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
-}
-
-// narrow is the table without the columns only -o wide shows.
-func (t *table) narrow() *table {
-	if t.wide == 0 {
-		return t
-	}
-	out := &table{header: t.header[:len(t.header)-t.wide]}
-	for _, r := range t.rows {
-		out.rows = append(out.rows, r[:len(r)-t.wide])
-	}
-	return out
-}
-
-func writeTable(w io.Writer, t *table) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, strings.Join(t.header, "\t"))
-	for _, r := range t.rows {
-		_, _ = fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
-	return nil
-}
-
 // age renders how long ago t was, as kubectl does ("5m", "3d"); "<none>"
 // for no time.
 func age(t *time.Time, now time.Time) string {
@@ -294,4 +260,88 @@ func orNone(s string) string {
 		return "<none>"
 	}
 	return s
+}
+
+// maxCompletions bounds what one completion offers: a tenant of 100,000
+// users is not listed into a shell.
+const maxCompletions = 1000
+
+// complete offers the names list returns that start with toComplete.
+// Completion runs no PersistentPreRunE, so it connects on its own; a
+// cluster it cannot reach offers nothing.
+func (o *options) complete(list func(ctx context.Context) ([]string, error)) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if err := o.connect(); err != nil {
+			cobra.CompDebugln("connect: "+err.Error(), false)
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names, err := list(cmd.Context())
+		if err != nil {
+			cobra.CompDebugln("list completions: "+err.Error()+"", false)
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, n := range names {
+			if strings.HasPrefix(strings.ToLower(n), strings.ToLower(toComplete)) && len(out) < maxCompletions {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func (o *options) namespaceNames(ctx context.Context) ([]string, error) {
+	list := &corev1.NamespaceList{}
+	if err := o.client.List(ctx, list); err != nil {
+		return nil, fmt.Errorf("list namespaces: %w", err)
+	}
+	names := make([]string, len(list.Items))
+	for i, ns := range list.Items {
+		names[i] = ns.Name
+	}
+	return names, nil
+}
+
+func (o *options) tenantNames(ctx context.Context) ([]string, error) {
+	list := &v1alpha1.ScimTenantList{}
+	if err := o.client.List(ctx, list, client.InNamespace(o.namespace)); err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	names := make([]string, len(list.Items))
+	for i, t := range list.Items {
+		names[i] = t.Name
+	}
+	return names, nil
+}
+
+// userNames are the userNames of the tenant the flags name.
+func (o *options) userNames(ctx context.Context) ([]string, error) {
+	tenant, err := o.resolveTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	errEnough := errors.New("enough")
+	err = o.eachUser(ctx, tenant, nil, func(u *v1alpha1.ScimUser) error {
+		names = append(names, u.Spec.UserName)
+		if len(names) >= 10*maxCompletions {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	return names, nil
+}
+
+// completeUserArgs completes "user" and then a userName of the tenant.
+func (o *options) completeUserArgs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	switch len(args) {
+	case 0:
+		return []string{"user"}, cobra.ShellCompDirectiveNoFileComp
+	case 1:
+		return o.complete(o.userNames)(cmd, args, toComplete)
+	}
+	return nil, cobra.ShellCompDirectiveNoFileComp
 }

@@ -23,7 +23,8 @@ func newShowCommand(o *options) *cobra.Command {
 		Long: "show renders the user the way the SCIM server answers GET /Users/{id}, from the same mapping,\n" +
 			"so what a platform team reads is what the identity provider gets. A user deleted over SCIM is\n" +
 			"shown too (the identity provider gets 404 for it), with its phase and purge time on stderr.",
-		Args: userArgs,
+		Args:              userArgs,
+		ValidArgsFunction: o.completeUserArgs,
 		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error {
 			u, err := o.findUser(ctx, tenant, args[1])
 			if err != nil {
@@ -41,13 +42,9 @@ func newShowCommand(o *options) *cobra.Command {
 				_, _ = fmt.Fprintf(o.ErrOut, "user %s is %s: the identity provider gets 404 for it; its data is purged at %s\n", u.Name, orNone(string(u.Status.Phase)), purge)
 			}
 			doc := mapping.User(u, strings.TrimSuffix(tenant.Status.Endpoint, "/")+"/Users/"+u.Name, groups)
-			// The SCIM view is JSON unless YAML is asked for: a table of it
-			// would say less.
-			format := outputJSON
-			if o.output == outputYAML {
-				format = outputYAML
-			}
-			return o.encode(format, doc)
+			// The SCIM view is JSON unless another rendering is asked for:
+			// a table of it would say less.
+			return o.printObject(doc)
 		}),
 	}
 }

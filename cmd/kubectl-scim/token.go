@@ -60,30 +60,40 @@ func newTokenCommand(o *options) *cobra.Command {
 
 // eventRow is one provisioning event.
 type eventRow struct {
-	LastSeen time.Time `json:"lastSeen"`
-	Type     string    `json:"type"`
-	Reason   string    `json:"reason"`
-	Object   string    `json:"object"`
-	Count    int32     `json:"count"`
-	Message  string    `json:"message"`
+	// Namespace is set when the events of every tenant are listed.
+	Namespace string    `json:"namespace,omitempty"`
+	LastSeen  time.Time `json:"lastSeen"`
+	Type      string    `json:"type"`
+	Reason    string    `json:"reason"`
+	Object    string    `json:"object"`
+	Count     int32     `json:"count"`
+	Message   string    `json:"message"`
 }
 
 func newEventsCommand(o *options) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "List the provisioning events of a tenant, its users and its groups, oldest first",
 		Long: "events lists what the operator recorded about a tenant and its identities: users created,\n" +
 			"deactivated, deleted, purged or restored, members skipped, values not normalised, tokens\n" +
-			"rotated. The API server keeps Events for about an hour; see docs/audit.md for a durable record.",
+			"rotated. The API server keeps Events for about an hour; kubectl scim history reads the\n" +
+			"durable audit trail (docs/audit.md).",
 		Args: cobra.NoArgs,
-		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
-			belongs, err := o.tenantObjects(ctx, tenant)
-			if err != nil {
-				return err
+		RunE: o.onTenants(&all, func(ctx context.Context, tenants []*v1alpha1.ScimTenant) error {
+			// Every tenant's: every event about the SCIM kinds.
+			belongs := func(string, string) bool { return true }
+			opts := []client.ListOption{}
+			if !all {
+				var err error
+				if belongs, err = o.tenantObjects(ctx, tenants[0]); err != nil {
+					return err
+				}
+				opts = append(opts, client.InNamespace(tenants[0].Namespace))
 			}
 			list := &eventsv1.EventList{}
-			if err := o.client.List(ctx, list, client.InNamespace(tenant.Namespace)); err != nil {
-				return fmt.Errorf("list events in %s: %w", tenant.Namespace, err)
+			if err := o.client.List(ctx, list, opts...); err != nil {
+				return fmt.Errorf("list events: %w", err)
 			}
 			rows := []eventRow{}
 			for _, e := range list.Items {
@@ -91,6 +101,9 @@ func newEventsCommand(o *options) *cobra.Command {
 					continue
 				}
 				r := eventRow{LastSeen: lastSeen(&e), Type: e.Type, Reason: e.Reason, Object: e.Regarding.Kind + "/" + e.Regarding.Name, Count: 1, Message: e.Note}
+				if all {
+					r.Namespace = e.Namespace
+				}
 				if e.Series != nil {
 					r.Count = e.Series.Count
 				}
@@ -98,13 +111,23 @@ func newEventsCommand(o *options) *cobra.Command {
 			}
 			slices.SortStableFunc(rows, func(a, b eventRow) int { return a.LastSeen.Compare(b.LastSeen) })
 			now := time.Now()
-			t := &table{header: []string{"LAST-SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"}}
+			header := []string{"LAST-SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"}
+			if all {
+				header = append([]string{"NAMESPACE"}, header...)
+			}
+			t := &table{header: header}
 			for _, r := range rows {
-				t.add(age(&r.LastSeen, now), r.Type, r.Reason, r.Object, itoa(r.Count), r.Message)
+				cells := []string{age(&r.LastSeen, now), r.Type, r.Reason, r.Object, itoa(r.Count), r.Message}
+				if all {
+					cells = append([]string{r.Namespace}, cells...)
+				}
+				t.add(cells...)
 			}
 			return o.print(t, rows)
 		}),
 	}
+	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "List the provisioning events of every namespace.")
+	return cmd
 }
 
 // tenantObjects says whether an object of the SCIM kinds, by kind and

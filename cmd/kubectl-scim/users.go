@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -39,12 +41,17 @@ type tenantRow struct {
 
 func newTenantsCommand(o *options) *cobra.Command {
 	var all bool
+	var labelSelector string
 	cmd := &cobra.Command{
 		Use:   "tenants",
 		Short: "List tenants: endpoint, readiness, user counts and token age; -o wide adds their limits",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts := []client.ListOption{}
+			selector, err := labels.Parse(labelSelector)
+			if err != nil {
+				return fmt.Errorf("parse the label selector %q: %w", labelSelector, err)
+			}
+			opts := []client.ListOption{client.MatchingLabelsSelector{Selector: selector}}
 			if !all {
 				opts = append(opts, client.InNamespace(o.namespace))
 			}
@@ -54,7 +61,7 @@ func newTenantsCommand(o *options) *cobra.Command {
 			}
 			now := time.Now()
 			t := &table{header: []string{"NAMESPACE", "NAME", "READY", "ENDPOINT", "ACTIVE", "INACTIVE", "PENDING-PURGE", "MANUAL", "GROUPS", "TOKEN-AGE",
-				"RATE", "BURST", "IN-FLIGHT", "MAX-USERS", "MAX-GROUPS"}, wide: 5}
+				"RATE", "BURST", "IN-FLIGHT", "MAX-USERS", "MAX-GROUPS"}, wide: 5, kind: "scimtenant." + v1alpha1.GroupVersion.Group}
 			rows := make([]tenantRow, 0, len(list.Items))
 			for _, tn := range list.Items {
 				r := tenantRow{
@@ -71,18 +78,22 @@ func newTenantsCommand(o *options) *cobra.Command {
 				}
 				rows = append(rows, r)
 				lim := ptr.Deref(r.Limits, v1alpha1.EffectiveLimits{})
-				t.add(r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Manual), itoa(r.Groups), age(r.TokenSince, now),
+				t.addObject(r.Name, r.Namespace, r.Name, r.Ready, orNone(r.Endpoint), itoa(r.Active), itoa(r.Inactive), itoa(r.PendingPurge), itoa(r.Manual), itoa(r.Groups), age(r.TokenSince, now),
 					itoa(lim.RequestsPerSecond), itoa(lim.Burst), itoa(lim.MaxInFlight), bound(lim.MaxUsers), bound(lim.MaxGroups))
 			}
 			return o.print(t, rows)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "List the tenants of every namespace.")
+	cmd.Flags().StringVarP(&labelSelector, "selector", "l", "", "Only tenants with these labels (as kubectl's -l).")
 	return cmd
 }
 
 // userRow is what `kubectl scim users` says of one user.
 type userRow struct {
+	// Namespace and Tenant are set when users of every tenant are listed.
+	Namespace         string     `json:"namespace,omitempty"`
+	Tenant            string     `json:"tenant,omitempty"`
 	ID                string     `json:"id"`
 	UserName          string     `json:"userName"`
 	Phase             string     `json:"phase"`
@@ -92,8 +103,8 @@ type userRow struct {
 }
 
 func newUsersCommand(o *options) *cobra.Command {
-	var phase string
-	var invalid bool
+	var phase, labelSelector string
+	var invalid, all bool
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "List a tenant's users, by phase or with values that could not be normalised",
@@ -107,34 +118,51 @@ func newUsersCommand(o *options) *cobra.Command {
 			}
 			return fmt.Errorf("unknown phase %q: use Active, Inactive or Deleted", phase)
 		},
-		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, _ []string) error {
-			var selector client.MatchingLabels
+		RunE: o.onTenants(&all, func(ctx context.Context, tenants []*v1alpha1.ScimTenant) error {
+			selector, err := labels.Parse(labelSelector)
+			if err != nil {
+				return fmt.Errorf("parse the label selector %q: %w", labelSelector, err)
+			}
 			if invalid {
-				selector = client.MatchingLabels{v1alpha1.LabelAttributesInvalid: "true"}
+				req, _ := labels.NewRequirement(v1alpha1.LabelAttributesInvalid, selection.Equals, []string{"true"})
+				selector = selector.Add(*req)
 			}
 			now := time.Now()
-			t := &table{header: []string{"ID", "USERNAME", "PHASE", "EMAIL", "PURGE", "INVALID"}}
+			header := []string{"ID", "USERNAME", "PHASE", "EMAIL", "PURGE", "INVALID"}
+			if all {
+				header = append([]string{"NAMESPACE", "TENANT"}, header...)
+			}
+			t := &table{header: header, kind: "scimuser." + v1alpha1.GroupVersion.Group}
 			rows := []userRow{}
-			err := o.eachUser(ctx, tenant, selector, func(u *v1alpha1.ScimUser) error {
-				if phase != "" && string(u.Status.Phase) != phase {
+			for _, tenant := range tenants {
+				err := o.eachUser(ctx, tenant, selector, func(u *v1alpha1.ScimUser) error {
+					if phase != "" && string(u.Status.Phase) != phase {
+						return nil
+					}
+					r := userRow{ID: u.Name, UserName: u.Spec.UserName, Phase: string(u.Status.Phase), Email: u.Status.Email, InvalidAttributes: u.Status.InvalidAttributes}
+					if u.Status.PurgeAt != nil {
+						r.PurgeAt = &u.Status.PurgeAt.Time
+					}
+					cells := []string{r.ID, r.UserName, orNone(r.Phase), orNone(r.Email), age(r.PurgeAt, now), itoa(int32(len(r.InvalidAttributes)))}
+					if all {
+						r.Namespace, r.Tenant = tenant.Namespace, tenant.Name
+						cells = append([]string{r.Namespace, r.Tenant}, cells...)
+					}
+					rows = append(rows, r)
+					t.addObject(r.ID, cells...)
 					return nil
+				})
+				if err != nil {
+					return err
 				}
-				r := userRow{ID: u.Name, UserName: u.Spec.UserName, Phase: string(u.Status.Phase), Email: u.Status.Email, InvalidAttributes: u.Status.InvalidAttributes}
-				if u.Status.PurgeAt != nil {
-					r.PurgeAt = &u.Status.PurgeAt.Time
-				}
-				rows = append(rows, r)
-				t.add(r.ID, r.UserName, orNone(r.Phase), orNone(r.Email), age(r.PurgeAt, now), itoa(int32(len(r.InvalidAttributes))))
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 			return o.print(t, rows)
 		}),
 	}
 	cmd.Flags().StringVar(&phase, "phase", "", "Only users in this phase: Active, Inactive or Deleted.")
 	cmd.Flags().BoolVar(&invalid, "invalid", false, "Only users with attribute values that could not be normalised.")
+	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "List the users of every tenant in every namespace.")
+	cmd.Flags().StringVarP(&labelSelector, "selector", "l", "", "Only users with these labels (as kubectl's -l).")
 	return cmd
 }
 
@@ -196,9 +224,10 @@ func newPurgeCommand(o *options) *cobra.Command {
 // userActionCommand is a `<verb> user ID|userName` command.
 func userActionCommand(o *options, verb, short string, timeout *time.Duration, act func(context.Context, *v1alpha1.ScimUser) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   verb + " user ID|userName",
-		Short: short,
-		Args:  userArgs,
+		Use:               verb + " user ID|userName",
+		Short:             short,
+		Args:              userArgs,
+		ValidArgsFunction: o.completeUserArgs,
 		RunE: o.onTenant(func(ctx context.Context, tenant *v1alpha1.ScimTenant, args []string) error {
 			u, err := o.findUser(ctx, tenant, args[1])
 			if err != nil {

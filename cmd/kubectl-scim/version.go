@@ -67,8 +67,8 @@ func newVersionCommand(o *options) *cobra.Command {
 				}
 				report.Server = deployments
 			}
-			if o.output != outputTable {
-				return o.encode(o.output, report)
+			if o.format != outputTable && o.format != outputWide {
+				return o.printObject(report)
 			}
 			return o.printVersion(report, clientOnly)
 		},
@@ -126,5 +126,5 @@ func (o *options) printVersion(report versionReport, clientOnly bool) error {
 	for _, d := range report.Server {
 		t.add(d.Namespace, d.Name, d.Component, d.Image, fmt.Sprintf("%d/%d", d.Ready, d.Replicas))
 	}
-	return writeTable(o.Out, t)
+	return writeTable(o.Out, t, o.noHeaders)
 }

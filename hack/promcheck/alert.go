@@ -28,7 +28,7 @@ const step = 30 * time.Second
 
 // segment is one scrape, served for a while.
 type segment struct {
-	file string
+	file  string
 	lasts time.Duration
 }
 
