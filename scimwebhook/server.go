@@ -267,7 +267,12 @@ func (s *Server) verifiersCaughtUp(ctx context.Context) error {
 		published[v.Name] = true
 	}
 	for _, t := range tenants.Items {
-		if meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionTokenReady) && !published[v1alpha1.VerifierName(t.Namespace, t.Name)] {
+		// A tenant with a usable token has a verifier, Ready or not (a
+		// tenant without a base URL is not Ready); Ready alone is what
+		// controllers of earlier releases may have reported.
+		tokenReady := meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionTokenReady) ||
+			meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ConditionReady)
+		if tokenReady && !published[v1alpha1.VerifierName(t.Namespace, t.Name)] {
 			return fmt.Errorf("the token verifier of tenant %s/%s, whose token is ready, is not published yet", t.Namespace, t.Name)
 		}
 	}
