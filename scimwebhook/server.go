@@ -241,9 +241,9 @@ func (s *Server) ReadyCheck(r *http.Request) error {
 
 // verifiersCaughtUp keeps a starting replica unready until it holds the
 // verifier of every tenant whose token the tenant controller reports
-// ready, so that
-// it never answers 401 to a tenant whose verifier is merely not cached
-// yet, or not yet published by a controller that was upgraded after it;
+// ready, so that it never answers 401 to a tenant whose verifier is
+// merely not cached yet, or not yet published by a controller that was
+// upgraded after it;
 // the replicas already serving keep serving meanwhile. It passes once, or
 // after verifierWait whatever it finds: one tenant must not keep every
 // replica out of service.

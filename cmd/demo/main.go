@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/scheme"
 	"github.com/scim-operator/scim-operator/scimwebhook"
@@ -104,12 +105,22 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 		return fmt.Errorf("create the operator's namespace: %w", err)
 	}
 
+	auditLog := filepath.Join(dir, "audit.log")
+	trail, err := os.OpenFile(auditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create the audit trail: %w", err)
+	}
+	defer func() { _ = trail.Close() }()
+
 	mgrCtx, stopManager := context.WithCancel(ctx)
 	defer stopManager()
 	mgr, _, err := operator.New(mgrCtx, cfg, operator.Options{
 		MetricsAddr: "0",
 		ProbeAddr:   "0",
 		Namespace:   operatorNS,
+		// The trail goes to a file, so that the demo's output stays the
+		// lines to paste.
+		Audit: audit.New(trail),
 		// Nothing routes to the demo but the person at its keyboard:
 		// Ctrl-C stops it without draining.
 		SCIM: scimwebhook.Options{Addr: addr, BaseURL: "http://" + addr, DrainDelay: time.Nanosecond},
@@ -128,7 +139,7 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("KUBECONFIG=%s\nSCIM_URL=%s\nSCIM_TOKEN=%s\n", kubeconfig, endpoint, token)
+	fmt.Printf("KUBECONFIG=%s\nSCIM_URL=%s\nSCIM_TOKEN=%s\nAUDIT_LOG=%s\n", kubeconfig, endpoint, token, auditLog)
 
 	select {
 	case <-ctx.Done():

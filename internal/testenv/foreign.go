@@ -20,24 +20,35 @@ import (
 )
 
 // ForeignKind is another project's kind that an optional part of the
-// install uses.
-type ForeignKind struct{ Group, Kind, Plural string }
+// install, or the docs, use. Version is v1 when empty.
+type ForeignKind struct{ Group, Kind, Plural, Version string }
+
+func (k ForeignKind) version() string {
+	if k.Version == "" {
+		return "v1"
+	}
+	return k.Version
+}
 
 // ForeignKinds are the kinds the install's optional parts use: the
 // Prometheus Operator's, cert-manager's and the Gateway API's. The API
 // server only needs to know them to take the objects; their own CRDs
 // validate them in a real cluster.
 var ForeignKinds = []ForeignKind{
-	{"monitoring.coreos.com", "ServiceMonitor", "servicemonitors"},
-	{"monitoring.coreos.com", "PrometheusRule", "prometheusrules"},
-	{"cert-manager.io", "Certificate", "certificates"},
-	{"cert-manager.io", "Issuer", "issuers"},
-	{"gateway.networking.k8s.io", "HTTPRoute", "httproutes"},
+	{"monitoring.coreos.com", "ServiceMonitor", "servicemonitors", ""},
+	{"monitoring.coreos.com", "PrometheusRule", "prometheusrules", ""},
+	{"cert-manager.io", "Certificate", "certificates", ""},
+	{"cert-manager.io", "Issuer", "issuers", ""},
+	{"gateway.networking.k8s.io", "HTTPRoute", "httproutes", ""},
 }
 
 // InstallForeignKinds creates a CRD that takes any object for each of
-// ForeignKinds and waits until the API server serves them all.
-func InstallForeignKinds(ctx context.Context, cfg *rest.Config) error {
+// kinds, ForeignKinds when none are given, and waits until the API
+// server serves them all.
+func InstallForeignKinds(ctx context.Context, cfg *rest.Config, kinds ...ForeignKind) error {
+	if len(kinds) == 0 {
+		kinds = ForeignKinds
+	}
 	s := runtime.NewScheme()
 	if err := apiextensionsv1.AddToScheme(s); err != nil {
 		return fmt.Errorf("add CRDs to the scheme: %w", err)
@@ -46,7 +57,7 @@ func InstallForeignKinds(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return fmt.Errorf("create a client: %w", err)
 	}
-	for _, k := range ForeignKinds {
+	for _, k := range kinds {
 		if err := c.Create(ctx, stubCRD(k)); err != nil {
 			return fmt.Errorf("create a CRD for %s.%s: %w", k.Plural, k.Group, err)
 		}
@@ -57,8 +68,8 @@ func InstallForeignKinds(ctx context.Context, cfg *rest.Config) error {
 	}
 	// The API server learns the new kinds' resources asynchronously.
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
-		for _, k := range ForeignKinds {
-			list, err := dc.ServerResourcesForGroupVersion(k.Group + "/v1")
+		for _, k := range kinds {
+			list, err := dc.ServerResourcesForGroupVersion(k.Group + "/" + k.version())
 			if err != nil || !servesPlural(list, k.Plural) {
 				return false, nil //nolint:nilerr // not served yet: ask again
 			}
@@ -93,7 +104,7 @@ func stubCRD(k ForeignKind) *apiextensionsv1.CustomResourceDefinition {
 			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: k.Kind, Plural: k.Plural, ListKind: k.Kind + "List", Singular: strings.ToLower(k.Kind)},
 			Scope: apiextensionsv1.NamespaceScoped,
 			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
-				Name: "v1", Served: true, Storage: true,
+				Name: k.version(), Served: true, Storage: true,
 				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
 					Type: "object", XPreserveUnknownFields: ptr.To(true),
 				}},
