@@ -12,7 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -291,25 +294,27 @@ func (o *options) complete(list func(ctx context.Context) ([]string, error)) cob
 }
 
 func (o *options) namespaceNames(ctx context.Context) ([]string, error) {
-	list := &corev1.NamespaceList{}
-	if err := o.client.List(ctx, list); err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	names := make([]string, len(list.Items))
-	for i, ns := range list.Items {
-		names[i] = ns.Name
-	}
-	return names, nil
+	return o.objectNames(ctx, &corev1.NamespaceList{})
 }
 
 func (o *options) tenantNames(ctx context.Context) ([]string, error) {
-	list := &v1alpha1.ScimTenantList{}
-	if err := o.client.List(ctx, list, client.InNamespace(o.namespace)); err != nil {
-		return nil, fmt.Errorf("list tenants: %w", err)
+	return o.objectNames(ctx, &v1alpha1.ScimTenantList{}, client.InNamespace(o.namespace))
+}
+
+// objectNames lists the names of the objects list holds.
+func (o *options) objectNames(ctx context.Context, list client.ObjectList, opts ...client.ListOption) ([]string, error) {
+	if err := o.client.List(ctx, list, opts...); err != nil {
+		return nil, fmt.Errorf("list for completion: %w", err)
 	}
-	names := make([]string, len(list.Items))
-	for i, t := range list.Items {
-		names[i] = t.Name
+	var names []string
+	err := meta.EachListItem(list, func(obj runtime.Object) error {
+		if m, ok := obj.(metav1.Object); ok {
+			names = append(names, m.GetName())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the list: %w", err)
 	}
 	return names, nil
 }
