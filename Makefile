@@ -109,11 +109,13 @@ chart: kustomize ## Generate the Helm chart in dist/chart from the kustomize tre
 	go run ./hack/chart -kustomize $(KUSTOMIZE) -out dist/chart
 
 .PHONY: verify-chart
-verify-chart: kustomize helm ## Fail if dist/chart differs from what 'make chart' writes, or helm lint finds fault with it.
+verify-chart: kustomize helm ## Fail if dist/chart differs from what 'make chart' writes, or helm lint finds fault with it, with its defaults, every value set, or a production install's values.
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	go run ./hack/chart -kustomize $(KUSTOMIZE) -out "$$tmp/chart"; \
 	if ! diff -r "$$tmp/chart" dist/chart; then echo "dist/chart is out of date: run 'make chart' and commit the result"; exit 1; fi
 	$(HELM) lint --strict dist/chart
+	$(HELM) lint --strict dist/chart -f hack/chart/testdata/everything.yaml
+	$(HELM) lint --strict dist/chart -f test/e2e/testdata/production.yaml
 
 .PHONY: api-docs
 api-docs: crd-ref-docs ## Generate docs/api-reference.md from the API types.
