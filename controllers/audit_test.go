@@ -68,9 +68,8 @@ var _ = Describe("The audit trail", func() {
 			Data:       map[string][]byte{"token": []byte(token)},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, newTenant(ns, "acme", "acme-token"))).To(Succeed())
-		out := &stream{}
-		trail := audit.New(out)
-		server := env.StartOperator(operator.Options{Role: operator.RoleServer, Audit: trail, SCIM: scimwebhook.Options{BaseURL: testBaseURL}})
+		out := trail
+		server := env.StartOperator(operator.Options{Role: operator.RoleServer, Audit: audit.New(out), SCIM: scimwebhook.Options{BaseURL: testBaseURL}})
 		DeferCleanup(server.Stop)
 		base := fmt.Sprintf("http://%s%s/%s/acme", server.Server.Addr(), v1alpha1.SCIMPathPrefix, ns)
 		Eventually(func() int {
@@ -102,7 +101,7 @@ var _ = Describe("The audit trail", func() {
 		Expect(status).To(Equal(http.StatusNoContent))
 		key := client.ObjectKey{Namespace: ns, Name: ada.ID}
 		later := controllers.NewReconcilers(running.Manager, controllers.Options{
-			SCIMBaseURL: testBaseURL, Namespace: suite.OperatorNamespace, Audit: trail,
+			SCIMBaseURL: testBaseURL, Namespace: suite.OperatorNamespace, Audit: audit.New(out),
 			Clock: clocktesting.NewFakeClock(time.Now().Add(2 * v1alpha1.DefaultSoftDeleteRetention)),
 		})
 		Eventually(func() bool {
@@ -113,7 +112,7 @@ var _ = Describe("The audit trail", func() {
 		records := out.records()
 		var actions []audit.Action
 		for _, r := range records {
-			if r.UserName != "ada@example.com" && r.UserName != "ADA@example.com" {
+			if r.Tenant != ns+"/acme" || (r.UserName != "ada@example.com" && r.UserName != "ADA@example.com") {
 				continue
 			}
 			actions = append(actions, r.Action)
@@ -142,15 +141,18 @@ var _ = Describe("The audit trail", func() {
 		}
 		Expect(actions).To(Equal([]audit.Action{audit.Created, audit.Refused, audit.Updated, audit.Deactivated, audit.Deleted, audit.Purged}))
 
-		var members []string
-		for _, r := range records {
-			if r.Kind == "Group" && r.DisplayName == "Analysts" && r.Members != nil {
-				members = append(members, fmt.Sprintf("%s %d %v", r.Action, r.Members.Count, r.Members.IDs))
+		Eventually(func() []string {
+			var members []string
+			for _, r := range out.records() {
+				if r.Tenant == ns+"/acme" && r.Kind == "Group" && r.DisplayName == "Analysts" && r.Members != nil {
+					members = append(members, fmt.Sprintf("%s %s %d %v", r.Actor, r.Action, r.Members.Count, r.Members.IDs))
+				}
 			}
-		}
-		Expect(members).To(ConsistOf(
-			fmt.Sprintf("%s 1 [%s]", audit.MembersAdded, ada.ID),
-			fmt.Sprintf("%s 1 [stale-0001]", audit.MembersSkipped)))
+			return members
+		}).Should(ConsistOf(
+			fmt.Sprintf("%s %s 1 [%s]", audit.IdentityProvider, audit.MembersAdded, ada.ID),
+			fmt.Sprintf("%s %s 1 [stale-0001]", audit.IdentityProvider, audit.MembersSkipped),
+			fmt.Sprintf("%s %s 1 [%s]", audit.Operator, audit.MembersRemoved, ada.ID)), "the deleted user is taken out of the group by the reconcilers")
 
 		out.mu.Lock()
 		defer out.mu.Unlock()

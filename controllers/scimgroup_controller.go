@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/index"
 )
 
@@ -30,6 +31,9 @@ import (
 // member slices, so that kubectl shows group sizes without reading slices.
 type ScimGroupReconciler struct {
 	client.Client
+	// Audit is where the members it takes out are written; nil writes
+	// none.
+	Audit *audit.Trail
 
 	// counted remembers each group's member count with the slice versions
 	// it was taken from, so that a reconcile no slice change caused (a
@@ -153,16 +157,36 @@ func (r *ScimGroupReconciler) dropLeavers(ctx context.Context, group *v1alpha1.S
 	if len(leavers) == 0 {
 		return false, nil
 	}
+	var removed []string
+	// What was taken out is recorded whatever the outcome, once.
+	defer func() {
+		if len(removed) > 0 {
+			slices.Sort(removed)
+			rec := audit.Group(group, audit.MembersRemoved, audit.Operator)
+			rec.Members = audit.MembersOf(slices.Compact(removed))
+			writeAudit(ctx, r.Audit, rec)
+		}
+	}()
 	for i := range memberSlices {
 		cached := &memberSlices[i]
-		kept := slices.DeleteFunc(slices.Clone(cached.Spec.Members), func(m v1alpha1.GroupMember) bool { return leavers[m.Value] })
-		if len(kept) == len(cached.Spec.Members) {
+		var gone []string
+		kept := slices.DeleteFunc(slices.Clone(cached.Spec.Members), func(m v1alpha1.GroupMember) bool {
+			if leavers[m.Value] {
+				gone = append(gone, m.Value)
+			}
+			return leavers[m.Value]
+		})
+		if len(gone) == 0 {
 			continue
 		}
 		sl := cached.DeepCopy()
 		sl.Spec.Members = kept
-		if err := r.Patch(ctx, sl, client.MergeFromWithOptions(cached, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
+		err := r.Patch(ctx, sl, client.MergeFromWithOptions(cached, client.MergeFromWithOptimisticLock{}))
+		if err != nil && !apierrors.IsNotFound(err) {
 			return wrote, fmt.Errorf("remove departed users from member slice %s/%s: %w", sl.Namespace, sl.Name, err)
+		}
+		if err == nil {
+			removed = append(removed, gone...)
 		}
 		wrote = true
 	}

@@ -462,12 +462,13 @@ func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser)
 	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
 		"the retention of the deactivated or deleted user ended; its data is removed")
 	// The trail is the one place that still names who was purged.
-	r.audit(ctx, audit.User(user, audit.Purged, audit.Operator))
+	writeAudit(ctx, r.Audit, audit.User(user, audit.Purged, audit.Operator))
 }
 
-// audit writes rec to the audit trail, or logs that it could not.
-func (r *ScimUserReconciler) audit(ctx context.Context, rec audit.Record) {
-	if err := r.Audit.Write(rec); err != nil {
+// writeAudit writes rec to the audit trail, or logs that it could not:
+// the change it records is done either way.
+func writeAudit(ctx context.Context, trail *audit.Trail, rec audit.Record) {
+	if err := trail.Write(rec); err != nil {
 		logf.FromContext(ctx).Error(err, "audit record lost", "action", rec.Action, "id", rec.ID)
 	}
 }
@@ -519,7 +520,7 @@ func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUse
 	}
 	if err == nil {
 		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserRestored, "Restore", "the user was restored by hand")
-		r.audit(ctx, audit.User(user, audit.Restored, audit.Operator))
+		writeAudit(ctx, r.Audit, audit.User(user, audit.Restored, audit.Operator))
 	}
 	return nil
 }

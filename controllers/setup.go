@@ -34,8 +34,9 @@ type Options struct {
 	// TenantRateLimit is the SCIM server's request limits, which tenants
 	// that set none get, for their status.
 	TenantRateLimit v1alpha1.RateLimit
-	// Audit is where purges and restores are written to the audit trail;
-	// nil writes none.
+	// Audit is where purges, restores by hand and the memberships of
+	// deleted users taken out are written to the audit trail; nil writes
+	// none.
 	Audit *audit.Trail
 }
 
@@ -74,7 +75,7 @@ func NewReconcilers(mgr manager.Manager, opts Options) Reconcilers {
 			Clock:     opts.Clock,
 			Audit:     opts.Audit,
 		},
-		Groups: &ScimGroupReconciler{Client: mgr.GetClient()},
+		Groups: &ScimGroupReconciler{Client: mgr.GetClient(), Audit: opts.Audit},
 		Claims: &ClaimCollector{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Grace: v1alpha1.ClaimGrace,
 			Interval: DefaultClaimCollectInterval, Namespaces: opts.WatchNamespaces,

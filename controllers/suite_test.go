@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/controllers"
+	"github.com/scim-operator/scim-operator/internal/audit"
 	"github.com/scim-operator/scim-operator/internal/operator"
 	"github.com/scim-operator/scim-operator/internal/suite"
 	"github.com/scim-operator/scim-operator/internal/testenv"
@@ -56,11 +57,16 @@ var _ = BeforeSuite(func() {
 	DeferCleanup(func() { running.Stop() })
 })
 
+// trail is the reconcilers' audit trail, and any other process's a spec
+// starts, as a log collector would gather them.
+var trail = &stream{}
+
 // startManager runs the reconcilers alone, as the controllers role does.
 func startManager() {
 	running = env.StartOperator(operator.Options{
-		Role: operator.RoleControllers,
-		SCIM: scimwebhook.Options{BaseURL: testBaseURL},
+		Role:  operator.RoleControllers,
+		Audit: audit.New(trail),
+		SCIM:  scimwebhook.Options{BaseURL: testBaseURL},
 	})
 }
 

@@ -110,8 +110,9 @@ func filtered[O client.Object](ctx context.Context, s *Server, k kind[O], t *ten
 	}
 	matches := matcher(t, q.filter)
 	matched := found[:0:0]
-	for i, obj := range found {
-		if err := store.Stopped(ctx, i); err != nil {
+	scan := store.NewScan(ctx)
+	for _, obj := range found {
+		if err := scan.Stopped(); err != nil {
 			return nil, 0, err
 		}
 		ok, err := matches(ctx, obj)

@@ -4,6 +4,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -225,4 +227,27 @@ func TestListerListsWhileChangesCome(t *testing.T) {
 	close(done)
 	readers.Wait()
 	m.check("after the changes")
+}
+
+func TestScanStopsWhenItsTimeIsUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := NewScan(ctx).Stopped(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the first identity of a scan whose time is up: %v, want context.Canceled", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	s := NewScan(ctx)
+	for i := 1; i <= 300; i++ {
+		if i == 200 {
+			cancel()
+		}
+		err := s.Stopped()
+		if (err != nil) != (i == 257) {
+			t.Fatalf("identity %d: %v; a scan looks at its time on the first identity and every 256th after", i, err)
+		}
+		if err != nil {
+			break
+		}
+	}
 }
