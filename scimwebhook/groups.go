@@ -212,20 +212,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	if err != nil {
 		return err
 	}
-	ops, err := patch.Parse(body)
-	if err == nil {
-		ops, err = patch.Expand(ops, schema.GroupResource)
-	}
+	attrOps, memberOps, change, err := parseGroupPatch(body)
 	if err != nil {
 		return err
-	}
-	var attrOps, memberOps []patch.Operation
-	for _, op := range ops {
-		if strings.EqualFold(op.Path.Attr, attrMembers) && (op.Path.URN == "" || strings.EqualFold(op.Path.URN, schema.GroupURN)) {
-			memberOps = append(memberOps, op)
-		} else {
-			attrOps = append(attrOps, op)
-		}
 	}
 	ctx := r.Context()
 	g, err := find(ctx, s, groupKind, t, r.PathValue("id"))
@@ -234,9 +223,10 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	}
 	// Members are read and checked before anything is written; ones
 	// that are not users of the tenant are skipped and reported.
-	change, err := s.memberChanges(ctx, t, g, memberOps)
-	if err != nil {
-		return err
+	if change == nil {
+		if change, err = s.memberChanges(ctx, t, g, memberOps); err != nil {
+			return err
+		}
 	}
 	strangers, err := s.dropStrangers(ctx, t, change)
 	if err != nil {
@@ -265,6 +255,51 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 	return s.writeGroup(w, r, t, q, g, http.StatusOK)
 }
 
+// parseGroupPatch reads a group's PATCH body into the operations on its
+// attributes and those on its members. A body that only changes members,
+// as identity providers send them, is read into ids directly
+// (patch.ParseMembers), and comes back as the member change instead.
+func parseGroupPatch(body []byte) (attrOps, memberOps []patch.Operation, members *store.MemberChange, err error) {
+	if ops, ok := patch.ParseMembers(body); ok {
+		members = store.NewMemberChange()
+		for _, op := range ops {
+			applyMemberOp(members, op.Op, op.IDs, op.HasValue)
+		}
+		return nil, nil, members, nil
+	}
+	ops, err := patch.Parse(body)
+	if err == nil {
+		ops, err = patch.Expand(ops, schema.GroupResource)
+	}
+	if err != nil {
+		return nil, nil, nil, err //nolint:wrapcheck // a patch.Error, rendered by inputError
+	}
+	for _, op := range ops {
+		if strings.EqualFold(op.Path.Attr, attrMembers) && (op.Path.URN == "" || strings.EqualFold(op.Path.URN, schema.GroupURN)) {
+			memberOps = append(memberOps, op)
+		} else {
+			attrOps = append(attrOps, op)
+		}
+	}
+	return attrOps, memberOps, nil, nil
+}
+
+// applyMemberOp adds an operation on the whole member list to change:
+// add and replace take ids, remove takes them out, or every member when
+// it names none.
+func applyMemberOp(change *store.MemberChange, op string, ids []string, hasValue bool) {
+	switch {
+	case op == patch.OpAdd:
+		change.Add(ids...)
+	case op == patch.OpReplace:
+		change.ReplaceAll(ids...)
+	case hasValue:
+		change.Remove(ids...)
+	default:
+		change.ReplaceAll()
+	}
+}
+
 // memberChanges turns PATCH operations on members into a member change:
 // add lists members to add; remove takes a value filter
 // (members[value eq "id"]) or, as Entra sends it, a list of members as the
@@ -290,22 +325,15 @@ func (s *Server) memberChanges(ctx context.Context, t *tenantRequest, g *v1alpha
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case op.Op == patch.OpAdd:
-			change.Add(ids...)
-		case op.Op == patch.OpReplace:
-			change.ReplaceAll(ids...)
-		case op.Path.Filter != nil:
+		if op.Path.Filter != nil && op.Op == patch.OpRemove {
 			matched, err := s.membersMatching(ctx, t, g, op.Path.Filter, membersAttr)
 			if err != nil {
 				return nil, err
 			}
 			change.Remove(matched...)
-		case op.Value != nil:
-			change.Remove(ids...)
-		default:
-			change.ReplaceAll()
+			continue
 		}
+		applyMemberOp(change, op.Op, ids, op.Value != nil)
 	}
 	return change, nil
 }
