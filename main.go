@@ -105,9 +105,5 @@ func openAudit(to string) (*audit.Trail, error) {
 	case "stdout", "":
 		return audit.New(os.Stdout), nil
 	}
-	f, err := os.OpenFile(to, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open audit log %s: %w", to, err)
-	}
-	return audit.New(f), nil
+	return audit.OpenFile(to) //nolint:wrapcheck // the error names the file
 }

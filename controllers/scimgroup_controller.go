@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -164,7 +165,7 @@ func (r *ScimGroupReconciler) dropLeavers(ctx context.Context, group *v1alpha1.S
 			slices.Sort(removed)
 			rec := audit.Group(group, audit.MembersRemoved, audit.Operator)
 			rec.Members = audit.MembersOf(slices.Compact(removed))
-			writeAudit(ctx, r.Audit, rec)
+			r.Audit.Record(logf.FromContext(ctx), rec)
 		}
 	}()
 	for i := range memberSlices {

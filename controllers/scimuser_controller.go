@@ -456,21 +456,12 @@ func (r *ScimUserReconciler) patchStatus(ctx context.Context, before, user *v1al
 // reconcileDelete runs detach again just before, so a purge cut short is
 // finished by the next reconcile.
 func (r *ScimUserReconciler) purge(ctx context.Context, user *v1alpha1.ScimUser) {
-	log := logf.FromContext(ctx)
-	log.Info("purged user", "user", user.Name)
+	logf.FromContext(ctx).Info("purged user", "user", user.Name)
 	metrics.Purges.WithLabelValues(user.Namespace + "/" + user.Spec.TenantRef.Name).Inc()
 	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserPurged, "Purge",
 		"the retention of the deactivated or deleted user ended; its data is removed")
 	// The trail is the one place that still names who was purged.
-	writeAudit(ctx, r.Audit, audit.User(user, audit.Purged, audit.Operator))
-}
-
-// writeAudit writes rec to the audit trail, or logs that it could not:
-// the change it records is done either way.
-func writeAudit(ctx context.Context, trail *audit.Trail, rec audit.Record) {
-	if err := trail.Write(rec); err != nil {
-		logf.FromContext(ctx).Error(err, "audit record lost", "action", rec.Action, "id", rec.ID)
-	}
+	r.Audit.Record(logf.FromContext(ctx), audit.User(user, audit.Purged, audit.Operator))
 }
 
 func (r *ScimUserReconciler) memberSlicesOf(ctx context.Context, user *v1alpha1.ScimUser) ([]v1alpha1.ScimGroupMemberSlice, error) {
@@ -520,7 +511,7 @@ func (r *ScimUserReconciler) restore(ctx context.Context, user *v1alpha1.ScimUse
 	}
 	if err == nil {
 		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, EventUserRestored, "Restore", "the user was restored by hand")
-		writeAudit(ctx, r.Audit, audit.User(user, audit.Restored, audit.Operator))
+		r.Audit.Record(logf.FromContext(ctx), audit.User(user, audit.Restored, audit.Operator))
 	}
 	return nil
 }

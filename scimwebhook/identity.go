@@ -251,9 +251,7 @@ func (s *Server) audit(t *tenantRequest, rec audit.Record, reason string) {
 func (s *Server) writeAudit(t *tenantRequest, rec audit.Record) {
 	rec.Actor = audit.IdentityProvider
 	rec.Method, rec.Path, rec.RequestID, rec.UserAgent = t.method, t.path, t.requestID, t.userAgent
-	if err := s.opts.Audit.Write(rec); err != nil {
-		t.log.Error(err, "audit record lost", "action", rec.Action, "id", rec.ID)
-	}
+	s.opts.Audit.Record(t.log, rec)
 }
 
 // record emits an Event on an identity and logs the action. Neither

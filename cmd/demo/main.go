@@ -106,9 +106,9 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 	}
 
 	auditLog := filepath.Join(dir, "audit.log")
-	trail, err := os.OpenFile(auditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	trail, err := audit.OpenFile(auditLog)
 	if err != nil {
-		return fmt.Errorf("create the audit trail: %w", err)
+		return err //nolint:wrapcheck // the error names the file
 	}
 	defer func() { _ = trail.Close() }()
 
@@ -120,7 +120,7 @@ func run(ctx context.Context, addr, crdDir, sample string) (err error) {
 		Namespace:   operatorNS,
 		// The trail goes to a file, so that the demo's output stays the
 		// lines to paste.
-		Audit: audit.New(trail),
+		Audit: trail,
 		// Nothing routes to the demo but the person at its keyboard:
 		// Ctrl-C stops it without draining.
 		SCIM: scimwebhook.Options{Addr: addr, BaseURL: "http://" + addr, DrainDelay: time.Nanosecond},

@@ -17,9 +17,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/go-logr/logr"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/brief"
@@ -121,9 +124,35 @@ type Trail struct {
 // New writes the trail to w.
 func New(w io.Writer) *Trail { return &Trail{w: w, now: time.Now} }
 
-// Write writes one record, stamped with the time and schema. A record
-// that cannot be written is returned as an error for the caller to log:
-// the change it describes is done either way.
+// OpenFile writes the trail to the file at path, appending to it.
+func OpenFile(path string) (*Trail, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open audit log %s: %w", path, err)
+	}
+	return New(f), nil
+}
+
+// Close closes what the trail writes to, where that can be closed.
+func (t *Trail) Close() error {
+	if t == nil {
+		return nil
+	}
+	if c, ok := t.w.(io.Closer); ok {
+		return c.Close() //nolint:wrapcheck // the file's own error names it
+	}
+	return nil
+}
+
+// Record writes one record, and logs a record it could not write: the
+// change it describes is done either way.
+func (t *Trail) Record(log logr.Logger, r Record) {
+	if err := t.Write(r); err != nil {
+		log.Error(err, "audit record lost", "action", r.Action, "id", r.ID)
+	}
+}
+
+// Write writes one record, stamped with the time and schema.
 func (t *Trail) Write(r Record) error {
 	if t == nil || t.w == nil {
 		return nil
