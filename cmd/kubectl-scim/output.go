@@ -39,14 +39,14 @@ func (o *options) checkOutput() error {
 		if arg == "" {
 			return fmt.Errorf("-o %s needs a template: -o %s=TEMPLATE", format, format)
 		}
-		o.format, o.formatArg = format, arg
+		o.format = format
+		var err error
 		if format == outputCustomColumns {
-			if _, err := parseColumns(arg); err != nil {
-				return err
-			}
-		} else if _, err := parseJSONPath(arg); err != nil {
-			return err
+			o.columns, err = parseColumns(arg)
+		} else {
+			o.jsonPath, err = parseJSONPath(arg)
 		}
+		return err
 	default:
 		return fmt.Errorf("unknown output format %q: use wide, name, json, yaml, jsonpath=TEMPLATE or custom-columns=SPEC", o.output)
 	}
@@ -170,11 +170,7 @@ func parseJSONPath(tmpl string) (*jsonpath.JSONPath, error) {
 }
 
 func (o *options) writeJSONPath(data any) error {
-	jp, err := parseJSONPath(o.formatArg)
-	if err != nil {
-		return err
-	}
-	if err := jp.Execute(o.Out, data); err != nil {
+	if err := o.jsonPath.Execute(o.Out, data); err != nil {
 		return fmt.Errorf("execute JSONPath template: %w", err)
 	}
 	return nil
@@ -203,17 +199,13 @@ func parseColumns(spec string) ([]column, error) {
 }
 
 func (o *options) writeColumns(items []any) error {
-	cols, err := parseColumns(o.formatArg)
-	if err != nil {
-		return err
-	}
 	t := &table{}
-	for _, c := range cols {
+	for _, c := range o.columns {
 		t.header = append(t.header, c.header)
 	}
 	for _, item := range items {
-		cells := make([]string, len(cols))
-		for i, c := range cols {
+		cells := make([]string, len(o.columns))
+		for i, c := range o.columns {
 			results, err := c.path.FindResults(item)
 			if err != nil {
 				return fmt.Errorf("custom column %s: %w", c.header, err)

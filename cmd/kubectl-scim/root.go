@@ -19,6 +19,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/jsonpath"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
@@ -34,11 +35,13 @@ type options struct {
 	genericiooptions.IOStreams
 	config *genericclioptions.ConfigFlags
 	output string
-	// format and formatArg are the output parsed: -o jsonpath={.x} is
-	// jsonpath and {.x}.
-	format, formatArg string
-	noHeaders         bool
-	tenant            string
+	// format is the output's format; jsonPath and columns are its
+	// template, parsed once, for -o jsonpath=… and -o custom-columns=….
+	format    string
+	jsonPath  *jsonpath.JSONPath
+	columns   []column
+	noHeaders bool
+	tenant    string
 
 	restConfig *rest.Config
 	client     client.Client
@@ -280,7 +283,7 @@ func (o *options) complete(list func(ctx context.Context) ([]string, error)) cob
 		}
 		names, err := list(cmd.Context())
 		if err != nil {
-			cobra.CompDebugln("list completions: "+err.Error()+"", false)
+			cobra.CompDebugln("list completions: "+err.Error(), false)
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []string

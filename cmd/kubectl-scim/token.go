@@ -80,16 +80,20 @@ func newEventsCommand(o *options) *cobra.Command {
 			"rotated. The API server keeps Events for about an hour; kubectl scim history reads the\n" +
 			"durable audit trail (docs/audit.md).",
 		Args: cobra.NoArgs,
-		RunE: o.onTenants(&all, func(ctx context.Context, tenants []*v1alpha1.ScimTenant) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
 			// Every tenant's: every event about the SCIM kinds.
 			belongs := func(string, string) bool { return true }
 			opts := []client.ListOption{}
 			if !all {
-				var err error
-				if belongs, err = o.tenantObjects(ctx, tenants[0]); err != nil {
+				tenant, err := o.resolveTenant(ctx)
+				if err != nil {
 					return err
 				}
-				opts = append(opts, client.InNamespace(tenants[0].Namespace))
+				if belongs, err = o.tenantObjects(ctx, tenant); err != nil {
+					return err
+				}
+				opts = append(opts, client.InNamespace(tenant.Namespace))
 			}
 			list := &eventsv1.EventList{}
 			if err := o.client.List(ctx, list, opts...); err != nil {
@@ -124,7 +128,7 @@ func newEventsCommand(o *options) *cobra.Command {
 				t.add(cells...)
 			}
 			return o.print(t, rows)
-		}),
+		},
 	}
 	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "List the provisioning events of every namespace.")
 	return cmd
