@@ -45,6 +45,7 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 			return
 		}
 		defer release()
+		defer s.scans.admitted()()
 		t := &tenantRequest{tenant: tenant, baseURL: tenant.EndpointURL(s.opts.BaseURL), log: log, requestID: w.Header().Get(HeaderRequestID),
 			method: r.Method, path: r.URL.Path, userAgent: r.UserAgent(),
 			users: s.userResources.of(tenant), budget: s.decodeBudget}

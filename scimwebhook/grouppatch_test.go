@@ -4,10 +4,13 @@
 package scimwebhook
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
 )
@@ -86,4 +89,117 @@ func FuzzParseMembersReadsAsParseDoes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// groupBodies are groups as identity providers POST or PUT them, and as
+// they do not, and whether parseGroup reads their members into ids.
+var groupBodies = []struct {
+	body    string
+	idsRead bool
+}{
+	{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Eng","externalId":"e1","members":[{"value":"u1"},{"value":"u2","display":"Ann"}]}`, true},
+	{`{"displayName":"Eng","Members":[]}`, true},
+	{`{"displayName":"Eng","MEMBERS":[{"Value":"u1","DISPLAY":"Ann"}]}`, true},
+	// Everything else is decoded as any resource is.
+	{`{"displayName":"Eng"}`, false},
+	{`{"displayName":"Eng","members":null}`, false},
+	{`{"displayName":"Eng","members":["u1","u2"]}`, false},
+	{`{"displayName":"Eng","members":"u1"}`, false},
+	{`{"displayName":"Eng","members":[{"value":"u1","$ref":"https://x/Users/u1"}]}`, false},
+	{`{"displayName":"Eng","members":[{"value":"u1","type":"User"}]}`, false},
+	{`{"displayName":"Eng","members":[{"value":""}]}`, false},
+	{`{"displayName":"Eng","members":[{"value":"u1","display":null}]}`, false},
+	{`{"displayName":"Eng","members":[{"value":1}]}`, false},
+	{`{"displayName":"Eng","members":[{"value":"u1"}],"Members":[{"value":"u2"}]}`, false},
+	{`{"displayName":1,"members":[{"value":"u1"}]}`, true},
+}
+
+func TestParseGroupReadsMembersAsIdentityProvidersSendThem(t *testing.T) {
+	for _, tc := range groupBodies {
+		g, err := parseGroup([]byte(tc.body))
+		if err != nil {
+			t.Fatalf("parseGroup(%s): %v", tc.body, err)
+		}
+		if g.idsRead != tc.idsRead {
+			t.Errorf("parseGroup(%s) read its members into ids: %v, want %v", tc.body, g.idsRead, tc.idsRead)
+		}
+	}
+	for _, body := range []string{`null`, `[]`, `{"displayName":`, `"Eng"`} {
+		if _, err := parseGroup([]byte(body)); err == nil {
+			t.Errorf("parseGroup(%s) read a body that is no JSON object", body)
+		}
+	}
+}
+
+// A group parseGroup reads, decoding it whole reads to the same spec and
+// members, or refuses it as well.
+func FuzzParseGroupReadsAsDecodingDoes(f *testing.F) {
+	for _, tc := range groupBodies {
+		f.Add(tc.body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		fast, err := parseGroup([]byte(body))
+		var whole map[string]any
+		if wholeErr := json.Unmarshal([]byte(body), &whole); (err != nil) != (wholeErr != nil || whole == nil) {
+			t.Fatalf("%s: parseGroup: %v; decoding it whole: %v", body, err, wholeErr)
+		}
+		if err != nil {
+			return
+		}
+		var fastSpec, wholeSpec v1alpha1.ScimGroupSpec
+		fastIDs, fastErr := decodeGroup(fast, &fastSpec)
+		wholeIDs, wholeErr := decodeGroup(sentGroup{attrs: whole}, &wholeSpec)
+		if (fastErr != nil) != (wholeErr != nil) {
+			t.Fatalf("%s: decoded as parseGroup read it: %v; decoded whole: %v", body, fastErr, wholeErr)
+		}
+		if fastErr == nil && (fastSpec != wholeSpec || !slices.Equal(fastIDs, wholeIDs)) {
+			t.Fatalf("%s: %+v members %q; decoded whole: %+v members %q", body, fastSpec, fastIDs, wholeSpec, wholeIDs)
+		}
+	})
+}
+
+// A group of 1 MiB of members, as Entra sends one, is read in a few times
+// its size: the goal is 8×, and decoding it whole costs more than that.
+func TestParseGroupAllocatesAFewTimesTheBody(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Everyone","members":[`)
+	for i := 0; b.Len() < 1<<20-2; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"value":"%08x-d9cb-469f-a165-70867728950e","display":"Person %d"}`, i, i)
+	}
+	b.WriteString(`]}`)
+	body := []byte(b.String())
+	var members int
+	read := func(fn func() (sentGroup, error)) float64 {
+		r := testing.Benchmark(func(bb *testing.B) {
+			bb.ReportAllocs()
+			for bb.Loop() {
+				g, err := fn()
+				if err != nil {
+					bb.Fatal(err)
+				}
+				ids, err := decodeGroup(g, &v1alpha1.ScimGroupSpec{})
+				if err != nil {
+					bb.Fatal(err)
+				}
+				members = len(ids)
+			}
+		})
+		return float64(r.AllocedBytesPerOp()) / float64(len(body))
+	}
+	fast := read(func() (sentGroup, error) { return parseGroup(body) })
+	whole := read(func() (sentGroup, error) {
+		var doc map[string]any
+		err := json.Unmarshal(body, &doc)
+		return sentGroup{attrs: doc}, err
+	})
+	t.Logf("%d members, %d bytes: read and decoded in %.1f× the body; decoded whole, %.1f×", members, len(body), fast, whole)
+	if members < 14000 {
+		t.Fatalf("%d members read, want more than 14,000", members)
+	}
+	if fast > 4 {
+		t.Errorf("a group of %d bytes was read in %.1f× its size, more than 4×", len(body), fast)
+	}
 }

@@ -5,6 +5,7 @@ package scimwebhook
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -25,28 +26,86 @@ const attrMembers = "members"
 
 func (t *tenantRequest) groupLocation(id string) string { return t.baseURL + "/Groups/" + id }
 
-// decodeGroup sets spec from a group as a client sent it and returns its
-// member ids.
-func decodeGroup(in map[string]any, spec *v1alpha1.ScimGroupSpec) ([]string, error) {
-	for k, v := range in {
+// sentGroup is a group as a client sent it.
+type sentGroup struct {
+	// attrs are its attributes, its members too unless they were read
+	// into ids.
+	attrs map[string]any
+	// ids are its members' ids, read without generic values where
+	// idsRead is set.
+	ids     []string
+	idsRead bool
+}
+
+// parseGroup reads a group's body. Its members, the bulk of a large
+// group's body, are read into ids where they are objects of value and
+// display, as identity providers send them (patch.MemberIDs): a body of
+// 20,000 members then costs a few times its size, not ten. The rest, and
+// members of any other form, are decoded as any resource is.
+func parseGroup(body []byte) (sentGroup, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return sentGroup{}, notAnObject(err)
+	}
+	g := sentGroup{attrs: make(map[string]any, len(raw))}
+	var named []string
+	for k := range raw {
 		if strings.EqualFold(k, attrMembers) {
-			in[k] = bareMemberIDs(v)
+			named = append(named, k)
 		}
 	}
-	doc, err := schema.GroupResource.Normalize(in)
+	if len(named) == 1 {
+		if g.ids, g.idsRead = patch.MemberIDs(raw[named[0]]); g.idsRead {
+			delete(raw, named[0])
+		}
+	}
+	for k, v := range raw {
+		var value any
+		if err := json.Unmarshal(v, &value); err != nil {
+			return sentGroup{}, notAnObject(err)
+		}
+		g.attrs[k] = value
+	}
+	return g, nil
+}
+
+// readGroup reads a group from the request body.
+func (t *tenantRequest) readGroup(r *http.Request, limit int64) (sentGroup, error) {
+	body, err := t.readBody(r, limit)
+	if err != nil {
+		return sentGroup{}, err
+	}
+	return parseGroup(body)
+}
+
+// sendsMembers is whether the client sent the members attribute.
+func (g sentGroup) sendsMembers() bool { return g.idsRead || sends(g.attrs, attrMembers) }
+
+// decodeGroup sets spec from a group as a client sent it and returns its
+// member ids.
+func decodeGroup(in sentGroup, spec *v1alpha1.ScimGroupSpec) ([]string, error) {
+	for k, v := range in.attrs {
+		if strings.EqualFold(k, attrMembers) {
+			in.attrs[k] = bareMemberIDs(v)
+		}
+	}
+	doc, err := schema.GroupResource.Normalize(in.attrs)
 	if err != nil {
 		return nil, err
 	}
 	members := mapping.GroupSpec(doc, spec)
+	if in.idsRead {
+		members = in.ids
+	}
 	return members, validation.Group(spec)
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := t.readObject(r, s.opts.MaxPayloadSize)
+	in, err := t.readGroup(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}
-	sentMembers := sends(in, attrMembers)
+	sentMembers := in.sendsMembers()
 	g := &v1alpha1.ScimGroup{
 		ObjectMeta: metav1.ObjectMeta{Namespace: t.tenant.Namespace, Name: uuid.NewString()},
 		Spec:       v1alpha1.ScimGroupSpec{TenantRef: v1alpha1.TenantReference{Name: t.tenant.Name}, ManagedBy: v1alpha1.ManagedBySCIM},
@@ -180,7 +239,7 @@ func (s *Server) groupVersionOf(ctx context.Context) func(*v1alpha1.ScimGroup) (
 }
 
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	in, err := t.readObject(r, s.opts.MaxPayloadSize)
+	in, err := t.readGroup(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -165,18 +166,36 @@ func (b *decodeBudget) release(n int64) {
 // evaluate a filter, across tenants: at most half the processors, so that
 // lookups, reads and writes keep the rest however many such filters
 // tenants send. A request waits up to decodeWait for a slot, then gets
-// 429.
-type scanSlots struct{ slots chan struct{} }
+// 429. While other requests are in flight, scans give way to them (see
+// store.GiveWay).
+type scanSlots struct {
+	slots chan struct{}
+	// requests counts the admitted requests in flight, and scanning those
+	// of them that hold or wait for a slot.
+	requests, scanning atomic.Int64
+}
 
 func newScanSlots(n int) *scanSlots { return &scanSlots{slots: make(chan struct{}, max(1, n))} }
 
+// admitted counts a request in flight until done is called.
+func (s *scanSlots) admitted() (done func()) {
+	s.requests.Add(1)
+	return func() { s.requests.Add(-1) }
+}
+
+// othersInFlight reports whether requests other than scans are in flight.
+func (s *scanSlots) othersInFlight() bool { return s.requests.Load() > s.scanning.Load() }
+
 func (s *scanSlots) acquire(ctx context.Context) (release func(), err error) {
-	release, err = takeSlot(ctx, s.slots, decodeWait)
+	s.scanning.Add(1)
+	free, err := takeSlot(ctx, s.slots, decodeWait)
 	switch {
 	case errors.Is(err, errNoSlot):
+		s.scanning.Add(-1)
 		return nil, tooManyRequests(time.Second, "the server is evaluating as many filters over whole tenants as it gives processors to; an eq on an indexed attribute is not held up")
 	case err != nil:
+		s.scanning.Add(-1)
 		return nil, tooManyRequests(time.Second, "the request ended while waiting to evaluate its filter")
 	}
-	return release, nil
+	return func() { free(); s.scanning.Add(-1) }, nil
 }

@@ -58,7 +58,7 @@ func queryEndpoints[O client.Object](s *Server, k kind[O],
 				return err
 			}
 			var cancel context.CancelFunc
-			evalCtx, cancel = context.WithTimeout(ctx, s.opts.FilterTimeout)
+			evalCtx, cancel = context.WithTimeout(store.GiveWay(ctx, s.scans.othersInFlight), s.opts.FilterTimeout)
 			// Given back once evaluated, not after the response is sent,
 			// and also should the evaluation panic.
 			done = sync.OnceFunc(func() { cancel(); release() })

@@ -92,16 +92,19 @@ func (t *tenantRequest) readObject(r *http.Request, limit int64) (map[string]any
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(body, &doc); err != nil || doc == nil {
-		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "the request body must be a JSON object: %v", jsonProblem(err))
+		return nil, notAnObject(err)
 	}
 	return doc, nil
 }
 
-func jsonProblem(err error) string {
-	if err == nil {
-		return "found null"
+// notAnObject is the error for a body that is no JSON object: err is the
+// decoder's, or nil for null.
+func notAnObject(err error) *Error {
+	problem := "found null"
+	if err != nil {
+		problem = err.Error()
 	}
-	return err.Error()
+	return errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "the request body must be a JSON object: %s", problem)
 }
 
 // notModified reports whether If-None-Match lists the current version.

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -77,16 +78,20 @@ func filterPath(f string) string { return "/Users?filter=" + url.QueryEscape(f) 
 
 func join(parts []string) string { return strings.Join(parts, ",") }
 
+// unlimited is the highest rate and in-flight limits a tenant may have:
+// a bench tenant's requests are the load measured, and its limits must
+// not measure themselves.
+func unlimited() *v1alpha1.RateLimit {
+	return &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](100000), Burst: ptr.To[int32](100000), MaxInFlight: ptr.To[int32](1024)}
+}
+
 // tenant creates the bench tenant and returns its base URL and token.
 func tenant(ctx context.Context, c client.Client, srv *scimwebhook.Server) (base, token string, err error) {
 	t := &v1alpha1.ScimTenant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ns},
 		Spec: v1alpha1.ScimTenantSpec{
 			TokenSecretRef: v1alpha1.SecretKeyReference{Name: "bench-token"},
-			// One tenant's requests are the whole load here: its rate and
-			// in-flight limits, at their highest, must not measure
-			// themselves.
-			RateLimit: &v1alpha1.RateLimit{RequestsPerSecond: ptr.To[int32](100000), Burst: ptr.To[int32](100000), MaxInFlight: ptr.To[int32](1024)},
+			RateLimit:      unlimited(),
 		},
 	}
 	if err := c.Create(ctx, t); err != nil {
@@ -262,6 +267,25 @@ func heapBytes() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// writeHeapProfile writes the heap profile to -heap-profile, if set.
+func (b *bench) writeHeapProfile() error {
+	if b.o.heapProfile == "" {
+		return nil
+	}
+	f, err := os.Create(b.o.heapProfile)
+	if err != nil {
+		return fmt.Errorf("create heap profile: %w", err)
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write heap profile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close heap profile: %w", err)
+	}
+	return nil
 }
 
 // rssBytes is the process's resident set.

@@ -14,6 +14,11 @@ type Shape struct {
 	Objects, Arrays, Scalars int
 }
 
+// Add is the values of s and o together, as in a document holding both.
+func (s Shape) Add(o Shape) Shape {
+	return Shape{Objects: s.Objects + o.Objects, Arrays: s.Arrays + o.Arrays, Scalars: s.Scalars + o.Scalars}
+}
+
 // Values is how many values the document holds, containers included.
 func (s Shape) Values() int { return s.Objects + s.Arrays + s.Scalars }
 

@@ -61,9 +61,8 @@ func ParseMembers(body []byte) (ops []MemberOp, ok bool) {
 		want.Scalars += 4
 		if o.Value != nil {
 			m.IDs, m.HasValue = o.Value.ids, true
-			want.Arrays++
-			want.Objects += len(o.Value.ids)
-			want.Scalars += 1 + 2*len(o.Value.ids) + 2*o.Value.displays
+			want = want.Add(o.Value.shape())
+			want.Scalars++
 		} else if op != OpRemove {
 			return nil, false
 		}
@@ -73,6 +72,17 @@ func ParseMembers(body []byte) (ops []MemberOp, ok bool) {
 		return nil, false
 	}
 	return ops, true
+}
+
+// MemberIDs reads a group's members as identity providers send them in a
+// POST or PUT — a list of objects of "value" and at most "display" — into
+// ids, without generic values; ok is false for any other value.
+func MemberIDs(value []byte) (ids []string, ok bool) {
+	var v memberValue
+	if v.UnmarshalJSON(value) != nil || jsoncost.Measure(value) != v.shape() {
+		return nil, false
+	}
+	return v.ids, true
 }
 
 // memberValue is a members value: a list of member objects, read into
@@ -106,6 +116,12 @@ func (v *memberValue) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// shape is the JSON values of the list v was read from, had it no key
+// but value and display.
+func (v *memberValue) shape() jsoncost.Shape {
+	return jsoncost.Shape{Arrays: 1, Objects: len(v.ids), Scalars: 2*len(v.ids) + 2*v.displays}
 }
 
 var errNotMembers = &Error{ScimType: schema.ScimTypeInvalidValue, Detail: "not a list of members"}

@@ -411,12 +411,28 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 // Scan paces a filter's evaluation over a tenant's identities.
 type Scan struct {
 	ctx      context.Context
+	busy     func() bool
+	rest     func(time.Duration)
 	yielded  time.Time
 	assessed int
 }
 
+type giveWayKey struct{}
+
+// GiveWay returns ctx under which a scan gives way while busy reports
+// that other requests are in flight: a filter read over every identity
+// is the one request here whose cost a client chooses, and answering
+// another tenant's lookup first costs the scan a little time, where the
+// reverse costs the lookup the whole scan.
+func GiveWay(ctx context.Context, busy func() bool) context.Context {
+	return context.WithValue(ctx, giveWayKey{}, busy)
+}
+
 // NewScan paces a scan that ends when ctx does.
-func NewScan(ctx context.Context) *Scan { return &Scan{ctx: ctx, yielded: time.Now()} }
+func NewScan(ctx context.Context) *Scan {
+	busy, _ := ctx.Value(giveWayKey{}).(func() bool)
+	return &Scan{ctx: ctx, busy: busy, rest: time.Sleep, yielded: time.Now()}
+}
 
 // scanSlice is how long a scan keeps its processor before it yields: a
 // long filter costs tens of microseconds an identity, and other tenants'
@@ -424,16 +440,26 @@ func NewScan(ctx context.Context) *Scan { return &Scan{ctx: ctx, yielded: time.N
 // scheduler's 10 ms preemption.
 const scanSlice = 500 * time.Microsecond
 
-// Stopped is called before each identity a scan assesses. Every 16th, it
-// yields the processor once scanSlice has passed since it last did; at
-// the first and every 256th after, it is ctx's error: a filter's
-// evaluation ends when its time is up.
+// scanRest is how long a scan that gives way rests after each slice: it
+// keeps a third of a processor while other requests are in flight, so
+// that it ends, or its time is up, however busy the server is.
+const scanRest = 2 * scanSlice
+
+// Stopped is called before each identity a scan assesses. Every 16th,
+// once scanSlice has passed since it last did, it yields the processor,
+// and rests for scanRest while it gives way; at the first and every 256th
+// after, it is ctx's error: a filter's evaluation ends when its time is
+// up, resting included.
 func (s *Scan) Stopped() error {
 	s.assessed++
 	if s.assessed%16 == 0 {
 		if now := time.Now(); now.Sub(s.yielded) >= scanSlice {
-			runtime.Gosched()
-			s.yielded = now
+			if s.busy != nil && s.busy() {
+				s.rest(scanRest)
+			} else {
+				runtime.Gosched()
+			}
+			s.yielded = time.Now()
 		}
 	}
 	if s.assessed%256 != 1 || s.ctx.Err() == nil {

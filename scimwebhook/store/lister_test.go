@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -249,5 +250,48 @@ func TestScanStopsWhenItsTimeIsUp(t *testing.T) {
 		if err != nil {
 			break
 		}
+	}
+}
+
+func TestScanGivesWayWhileOthersAreInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		ctx       context.Context
+		wantRests bool
+	}{
+		{"no one to give way to", context.Background(), false},
+		{"nothing else in flight", GiveWay(context.Background(), func() bool { return false }), false},
+		{"another request in flight", GiveWay(context.Background(), func() bool { return true }), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewScan(tc.ctx)
+			var rests []time.Duration
+			s.rest = func(d time.Duration) { rests = append(rests, d) }
+			// Each identity costs 50 µs, so every 16th is past a slice.
+			for range 64 {
+				if err := s.Stopped(); err != nil {
+					t.Fatal(err)
+				}
+				spin(50 * time.Microsecond)
+			}
+			if tc.wantRests && len(rests) != 64/16 {
+				t.Fatalf("rested %d times over 64 identities of 50 µs, want every 16th: %v", len(rests), rests)
+			}
+			if !tc.wantRests && len(rests) > 0 {
+				t.Fatalf("rested %v with no request to give way to", rests)
+			}
+			for _, d := range rests {
+				if d != scanRest {
+					t.Fatalf("rested %s, want %s", d, scanRest)
+				}
+			}
+		})
+	}
+}
+
+// spin keeps the processor for d, as the evaluation of a long filter does.
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+		runtime.Gosched()
 	}
 }
