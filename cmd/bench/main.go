@@ -50,7 +50,10 @@ type options struct {
 	// tenants, when set, runs the many-tenants measurement instead, with
 	// tenantUsers users each.
 	tenants, tenantUsers int
-	pprof                string
+	// filteringUsers are added to the first tenant, whose long filters
+	// read every one of them while the others' lookups are timed.
+	filteringUsers int
+	pprof          string
 	// heapProfile, when set, names the file the heap profile is written
 	// to once every user is loaded: what the heap per user is made of.
 	heapProfile string
@@ -67,6 +70,7 @@ func main() {
 	flag.IntVar(&o.purge, "purge", 10000, "Users falling due for their purge together.")
 	flag.IntVar(&o.tenants, "tenants", 0, "Measure this many tenants instead of one large one.")
 	flag.IntVar(&o.tenantUsers, "tenant-users", 100, "Users of each tenant with -tenants.")
+	flag.IntVar(&o.filteringUsers, "filtering-tenant-users", 20000, "Users added to the tenant that sends long filters with -tenants.")
 	flag.StringVar(&o.pprof, "pprof", "", "Serve the operator's net/http/pprof here while the run lasts (e.g. 127.0.0.1:6060).")
 	flag.StringVar(&o.heapProfile, "heap-profile", "", "Write the heap profile to this file once every user is loaded.")
 	flag.Parse()

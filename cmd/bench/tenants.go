@@ -196,16 +196,16 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 // sends long filters no index answers.
 func (b *bench) contention(clients []*httpClient, m int) error {
 	n := len(clients)
-	// One tenant of attackerUsers users sends 4,000-character filters no
-	// index answers without pause, four at a time, while the others look
-	// users up.
-	extra := timed(attackerUsers, b.o.preloadConcurrency, func(i int) error {
+	// The first tenant, given -filtering-tenant-users more users, sends
+	// 4,000-character filters no index answers without pause, four at a
+	// time, while the others look users up.
+	extra := timed(b.o.filteringUsers, b.o.preloadConcurrency, func(i int) error {
 		return b.c.Create(b.ctx, newUser("t0000", fmt.Sprintf("t0000-x%d", i), fmt.Sprintf("extra%d@example.com", i)))
 	})
 	if extra.err != nil {
 		return fmt.Errorf("load the filtering tenant: %w", extra.err)
 	}
-	if err := b.settledAll(n*m + attackerUsers); err != nil {
+	if err := b.settledAll(n*m + b.o.filteringUsers); err != nil {
 		return err
 	}
 	var terms []string
@@ -235,7 +235,7 @@ func (b *bench) contention(clients []*httpClient, m int) error {
 		idle.times = append(idle.times, quiet.times...)
 		contended.times = append(contended.times, busy.times...)
 	}
-	b.out.add("tenants", fmt.Sprintf("the same lookups, in %d rounds alternating with rounds while a tenant of %d users sends long filters without pause, p50 / p99", contentionRounds, attackerUsers), contended.percentiles(),
+	b.out.add("tenants", fmt.Sprintf("the same lookups, in %d rounds alternating with rounds while a tenant of %d users sends long filters without pause, p50 / p99", contentionRounds, m+b.o.filteringUsers), contended.percentiles(),
 		"in the rounds without them "+idle.percentiles(), ratio(contended.p(0.99), idle.p(0.99)), "≤ 2×: "+met(contended.p(0.99) <= 2*idle.p(0.99)))
 	b.out.add("tenants", fmt.Sprintf("the long filters' answers (%d characters)", len(long)), filters.String(), "", 0, "")
 	return nil
@@ -329,9 +329,5 @@ func sendWithoutPause(c *httpClient, path string, a *answers) (stop func()) {
 // contentionRounds is how many rounds of lookups are timed with and
 // without another tenant's long filters.
 const contentionRounds = 3
-
-// attackerUsers is the size of the tenant that sends long filters while
-// the others' lookups are timed: its filters read every one of them.
-const attackerUsers = 20000
 
 func kib(bytes float64) string { return fmt.Sprintf("%.1f KiB", bytes/1024) }
