@@ -119,7 +119,7 @@ func run(ctx context.Context, o options) error {
 	if o.tenants > 0 {
 		return b.runTenants(srv)
 	}
-	heap0 := heapBytes()
+	heap0 := b.heapBytes()
 	base, token, err := tenant(ctx, b.c, srv)
 	if err != nil {
 		return err
@@ -350,7 +350,7 @@ func (b *bench) apiPages() (time.Duration, error) {
 // values a tenant with the default policy holds: its userName), then measures how long the controllers take to catch
 // up, and the memory and storage each user costs.
 func (b *bench) preload(heap0 uint64, etcd0 float64) error {
-	heapSmall := heapBytes()
+	heapSmall := b.heapBytes()
 	etcdSmall, err := b.etcdBytes()
 	if err != nil {
 		return err
@@ -376,7 +376,7 @@ func (b *bench) preload(heap0 uint64, etcd0 float64) error {
 	b.out.add("preload", fmt.Sprintf("client-go writes of %d users and their claims", n), r.took.Round(time.Second).String(), "", 0, "")
 	b.out.add("preload", "controller lag: bulk load done until every user has its status", lag.Round(time.Second).String(),
 		fmt.Sprintf("the load itself %s", r.took.Round(time.Second)), ratio(lag, r.took), "")
-	heapLarge := heapBytes()
+	heapLarge := b.heapBytes()
 	b.heapLoaded = heapLarge
 	if err := b.writeHeapProfile(); err != nil {
 		return err
@@ -447,7 +447,7 @@ func (b *bench) filters() error {
 	if err := b.longFilters(); err != nil {
 		return err
 	}
-	columns := heapBytes()
+	columns := b.heapBytes()
 	b.out.add("memory", "heap after GC with the filters' columns kept", mib(columns),
 		"after the load "+mib(b.heapLoaded), 0, fmt.Sprintf("%+.0f bytes a user: the list order and its columns", (float64(columns)-float64(b.heapLoaded))/float64(b.o.users)))
 	// A user created, changed or deleted between two filters is spliced

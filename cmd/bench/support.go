@@ -14,11 +14,13 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -215,24 +217,53 @@ func (h *httpClient) create(path, body string) (string, error) {
 // writes is how many writes this process has sent the API server, as
 // client-go's own metric counts them.
 func writes() float64 {
+	return metricSum("rest_client_requests_total", func(m *dto.Metric) bool {
+		return slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+			return l.GetName() == "method" && l.GetValue() != http.MethodGet
+		})
+	})
+}
+
+// metricSum adds up the counters or gauges of this process's metric name
+// that keep selects.
+func metricSum(name string, keep func(*dto.Metric) bool) float64 {
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
 		return 0
 	}
 	var n float64
 	for _, f := range families {
-		if f.GetName() != "rest_client_requests_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "method" && l.GetValue() != http.MethodGet {
-					n += m.GetCounter().GetValue()
-				}
+			if keep(m) {
+				n += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 			}
 		}
 	}
 	return n
+}
+
+// quiet waits until the controllers have had no work queued or in hand
+// for a second: what they hold while they reconcile is not what the
+// identities cost.
+func (b *bench) quiet() {
+	all := func(*dto.Metric) bool { return true }
+	idleSince := time.Time{}
+	err := wait.PollUntilContextTimeout(b.ctx, 250*time.Millisecond, 10*time.Minute, true, func(context.Context) (bool, error) {
+		if metricSum("workqueue_depth", all)+metricSum("controller_runtime_active_workers", all) > 0 {
+			idleSince = time.Time{}
+			return false, nil
+		}
+		if idleSince.IsZero() {
+			idleSince = time.Now()
+		}
+		return time.Since(idleSince) >= time.Second, nil
+	})
+	if err != nil {
+		fmt.Println("bench: the controllers were still busy after 10 minutes; the heap is measured as it is")
+	}
 }
 
 // etcdBytes is the size of etcd's database.
@@ -261,8 +292,10 @@ func (b *bench) etcdBytes() (float64, error) {
 	return 0, fmt.Errorf("etcd metrics have no database size: %w", sc.Err())
 }
 
-// heapBytes is the live heap after a collection.
-func heapBytes() uint64 {
+// heapBytes is the live heap after a collection, once the controllers
+// are quiet.
+func (b *bench) heapBytes() uint64 {
+	b.quiet()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)

@@ -34,7 +34,7 @@ func (b *bench) runTenants(srv *scimwebhook.Server) error {
 	n, m := b.o.tenants, b.o.tenantUsers
 	b.o.users = n * m
 	fmt.Printf("bench: %d tenants of %d users, GOMAXPROCS %d\n", n, m, runtime.GOMAXPROCS(0))
-	heap0 := heapBytes()
+	heap0 := b.heapBytes()
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("t%04d", i)
@@ -43,7 +43,7 @@ func (b *bench) runTenants(srv *scimwebhook.Server) error {
 		b.out.print(os.Stdout)
 		return err
 	}
-	heapTenants := heapBytes()
+	heapTenants := b.heapBytes()
 	b.out.add("tenants", "manager heap per tenant, before any user", kib((float64(heapTenants)-float64(heap0))/float64(n)), "", 0, "")
 
 	preload := timed(n*m, b.o.preloadConcurrency, func(i int) error {
@@ -56,7 +56,7 @@ func (b *bench) runTenants(srv *scimwebhook.Server) error {
 	if err := b.settledAll(n * m); err != nil {
 		return err
 	}
-	heapUsers := heapBytes()
+	heapUsers := b.heapBytes()
 	if err := b.writeHeapProfile(); err != nil {
 		return err
 	}
@@ -71,12 +71,12 @@ func (b *bench) runTenants(srv *scimwebhook.Server) error {
 	// Each tenant's first request gives the server its state for the
 	// tenant (a rate limiter, a slot of in-flight requests): measured
 	// against the heap before any.
-	before := heapBytes()
+	before := b.heapBytes()
 	touch := timed(n, b.o.concurrency, func(i int) error { return clients[i].ok(http.MethodGet, "/ServiceProviderConfig", "") })
 	if touch.err != nil {
 		return touch.err
 	}
-	state := (float64(heapBytes()) - float64(before)) / float64(n)
+	state := (float64(b.heapBytes()) - float64(before)) / float64(n)
 	b.out.add("tenants", "server state per tenant that sent one request", kib(state), "", 0, "≤ 16 KiB: "+met(state <= 16*1024))
 
 	if err := b.tenantLookups(clients, m); err != nil {
