@@ -132,6 +132,11 @@ var namespacedRoles = map[string]bool{"scim-operator-controller-role": true, "sc
 // template turns one object of the kustomize build into a chart file.
 func template(o *unstructured.Unstructured, values **valuesFile) (path, body string, err error) {
 	kind, name := o.GetKind(), o.GetName()
+	if name == scraper && (kind == "ServiceAccount" || kind == "Secret" || kind == "ClusterRoleBinding") {
+		// The chart's own scraperTemplate makes these, in the monitor's
+		// namespace, or none where the values name a Secret.
+		return "", "", nil
+	}
 	switch kind {
 	case "Namespace":
 		// The release's namespace: helm install --create-namespace.
@@ -221,9 +226,16 @@ func template(o *unstructured.Unstructured, values **valuesFile) (path, body str
 	return file, b, nil
 }
 
+// scraper names the identity config/components/prometheus scrapes with.
+const scraper = "scim-operator-metrics-scraper"
+
 // secureEndpoint is the ServiceMonitor endpoint config/components/prometheus
 // declares: HTTPS with the scraper's token.
-const secureEndpoint = `  - bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+const secureEndpoint = `  - authorization:
+      credentials:
+        key: token
+        name: scim-operator-metrics-scraper
+      type: Bearer
     path: /metrics
     port: metrics
     scheme: https
