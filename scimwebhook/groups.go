@@ -15,6 +15,7 @@ import (
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/scimwebhook/filter"
+	"github.com/scim-operator/scim-operator/scimwebhook/jsoncost"
 	"github.com/scim-operator/scim-operator/scimwebhook/mapping"
 	"github.com/scim-operator/scim-operator/scimwebhook/patch"
 	"github.com/scim-operator/scim-operator/scimwebhook/schema"
@@ -41,8 +42,9 @@ type sentGroup struct {
 // group's body, are read into ids where they are objects of value and
 // display, as identity providers send them (patch.MemberIDs): a body of
 // 20,000 members then costs a few times its size, not ten. The rest, and
-// members of any other form, are decoded as any resource is.
-func parseGroup(body []byte) (sentGroup, error) {
+// members of any other form, are decoded as any resource is, once decode
+// has reserved what that costs.
+func parseGroup(body []byte, decode func(size int, shape jsoncost.Shape) error) (sentGroup, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return sentGroup{}, notAnObject(err)
@@ -59,6 +61,15 @@ func parseGroup(body []byte) (sentGroup, error) {
 			delete(raw, named[0])
 		}
 	}
+	// What is left is an object of the other keys and their values.
+	rest, size := jsoncost.Shape{Objects: 1, Scalars: len(raw)}, 2
+	for k, v := range raw {
+		rest = rest.Add(jsoncost.Measure(v))
+		size += len(k) + len(v) + 4
+	}
+	if err := decode(size, rest); err != nil {
+		return sentGroup{}, err
+	}
 	for k, v := range raw {
 		var value any
 		if err := json.Unmarshal(v, &value); err != nil {
@@ -71,11 +82,15 @@ func parseGroup(body []byte) (sentGroup, error) {
 
 // readGroup reads a group from the request body.
 func (t *tenantRequest) readGroup(r *http.Request, limit int64) (sentGroup, error) {
-	body, err := t.readBody(r, limit)
+	body, _, err := t.readBody(r, limit)
 	if err != nil {
 		return sentGroup{}, err
 	}
-	return parseGroup(body)
+	ctx := r.Context()
+	if err := t.reserveFastReading(ctx, body); err != nil {
+		return sentGroup{}, err
+	}
+	return parseGroup(body, func(size int, shape jsoncost.Shape) error { return t.reserveDecoding(ctx, size, shape) })
 }
 
 // sendsMembers is whether the client sent the members attribute.
@@ -267,15 +282,18 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, t *tenantR
 }
 
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	body, err := t.readBody(r, s.opts.MaxPayloadSize)
-	if err != nil {
-		return err
-	}
-	attrOps, memberOps, change, err := parseGroupPatch(body)
+	body, shape, err := t.readBody(r, s.opts.MaxPayloadSize)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
+	if err := t.reserveFastReading(ctx, body); err != nil {
+		return err
+	}
+	attrOps, memberOps, change, err := parseGroupPatch(body, func() error { return t.reserveDecoding(ctx, len(body), shape) })
+	if err != nil {
+		return err
+	}
 	g, err := find(ctx, s, groupKind, t, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -318,13 +336,16 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, t *tenantReq
 // attributes and those on its members. A body that only changes members,
 // as identity providers send them, is read into ids directly
 // (patch.ParseMembers), and comes back as the member change instead.
-func parseGroupPatch(body []byte) (attrOps, memberOps []patch.Operation, members *store.MemberChange, err error) {
+func parseGroupPatch(body []byte, decode func() error) (attrOps, memberOps []patch.Operation, members *store.MemberChange, err error) {
 	if ops, ok := patch.ParseMembers(body); ok {
 		members = store.NewMemberChange()
 		for _, op := range ops {
 			applyMemberOp(members, op.Op, op.IDs, op.HasValue)
 		}
 		return nil, nil, members, nil
+	}
+	if err := decode(); err != nil {
+		return nil, nil, nil, err
 	}
 	ops, err := patch.Parse(body)
 	if err == nil {

@@ -141,12 +141,13 @@ func newDecodeBudget(size int64) *decodeBudget {
 	return &decodeBudget{sem: semaphore.NewWeighted(size), size: size}
 }
 
-// reserve takes n bytes of the budget, or fails with 413 for a request
-// that can never fit and 429 for one that does not fit now.
-func (b *decodeBudget) reserve(ctx context.Context, n int64) error {
-	if n > b.size {
+// reserve takes n more bytes of the budget for a request that then holds
+// total, or fails with 413 for a request that can never fit and 429 for
+// one that does not fit now.
+func (b *decodeBudget) reserve(ctx context.Context, n, total int64) error {
+	if total > b.size {
 		return errorf(http.StatusRequestEntityTooLarge, "", "decoding the request body would take about %d MiB, more than the %d MiB this server decodes at once; send smaller requests",
-			n>>20, b.size>>20)
+			total>>20, b.size>>20)
 	}
 	ctx, cancel := context.WithTimeout(ctx, decodeWait)
 	defer cancel()

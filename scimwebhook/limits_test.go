@@ -215,6 +215,49 @@ var _ = Describe("A replica with a small decode budget and no time for filters",
 	})
 })
 
+var _ = Describe("A replica with a decode budget of 8 MiB", Ordered, func() {
+	var small *scimwebhook.Server
+	BeforeAll(func() {
+		op := env.StartOperator(operator.Options{
+			Role: operator.RoleServer,
+			SCIM: scimwebhook.Options{BaseURL: "http://scim.test.example", DecodeMemory: 8 << 20},
+		})
+		DeferCleanup(op.Stop)
+		small = op.Server
+	})
+	members := func(n int, extra string) string {
+		list := make([]string, n)
+		for i := range list {
+			list[i] = fmt.Sprintf(`{"value":"00000000-0000-4000-8000-%012d"%s}`, i, extra)
+		}
+		return "[" + strings.Join(list, ",") + "]"
+	}
+
+	It("reserves a megabyte of members, as identity providers send them, at what reading them into ids costs", func() {
+		t := newTenant()
+		// Generic values would take some 12 MiB of the budget: more than
+		// there is.
+		created := t.sendVia(small, http.MethodPost, "/Groups", `{"displayName":"Everyone","members":`+members(20000, "")+`}`)
+		Expect(created.StatusCode).To(Equal(http.StatusCreated), "%s", created.body)
+		id := created.json()["id"].(string)
+		body := patchOps(`[{"op":"add","path":"members","value":` + members(20000, "") + `}]`)
+		Expect(len(body)).To(BeNumerically(">", 900<<10))
+		r := t.sendVia(small, http.MethodPatch, "/Groups/"+id, body)
+		Expect(r.StatusCode).To(BeElementOf(http.StatusOK, http.StatusNoContent), "%s", r.body)
+	})
+
+	It("reserves members of another form at the generic rate, and refuses them with 413 when that is more than the whole budget", func() {
+		t := newTenant()
+		id := t.created("/Groups", `{"displayName":"Referenced"}`)["id"].(string)
+		body := patchOps(`[{"op":"add","path":"members","value":` + members(16000, `,"type":"User"`) + `}]`)
+		r := t.sendVia(small, http.MethodPatch, "/Groups/"+id, body)
+		// Held while read, then read into ids, then decoded: a retry
+		// cannot succeed, so it is no 429.
+		doc := expectSCIMError(r, http.StatusRequestEntityTooLarge)
+		Expect(doc["detail"]).To(ContainSubstring("more than the 8 MiB this server decodes at once"))
+	})
+})
+
 var _ = Describe("A tenant's own limits", func() {
 	// createdOnceSeen sends a create until the server has the tenant's new
 	// limits in its cache: a create it answers 201 before that is undone.

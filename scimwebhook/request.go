@@ -4,6 +4,7 @@
 package scimwebhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,53 +42,72 @@ const (
 )
 
 // readBody reads a request body of a JSON media type, of at most limit
-// bytes and maxRequestValues values, and reserves the memory decoding it
-// takes from the server's decode budget until the request ends.
-func (t *tenantRequest) readBody(r *http.Request, limit int64) ([]byte, error) {
+// bytes and maxRequestValues values, and holds its bytes in the server's
+// decode budget until the request ends. What decoding it costs is
+// reserved by the reader that decodes it, once its shape is known:
+// reserveDecoding before generic values, reserveFastReading before a
+// reader of known cost.
+func (t *tenantRequest) readBody(r *http.Request, limit int64) ([]byte, jsoncost.Shape, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != schema.MediaType && mt != "application/json") {
-			return nil, errorf(http.StatusUnsupportedMediaType, "",
+			return nil, jsoncost.Shape{}, errorf(http.StatusUnsupportedMediaType, "",
 				"Content-Type %q is not supported; send %s or application/json", ct, schema.MediaType)
 		}
 	}
 	if r.ContentLength > limit {
-		return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body of %d bytes exceeds the maximum of %d bytes for %s", r.ContentLength, limit, r.URL.Path)
+		return nil, jsoncost.Shape{}, errorf(http.StatusRequestEntityTooLarge, "", "the request body of %d bytes exceeds the maximum of %d bytes for %s", r.ContentLength, limit, r.URL.Path)
 	}
-	// The body is held while it is read, before its shape is known: its
-	// bytes are reserved first, the rest of decoding it once it is read.
+	// The body is held while it is read, before its shape is known.
 	held := 2 * limit
 	if r.ContentLength > 0 {
 		held = 2 * r.ContentLength
 	}
 	if err := t.reserveMemory(r.Context(), held); err != nil {
-		return nil, err
+		return nil, jsoncost.Shape{}, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes for %s", tooLarge.Limit, r.URL.Path)
+			return nil, jsoncost.Shape{}, errorf(http.StatusRequestEntityTooLarge, "", "the request body exceeds the maximum of %d bytes for %s", tooLarge.Limit, r.URL.Path)
 		}
-		return nil, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
+		return nil, jsoncost.Shape{}, errorf(http.StatusBadRequest, schema.ScimTypeInvalidSyntax, "reading the request body failed: %v", err)
 	}
 	shape := jsoncost.Measure(body)
 	if n := shape.Values(); n > maxRequestValues {
-		return nil, errorf(http.StatusRequestEntityTooLarge, "",
+		return nil, jsoncost.Shape{}, errorf(http.StatusRequestEntityTooLarge, "",
 			"the request body holds %d JSON values, more than the %d one request may hold; send fewer members or values a request", n, maxRequestValues)
 	}
-	if more := shape.DecodeBytes(len(body)) - held; more > 0 {
-		if err := t.reserveMemory(r.Context(), more); err != nil {
-			return nil, err
-		}
-	}
-	return body, nil
+	return body, shape, nil
+}
+
+// reserveDecoding reserves, before size bytes of JSON of this shape are
+// decoded into generic values, what that allocates.
+func (t *tenantRequest) reserveDecoding(ctx context.Context, size int, shape jsoncost.Shape) error {
+	return t.reserveMemory(ctx, shape.DecodeBytes(size))
+}
+
+// fastReading bounds what the readers of member lists (patch.ParseMembers,
+// parseGroup) allocate, as a multiple of the body they read: their tests
+// hold them to 3× and 4×.
+const fastReading = 4
+
+// reserveFastReading reserves what a member-list reader allocates before
+// it reads body: a member batch of 1 MiB takes 4 MiB of the budget, not
+// the 12 MiB its generic values would. What the reader leaves to generic
+// decoding, reserveDecoding reserves on top.
+func (t *tenantRequest) reserveFastReading(ctx context.Context, body []byte) error {
+	return t.reserveMemory(ctx, fastReading*int64(len(body)))
 }
 
 // readObject reads a request body that must be one JSON object.
 func (t *tenantRequest) readObject(r *http.Request, limit int64) (map[string]any, error) {
-	body, err := t.readBody(r, limit)
+	body, shape, err := t.readBody(r, limit)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.reserveDecoding(r.Context(), len(body), shape); err != nil {
 		return nil, err
 	}
 	var doc map[string]any
@@ -268,8 +288,11 @@ type searchRequest struct {
 }
 
 func parseSearch(r *http.Request, t *tenantRequest, res *schema.Resource) (*query, error) {
-	body, err := t.readBody(r, maxSearchBodyBytes)
+	body, shape, err := t.readBody(r, maxSearchBodyBytes)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.reserveDecoding(r.Context(), len(body), shape); err != nil {
 		return nil, err
 	}
 	var req searchRequest

@@ -59,7 +59,7 @@ type tenantRequest struct {
 // reserveMemory takes n bytes of the decode budget for the rest of the
 // request.
 func (t *tenantRequest) reserveMemory(ctx context.Context, n int64) error {
-	if err := t.budget.reserve(ctx, n); err != nil {
+	if err := t.budget.reserve(ctx, n, t.reserved+n); err != nil {
 		return err
 	}
 	t.reserved += n

@@ -235,8 +235,11 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, t *tenantRe
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, t *tenantRequest, q *query) error {
-	body, err := t.readBody(r, maxUserBodyBytes)
+	body, shape, err := t.readBody(r, maxUserBodyBytes)
 	if err != nil {
+		return err
+	}
+	if err := t.reserveDecoding(r.Context(), len(body), shape); err != nil {
 		return err
 	}
 	ops, err := patch.Parse(body)
