@@ -257,8 +257,9 @@ func (g *generator) oversized(ti int) {
 }
 
 // exhaustion sends what costs a server far more than its size says: a
-// body of 200,000 tiny JSON values (about 40 MB to decode), a batch of
-// 21,000 member ids that name no one, filters of 4,000 characters no
+// body of 200,000 tiny JSON values (about 40 MB to decode), a batch and a
+// group of 21,000 member ids that name no one, a group with an attribute
+// of 90,000 values beside its members, filters of 4,000 characters no
 // index answers, and a user padded to 300 KiB with a discarded password.
 func (g *generator) exhaustion(ti int) {
 	base := g.tenants[ti].Base
@@ -270,6 +271,13 @@ func (g *generator) exhaustion(ti int) {
 	}
 	g.add("exhaustion", ti, http.MethodPatch, base+"/Groups/"+g.group(ti), scimJSON,
 		[]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[`+strings.Join(stale, ",")+`]}]}`))
+	// The same ids in a group's POST, whose members are read into ids,
+	// and a PUT whose members are, beside an attribute of 90,000 values
+	// that is decoded generically.
+	g.add("exhaustion", ti, http.MethodPost, base+"/Groups", scimJSON,
+		[]byte(`{"displayName":"stale","members":[`+strings.Join(stale, ",")+`]}`))
+	g.add("exhaustion", ti, http.MethodPut, base+"/Groups/"+g.group(ti), scimJSON,
+		[]byte(`{"displayName":"wide","members":[{"value":"x"}],"externalId":[`+strings.TrimSuffix(strings.Repeat("1,", 90000), ",")+`]}`))
 	for _, term := range []string{`emails[value co "x%d"]`, `name.familyName co "F%d"`} {
 		var terms []string
 		for i := 0; len(strings.Join(terms, " or ")) < 3900; i++ {
