@@ -403,20 +403,17 @@ func (b *bench) preload(heap0 uint64, etcd0 float64) error {
 func (b *bench) longFilters() error {
 	for _, long := range []struct{ name, term string }{
 		{"on columns", `name.familyName co "Family%d"`},
-		{"on rendered users", `emails[value co "user%d@"]`},
+		{"of value filters on columns", `emails[value co "user%d@"]`},
+		{"on rendered users", `emails[type eq "work" and value co "user%d@"]`},
 	} {
-		var terms []string
-		for i := 1; len(strings.Join(terms, " or ")) < 3900; i++ {
-			terms = append(terms, fmt.Sprintf(long.term, i*7919%b.o.users))
-		}
-		f := strings.Join(terms, " or ")
+		f := longFilter(long.term, b.o.users)
 		start := time.Now()
 		code, err := b.h.status(http.MethodGet, filterPath(f)+"&count=10")
 		took := time.Since(start)
 		if err != nil {
 			return fmt.Errorf("long filter %s: %w", long.name, err)
 		}
-		b.out.add(fmt.Sprintf("filters at %d", b.o.users), fmt.Sprintf("%d-character filter of %d terms %s: answered %d", len(f), len(terms), long.name, code),
+		b.out.add(fmt.Sprintf("filters at %d", b.o.users), fmt.Sprintf("%d-character filter of %d terms %s: answered %d", len(f), strings.Count(f, " or ")+1, long.name, code),
 			took.Round(time.Millisecond).String(), "", 0, "≤ 1s: "+met(took <= time.Second+100*time.Millisecond))
 	}
 	return nil

@@ -35,8 +35,9 @@ type Fields[O any] func(Resolved) (Field[O], bool)
 
 // Compile turns e, which must have passed Validate, into a predicate on
 // typed resources, evaluated as Matches evaluates their rendered form.
-// ok is false when some path of e has no Field (a value filter, an
-// attribute read only in rendered form): the caller renders instead.
+// ok is false when some path of e has no Field (a value filter that
+// flatten cannot rewrite, an attribute read only in rendered form): the
+// caller renders instead.
 func Compile[O any](e Expr, res *schema.Resource, fields Fields[O]) (match func(O) bool, ok bool) {
 	c := compiler[O]{res: res, fields: fields}
 	match = c.expr(e)
@@ -92,9 +93,49 @@ func (c *compiler[O]) expr(e Expr) func(O) bool {
 			return func(o O) bool { return !m(o) }
 		}
 		return m
+	case ValuePath:
+		if flat, ok := flatten(e.Path); ok {
+			return c.expr(flat)
+		}
 	}
 	c.failed = true
 	return never[O]
+}
+
+// flatten rewrites "attr[f]" as f on attr's sub-attributes where that is
+// the same filter: f an "or" of comparisons and presences of single
+// sub-attributes. Some element satisfies "a or b" exactly when some
+// element satisfies a or some satisfies b, and some element's sub
+// compares so exactly when one of the values of attr.sub does. "and",
+// "not", "ne" and "eq null" each speak of one element, and are left to
+// the rendered form.
+func flatten(p Path) (Expr, bool) {
+	sub := func(in Path) (Path, bool) {
+		return Path{URN: p.URN, Attr: p.Attr, Sub: in.Attr}, in.URN == "" && in.Filter == nil && in.Sub == ""
+	}
+	var rewrite func(Expr) (Expr, bool)
+	rewrite = func(e Expr) (Expr, bool) {
+		switch e := e.(type) {
+		case Logical:
+			if e.Op != OpOr {
+				return nil, false
+			}
+			l, okL := rewrite(e.Left)
+			r, okR := rewrite(e.Right)
+			return Logical{Op: OpOr, Left: l, Right: r}, okL && okR
+		case Present:
+			q, ok := sub(e.Path)
+			return Present{Path: q}, ok
+		case Compare:
+			q, ok := sub(e.Path)
+			return Compare{Path: q, Op: e.Op, Value: e.Value}, ok && e.Op != OpNe && e.Value != nil
+		}
+		return nil, false
+	}
+	if p.Filter == nil || p.Sub != "" {
+		return nil, false
+	}
+	return rewrite(p.Filter)
 }
 
 // field finds the Field for a path without a value filter.
