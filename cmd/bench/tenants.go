@@ -205,7 +205,8 @@ func (b *bench) contention(clients []*httpClient, m int) error {
 	if extra.err != nil {
 		return fmt.Errorf("load the filtering tenant: %w", extra.err)
 	}
-	if err := b.settledAll(n*m + b.o.filteringUsers); err != nil {
+	b.o.users = n*m + b.o.filteringUsers
+	if err := b.settledAll(b.o.users); err != nil {
 		return err
 	}
 	others := func(i int) error {
