@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -232,11 +233,16 @@ func (b *bench) contention(clients []*httpClient, m int) error {
 	// drifts over the run (the API server's compactions, the machine's
 	// other load) weighs on both alike.
 	idle, contended := &result{}, &result{}
+	var idleGC, contendedGC gcWork
 	filters := &answers{statuses: map[int]int{}}
 	for range contentionRounds {
+		before := readGCWork()
 		quiet := timed(b.o.lookups, b.o.concurrency, others)
+		idleGC = idleGC.add(readGCWork().since(before))
 		stop := sendWithoutPause(clients[0], hostile, filters)
+		before = readGCWork()
 		busy := timed(b.o.lookups, b.o.concurrency, others)
+		contendedGC = contendedGC.add(readGCWork().since(before))
 		stop()
 		for _, r := range []*result{quiet, busy} {
 			if r.err != nil {
@@ -249,6 +255,7 @@ func (b *bench) contention(clients []*httpClient, m int) error {
 	b.out.add("tenants", fmt.Sprintf("the same lookups, in %d rounds alternating with rounds while a tenant of %d users sends long filters without pause, p50 / p99", contentionRounds, m+b.o.filteringUsers), contended.percentiles(),
 		"in the rounds without them "+idle.percentiles(), ratio(contended.p(0.99), idle.p(0.99)), "≤ 2×: "+met(contended.p(0.99) <= 2*idle.p(0.99)))
 	b.out.add("tenants", fmt.Sprintf("the long filters' answers (%d characters)", len(long)), filters.String(), "", 0, "")
+	b.out.add("tenants", "garbage collection during the rounds with the long filters: collections, mark assists", contendedGC.String(), "in the rounds without them "+idleGC.String(), 0, "")
 	return nil
 }
 
@@ -299,6 +306,34 @@ func longFilter(format string, users int) string {
 		terms = append(terms, fmt.Sprintf(format, i*7919%users))
 	}
 	return strings.Join(terms, " or ")
+}
+
+// gcWork is what the garbage collector did: its collections, and the
+// processor time requests spent helping it mark (assists), which is the
+// collector's cost to their latency.
+type gcWork struct {
+	collections uint64
+	assist      float64
+}
+
+var gcSamples = []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/mark/assist:cpu-seconds"}}
+
+func readGCWork() gcWork {
+	s := slices.Clone(gcSamples)
+	metrics.Read(s)
+	return gcWork{collections: s[0].Value.Uint64(), assist: s[1].Value.Float64()}
+}
+
+func (w gcWork) since(o gcWork) gcWork {
+	return gcWork{collections: w.collections - o.collections, assist: w.assist - o.assist}
+}
+
+func (w gcWork) add(o gcWork) gcWork {
+	return gcWork{collections: w.collections + o.collections, assist: w.assist + o.assist}
+}
+
+func (w gcWork) String() string {
+	return fmt.Sprintf("%d, %s", w.collections, time.Duration(w.assist*float64(time.Second)).Round(time.Millisecond))
 }
 
 // answers are the statuses and times of requests sent without pause.
