@@ -397,26 +397,44 @@ func (b *bench) preload(heap0 uint64, etcd0 float64) error {
 	return nil
 }
 
-// longFilters times filters of about 4,000 characters no index answers,
-// as a hostile tenant sends them: each is answered, or refused with 400
-// once its evaluation passes the server's filter timeout.
-func (b *bench) longFilters() error {
-	for _, long := range []struct{ name, term string }{
-		{"on columns", `name.familyName co "Family%d"`},
-		{"of value filters on columns", `emails[value co "user%d@"]`},
-		{"on rendered users", `emails[type eq "work" and value co "user%d@"]`},
-	} {
-		f := longFilter(long.term, b.o.users)
+// longFilterTerms are the terms of the filters of about 4,000
+// characters no index answers that a hostile tenant sends, by how the
+// server evaluates them. The last, which only a rendered user answers, is
+// the worst case.
+var longFilterTerms = []struct{ name, term string }{
+	{"on columns", `name.familyName co "Family%d"`},
+	{"of value filters on columns", `emails[value co "user%d@"]`},
+	{"on rendered users", `emails[type eq "work" and value co "user%d@"]`},
+}
+
+// longFilters times each of longFilterTerms alone through h, over a
+// tenant of users users whose first named are numbered from 0: each is
+// answered, or refused with 400 once its evaluation passes the server's
+// filter timeout.
+func (b *bench) longFilters(h *httpClient, scope string, named, users int) error {
+	for _, long := range longFilterTerms {
+		f := longFilter(long.term, named)
 		start := time.Now()
-		code, err := b.h.status(http.MethodGet, filterPath(f)+"&count=10")
+		code, err := h.status(http.MethodGet, filterPath(f)+"&count=10")
 		took := time.Since(start)
 		if err != nil {
 			return fmt.Errorf("long filter %s: %w", long.name, err)
 		}
-		b.out.add(fmt.Sprintf("filters at %d", b.o.users), fmt.Sprintf("%d-character filter of %d terms %s: answered %d", len(f), strings.Count(f, " or ")+1, long.name, code),
-			took.Round(time.Millisecond).String(), "", 0, "≤ 1s: "+met(took <= time.Second+100*time.Millisecond))
+		b.out.add(scope, fmt.Sprintf("%d-character filter of %d terms %s, over %d users: answered %d", len(f), strings.Count(f, " or ")+1, long.name, users, code),
+			took.Round(time.Millisecond).String(), "", 0, "≤ 1s, the filter timeout, and 100 ms: "+met(took <= time.Second+100*time.Millisecond))
 	}
 	return nil
+}
+
+// longFilter is terms of format, each naming one of users numbered from
+// 0, joined by "or" to about 4,000 characters, the most a filter may
+// have.
+func longFilter(format string, users int) string {
+	var terms []string
+	for i := 1; len(strings.Join(terms, " or ")) < 3900; i++ {
+		terms = append(terms, fmt.Sprintf(format, i*7919%users))
+	}
+	return strings.Join(terms, " or ")
 }
 
 // filters times filters no index answers, at full scale.
@@ -441,7 +459,7 @@ func (b *bench) filters() error {
 			"client-go list of 100 "+api.p(0.5).Round(time.Millisecond).String(), ratio(r.p(0.5), api.p(0.5)),
 			"≤ 50ms: "+met(r.p(0.5) <= 50*time.Millisecond))
 	}
-	if err := b.longFilters(); err != nil {
+	if err := b.longFilters(b.h, fmt.Sprintf("filters at %d", b.o.users), b.o.users, b.o.users); err != nil {
 		return err
 	}
 	columns := b.heapBytes()
