@@ -118,7 +118,7 @@ var groupBodies = []struct {
 func TestParseGroupReadsMembersAsIdentityProvidersSendThem(t *testing.T) {
 	for _, tc := range groupBodies {
 		var decoded jsoncost.Shape
-		g, err := parseGroup([]byte(tc.body), func(_ int, shape jsoncost.Shape) error {
+		g, err := parseGroup([]byte(tc.body), jsoncost.Measure([]byte(tc.body)), func(_ int, shape jsoncost.Shape) error {
 			decoded = shape
 			return nil
 		})
@@ -140,7 +140,7 @@ func TestParseGroupReadsMembersAsIdentityProvidersSendThem(t *testing.T) {
 		}
 	}
 	for _, body := range []string{`null`, `[]`, `{"displayName":`, `"Eng"`} {
-		if _, err := parseGroup([]byte(body), reserveNothing); err == nil {
+		if _, err := parseGroup([]byte(body), jsoncost.Measure([]byte(body)), reserveNothing); err == nil {
 			t.Errorf("parseGroup(%s) read a body that is no JSON object", body)
 		}
 	}
@@ -155,7 +155,7 @@ func FuzzParseGroupReadsAsDecodingDoes(f *testing.F) {
 		f.Add(tc.body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		fast, err := parseGroup([]byte(body), reserveNothing)
+		fast, err := parseGroup([]byte(body), jsoncost.Measure([]byte(body)), reserveNothing)
 		var whole map[string]any
 		if wholeErr := json.Unmarshal([]byte(body), &whole); (err != nil) != (wholeErr != nil || whole == nil) {
 			t.Fatalf("%s: parseGroup: %v; decoding it whole: %v", body, err, wholeErr)
@@ -208,7 +208,7 @@ func TestParseGroupAllocatesAFewTimesTheBody(t *testing.T) {
 	}
 	reserved := 0
 	fast := read(func() (sentGroup, error) {
-		return parseGroup(body, func(size int, _ jsoncost.Shape) error {
+		return parseGroup(body, jsoncost.Measure(body), func(size int, _ jsoncost.Shape) error {
 			reserved = size
 			return nil
 		})

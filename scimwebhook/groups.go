@@ -38,13 +38,13 @@ type sentGroup struct {
 	idsRead bool
 }
 
-// parseGroup reads a group's body. Its members, the bulk of a large
-// group's body, are read into ids where they are objects of value and
-// display, as identity providers send them (patch.MemberIDs): a body of
-// 20,000 members then costs a few times its size, not ten. The rest, and
-// members of any other form, are decoded as any resource is, once decode
-// has reserved what that costs.
-func parseGroup(body []byte, decode func(size int, shape jsoncost.Shape) error) (sentGroup, error) {
+// parseGroup reads a group's body, of this shape. Its members, the bulk
+// of a large group's body, are read into ids where they are objects of
+// value and display, as identity providers send them (patch.MemberIDs):
+// a body of 20,000 members then costs a few times its size, not ten. The
+// rest, and members of any other form, are decoded as any resource is,
+// once decode has reserved what that costs.
+func parseGroup(body []byte, shape jsoncost.Shape, decode func(size int, shape jsoncost.Shape) error) (sentGroup, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return sentGroup{}, notAnObject(err)
@@ -61,11 +61,14 @@ func parseGroup(body []byte, decode func(size int, shape jsoncost.Shape) error) 
 			delete(raw, named[0])
 		}
 	}
-	// What is left is an object of the other keys and their values.
-	rest, size := jsoncost.Shape{Objects: 1, Scalars: len(raw)}, 2
-	for k, v := range raw {
-		rest = rest.Add(jsoncost.Measure(v))
-		size += len(k) + len(v) + 4
+	rest, size := shape, len(body)
+	if g.idsRead {
+		// What is left is an object of the other keys and their values.
+		rest, size = jsoncost.Shape{Objects: 1, Scalars: len(raw)}, 2
+		for k, v := range raw {
+			rest = rest.Add(jsoncost.Measure(v))
+			size += len(k) + len(v) + 4
+		}
 	}
 	if err := decode(size, rest); err != nil {
 		return sentGroup{}, err
@@ -82,7 +85,7 @@ func parseGroup(body []byte, decode func(size int, shape jsoncost.Shape) error) 
 
 // readGroup reads a group from the request body.
 func (t *tenantRequest) readGroup(r *http.Request, limit int64) (sentGroup, error) {
-	body, _, err := t.readBody(r, limit)
+	body, shape, err := t.readBody(r, limit)
 	if err != nil {
 		return sentGroup{}, err
 	}
@@ -90,7 +93,7 @@ func (t *tenantRequest) readGroup(r *http.Request, limit int64) (sentGroup, erro
 	if err := t.reserveFastReading(ctx, body); err != nil {
 		return sentGroup{}, err
 	}
-	return parseGroup(body, func(size int, shape jsoncost.Shape) error { return t.reserveDecoding(ctx, size, shape) })
+	return parseGroup(body, shape, func(size int, shape jsoncost.Shape) error { return t.reserveDecoding(ctx, size, shape) })
 }
 
 // sendsMembers is whether the client sent the members attribute.

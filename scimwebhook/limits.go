@@ -190,12 +190,13 @@ func (s *scanSlots) othersInFlight() bool { return s.requests.Load() > s.scannin
 func (s *scanSlots) acquire(ctx context.Context) (release func(), err error) {
 	s.scanning.Add(1)
 	free, err := takeSlot(ctx, s.slots, decodeWait)
+	if err != nil {
+		s.scanning.Add(-1)
+	}
 	switch {
 	case errors.Is(err, errNoSlot):
-		s.scanning.Add(-1)
 		return nil, tooManyRequests(time.Second, "the server is evaluating as many filters over whole tenants as it gives processors to; an eq on an indexed attribute is not held up")
 	case err != nil:
-		s.scanning.Add(-1)
 		return nil, tooManyRequests(time.Second, "the request ended while waiting to evaluate its filter")
 	}
 	return func() { free(); s.scanning.Add(-1) }, nil
