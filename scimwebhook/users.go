@@ -295,8 +295,8 @@ func (s *Server) queryUsers() (list, search endpoint) {
 	return queryEndpoints(s, userKind,
 		func(t *tenantRequest, f filter.Expr) func(context.Context, *v1alpha1.ScimUser) (bool, error) {
 			// Run on the users an index found, and on every user for a
-			// filter the store cannot evaluate on its columns (a value
-			// filter, a declared extension).
+			// filter the store cannot evaluate (one on groups or on a
+			// declared extension).
 			if match, ok := filter.Compile(f, t.users, mapping.UserField); ok {
 				return func(_ context.Context, u *v1alpha1.ScimUser) (bool, error) { return match(u), nil }
 			}

@@ -278,7 +278,7 @@ func (g *generator) exhaustion(ti int) {
 		[]byte(`{"displayName":"stale","members":[`+strings.Join(stale, ",")+`]}`))
 	g.add("exhaustion", ti, http.MethodPut, base+"/Groups/"+g.group(ti), scimJSON,
 		[]byte(`{"displayName":"wide","members":[{"value":"x"}],"externalId":[`+strings.TrimSuffix(strings.Repeat("1,", 90000), ",")+`]}`))
-	for _, term := range []string{`emails[value co "x%d"]`, `emails[type eq "work" and value co "x%d"]`, `name.familyName co "F%d"`} {
+	for _, term := range []string{`emails[value co "x%d"]`, `emails[type eq "work" and value co "x%d"]`, `emails[primary eq true and value co "x%d"]`, `groups.display co "x%d"`, `name.familyName co "F%d"`} {
 		var terms []string
 		for i := 0; len(strings.Join(terms, " or ")) < 3900; i++ {
 			terms = append(terms, fmt.Sprintf(term, i))

@@ -37,6 +37,8 @@ type Column struct {
 // Field reads the column as a filter reads an attribute, by row number.
 func (c *Column) Field() filter.Field[int] {
 	switch {
+	case c.strs != nil && c.strs.aligned:
+		return filter.Field[int]{Strings: c.strs.values, Len: c.strs.len, At: c.strs.at}
 	case c.strs != nil:
 		return filter.Field[int]{Strings: c.strs.values}
 	case c.bools != nil:
@@ -67,6 +69,22 @@ func Splice[O any](old *Column, spans []Span, rows []O, f filter.Field[O]) (c *C
 		old = &Column{}
 	}
 	switch {
+	case f.At != nil:
+		// Every element keeps its place, empty or not, so that row i's
+		// element k is value k of the row in each column of its
+		// attribute.
+		s, ok := spliceStrings(old.strs, spans, rows, func(o O, collect func(string) bool) bool {
+			for i := range f.Len(o) {
+				if collect(f.At(o, i)) {
+					return true
+				}
+			}
+			return false
+		})
+		if ok {
+			s.aligned = true
+		}
+		return &Column{strs: s}, ok
 	case f.Strings != nil:
 		s, ok := spliceStrings(old.strs, spans, rows, f.Strings)
 		return &Column{strs: s}, ok
@@ -80,10 +98,13 @@ func Splice[O any](old *Column, spans []Span, rows []O, f filter.Field[O]) (c *C
 
 // stringColumn is every value of every row in one string: row i's values
 // are values[starts[i]:starts[i+1]], value j is data[start(j):ends[j]].
+// An aligned column holds one value for each element of a multi-valued
+// attribute, "" where the element has none.
 type stringColumn struct {
-	data   string
-	ends   []uint32
-	starts []uint32
+	data    string
+	ends    []uint32
+	starts  []uint32
+	aligned bool
 }
 
 // start is where value j begins in data.
@@ -151,16 +172,25 @@ func spliceStrings[O any](old *stringColumn, spans []Span, rows []O, read func(O
 	return &stringColumn{data: b.String(), ends: ends, starts: starts}, true
 }
 
-// values calls match with each value of row, stopping at the first it
-// accepts.
+// values calls match with each non-empty value of row, stopping at the
+// first it accepts.
 func (c *stringColumn) values(row int, match func(string) bool) bool {
 	for j := c.starts[row]; j < c.starts[row+1]; j++ {
-		if match(c.data[c.start(j):c.ends[j]]) {
+		if v := c.value(j); v != "" && match(v) {
 			return true
 		}
 	}
 	return false
 }
+
+func (c *stringColumn) value(j uint32) string { return c.data[c.start(j):c.ends[j]] }
+
+// len is how many values row has; for an aligned column, how many
+// elements.
+func (c *stringColumn) len(row int) int { return int(c.starts[row+1] - c.starts[row]) }
+
+// at is value i of row.
+func (c *stringColumn) at(row, i int) string { return c.value(c.starts[row] + uint32(i)) }
 
 // bits is a set of row numbers.
 type bits []uint64

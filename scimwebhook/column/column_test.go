@@ -31,6 +31,11 @@ func stringsOf(r row, match func(string) bool) bool {
 
 var fields = map[string]filter.Field[row]{
 	"strings": {Strings: stringsOf},
+	"elements": {
+		Strings: stringsOf,
+		Len:     func(r row) int { return len(r.values) },
+		At:      func(r row, i int) string { return r.values[i] },
+	},
 	"bools": {Bool: func(r row) (bool, bool) {
 		if r.flag == nil {
 			return false, false
@@ -49,6 +54,12 @@ var fields = map[string]filter.Field[row]{
 func read(c *Column, i int) string {
 	f := c.Field()
 	switch {
+	case f.At != nil:
+		got := make([]string, f.Len(i))
+		for k := range got {
+			got[k] = f.At(i, k)
+		}
+		return fmt.Sprintf("%q", got)
 	case f.Strings != nil:
 		var got []string
 		f.Strings(i, func(s string) bool { got = append(got, s); return false })
@@ -190,5 +201,25 @@ func TestColumnsReadWhatTheRowsHold(t *testing.T) {
 	}
 	if _, ok := Build(rows, filter.Field[row]{}); ok {
 		t.Error("a field without a reader built a column")
+	}
+	// Read one element at a time, a row keeps its empty values in place;
+	// read all at once, it gives only the others.
+	elems, _ := Build(rows, fields["elements"])
+	f := elems.Field()
+	for i, r := range rows {
+		if n := f.Len(i); n != len(r.values) {
+			t.Fatalf("row %d: %d elements, want %d", i, n, len(r.values))
+		}
+		for k, want := range r.values {
+			if got := f.At(i, k); got != want {
+				t.Errorf("row %d, element %d: %q, want %q", i, k, got, want)
+			}
+		}
+		f.Strings(i, func(s string) bool {
+			if s == "" {
+				t.Errorf("row %d: an empty value was matched", i)
+			}
+			return false
+		})
 	}
 }

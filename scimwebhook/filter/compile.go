@@ -27,6 +27,14 @@ type Field[O any] struct {
 	// Time is the value of a single-valued dateTime attribute, and
 	// whether the resource has one.
 	Time func(o O) (time.Time, bool)
+	// Len, with At for a string or BoolAt for a boolean, reads a
+	// sub-attribute of a multi-valued complex attribute one element at a
+	// time, so that the terms of a value filter are tested on the same
+	// element: Len is how many elements o has, At element i's value (""
+	// for none), BoolAt its value and whether it has one.
+	Len    func(o O) int
+	At     func(o O, i int) string
+	BoolAt func(o O, i int) (value, ok bool)
 }
 
 // Fields finds the Field for a resolved path; false when it has none, and
@@ -35,9 +43,9 @@ type Fields[O any] func(Resolved) (Field[O], bool)
 
 // Compile turns e, which must have passed Validate, into a predicate on
 // typed resources, evaluated as Matches evaluates their rendered form.
-// ok is false when some path of e has no Field (a value filter that
-// flatten cannot rewrite, an attribute read only in rendered form): the
-// caller renders instead.
+// ok is false when some path of e has no Field (an attribute read only
+// in rendered form, a value filter on sub-attributes without Len and At):
+// the caller renders instead.
 func Compile[O any](e Expr, res *schema.Resource, fields Fields[O]) (match func(O) bool, ok bool) {
 	c := compiler[O]{res: res, fields: fields}
 	match = c.expr(e)
@@ -66,76 +74,142 @@ func (c *compiler[O]) expr(e Expr) func(O) bool {
 		x := c.expr(e.X)
 		return func(o O) bool { return !x(o) }
 	case Present:
-		f, _, ok := c.field(e.Path)
+		present, _, ok := c.tests(e.Path)
 		if !ok {
 			return never[O]
 		}
-		return f.present()
+		return present
 	case Compare:
-		f, leaf, ok := c.field(e.Path)
+		present, compare, ok := c.tests(e.Path)
 		if !ok {
 			return never[O]
 		}
-		if e.Value == nil {
-			// "eq null" matches an absent attribute, whatever the operator.
-			has := f.present()
-			if e.Op == OpNe {
-				return has
-			}
-			return func(o O) bool { return !has(o) }
-		}
-		op := e.Op
-		if op == OpNe {
-			op = OpEq
-		}
-		m := f.compare(op, e.Value, leaf)
-		if e.Op == OpNe {
+		return comparison(e.Op, e.Value, present, compare, func(m func(O) bool) func(O) bool {
 			return func(o O) bool { return !m(o) }
-		}
-		return m
+		})
 	case ValuePath:
-		if flat, ok := flatten(e.Path); ok {
-			return c.expr(flat)
+		in, count, ok := c.elements(e.Path)
+		if !ok {
+			return never[O]
 		}
+		return some(count, in)
 	}
 	c.failed = true
 	return never[O]
 }
 
-// flatten rewrites "attr[f]" as f on attr's sub-attributes where that is
-// the same filter: f an "or" of comparisons and presences of single
-// sub-attributes. Some element satisfies "a or b" exactly when some
-// element satisfies a or some satisfies b, and some element's sub
-// compares so exactly when one of the values of attr.sub does. "and",
-// "not", "ne" and "eq null" each speak of one element, and are left to
-// the rendered form.
-func flatten(p Path) (Expr, bool) {
-	sub := func(in Path) (Path, bool) {
-		return Path{URN: p.URN, Attr: p.Attr, Sub: in.Attr}, in.URN == "" && in.Filter == nil && in.Sub == ""
-	}
-	var rewrite func(Expr) (Expr, bool)
-	rewrite = func(e Expr) (Expr, bool) {
-		switch e := e.(type) {
-		case Logical:
-			if e.Op != OpOr {
-				return nil, false
-			}
-			l, okL := rewrite(e.Left)
-			r, okR := rewrite(e.Right)
-			return Logical{Op: OpOr, Left: l, Right: r}, okL && okR
-		case Present:
-			q, ok := sub(e.Path)
-			return Present{Path: q}, ok
-		case Compare:
-			q, ok := sub(e.Path)
-			return Compare{Path: q, Op: e.Op, Value: e.Value}, ok && e.Op != OpNe && e.Value != nil
+// comparison is "path op want" built, as matches evaluates it, from
+// tests of whether the path has a value and of whether one compares so:
+// "eq null" holds when it has none, "ne" when no value is equal. T is a
+// test of a resource, or of one element of it.
+func comparison[T any](op string, want any, present T, compare func(op string, want any) T, not func(T) T) T {
+	if want == nil {
+		if op == OpNe {
+			return present
 		}
-		return nil, false
+		return not(present)
 	}
-	if p.Filter == nil || p.Sub != "" {
-		return nil, false
+	if op == OpNe {
+		return not(compare(OpEq, want))
 	}
-	return rewrite(p.Filter)
+	return compare(op, want)
+}
+
+// tests are the tests of whether path p has a value in a resource and of
+// whether one compares to a value by an operator. A path through a value
+// filter, "emails[type eq "work"].value", has the values of the elements
+// the filter keeps.
+func (c *compiler[O]) tests(p Path) (present func(O) bool, compare func(op string, want any) func(O) bool, ok bool) {
+	if p.Filter == nil {
+		f, leaf, ok := c.field(p)
+		if !ok {
+			return nil, nil, false
+		}
+		return f.present(), func(op string, want any) func(O) bool { return f.compare(op, want, leaf) }, true
+	}
+	in, count, ok := c.elements(p)
+	if !ok {
+		return nil, nil, false
+	}
+	f, leaf, ok := c.elementField(p, p.Sub)
+	if !ok {
+		return nil, nil, false
+	}
+	kept := func(t func(O, int) bool) func(O) bool {
+		return some(count, func(o O, i int) bool { return in(o, i) && t(o, i) })
+	}
+	return kept(f.presentAt()), func(op string, want any) func(O) bool { return kept(f.compareAt(op, want, leaf)) }, true
+}
+
+// some is true of a resource when test is true of one of its elements.
+func some[O any](count func(O) int, test func(O, int) bool) func(O) bool {
+	return func(o O) bool {
+		for i := range count(o) {
+			if test(o, i) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// elements compiles the value filter of p to a test of one element, and
+// finds how many elements a resource has.
+func (c *compiler[O]) elements(p Path) (in func(O, int) bool, count func(O) int, ok bool) {
+	in = c.element(p, p.Filter, &count)
+	if count == nil {
+		c.failed = true
+	}
+	return in, count, !c.failed
+}
+
+// element compiles e, the value filter of path p or a part of it, to a
+// test of one element of p's attribute, and sets count to the
+// attribute's Len.
+func (c *compiler[O]) element(p Path, e Expr, count *func(O) int) func(O, int) bool {
+	switch e := e.(type) {
+	case Logical:
+		l, r := c.element(p, e.Left, count), c.element(p, e.Right, count)
+		if e.Op == OpAnd {
+			return func(o O, i int) bool { return l(o, i) && r(o, i) }
+		}
+		return func(o O, i int) bool { return l(o, i) || r(o, i) }
+	case Not:
+		x := c.element(p, e.X, count)
+		return func(o O, i int) bool { return !x(o, i) }
+	case Present:
+		f, _, ok := c.elementField(p, e.Path.Attr)
+		if !ok {
+			return neverAt[O]
+		}
+		*count = f.Len
+		return f.presentAt()
+	case Compare:
+		f, leaf, ok := c.elementField(p, e.Path.Attr)
+		if !ok {
+			return neverAt[O]
+		}
+		*count = f.Len
+		return comparison(e.Op, e.Value, f.presentAt(),
+			func(op string, want any) func(O, int) bool { return f.compareAt(op, want, leaf) },
+			func(m func(O, int) bool) func(O, int) bool { return func(o O, i int) bool { return !m(o, i) } })
+	}
+	c.failed = true
+	return neverAt[O]
+}
+
+func neverAt[O any](O, int) bool { return false }
+
+// elementField finds the Field for sub, a sub-attribute of p's attribute
+// read one element at a time ("" for what the attribute yields when
+// compared whole, its "value").
+func (c *compiler[O]) elementField(p Path, sub string) (Field[O], *schema.Attribute, bool) {
+	f, leaf, ok := c.field(Path{URN: p.URN, Attr: p.Attr, Sub: sub})
+	if ok && (f.Len == nil || f.At == nil && f.BoolAt == nil) {
+		c.failed = true
+		ok = false
+	}
+	return f, leaf, ok
 }
 
 // field finds the Field for a path without a value filter.
@@ -164,11 +238,40 @@ func (f Field[O]) present() func(O) bool {
 		return func(o O) bool { _, ok := f.Bool(o); return ok }
 	case f.Time != nil:
 		return func(o O) bool { _, ok := f.Time(o); return ok }
+	case f.BoolAt != nil:
+		return some(f.Len, f.presentAt())
 	}
 	return never[O]
 }
 
 func anyString(string) bool { return true }
+
+// presentAt tests whether one element has a value.
+func (f Field[O]) presentAt() func(O, int) bool {
+	if f.BoolAt != nil {
+		return func(o O, i int) bool { _, ok := f.BoolAt(o, i); return ok }
+	}
+	return func(o O, i int) bool { return f.At(o, i) != "" }
+}
+
+// compareAt is compare for one element's value.
+func (f Field[O]) compareAt(op string, want any, leaf *schema.Attribute) func(O, int) bool {
+	switch want := want.(type) {
+	case string:
+		if f.At != nil {
+			m := stringMatcher(op, want, leaf.CaseExact)
+			return func(o O, i int) bool {
+				v := f.At(o, i)
+				return v != "" && m(v)
+			}
+		}
+	case bool:
+		if f.BoolAt != nil && op == OpEq {
+			return func(o O, i int) bool { v, ok := f.BoolAt(o, i); return ok && v == want }
+		}
+	}
+	return neverAt[O]
+}
 
 // compare is a predicate true when some value of the field compares to
 // want by op, as compare does for rendered values: a value of another
@@ -186,6 +289,9 @@ func (f Field[O]) compare(op string, want any, leaf *schema.Attribute) func(O) b
 	case bool:
 		if f.Bool != nil && op == OpEq {
 			return func(o O) bool { v, ok := f.Bool(o); return ok && v == want }
+		}
+		if f.BoolAt != nil {
+			return some(f.Len, f.compareAt(op, want, leaf))
 		}
 	}
 	return never[O]

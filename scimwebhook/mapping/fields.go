@@ -21,7 +21,7 @@ type fieldKey struct{ container, attr, leaf string }
 // UserField reads the values a filter path has in a user straight from
 // its spec and metadata, as the rendered user would give them (see
 // filter.Compile). Paths it has no field for (tenant-declared extensions,
-// primary flags, whole complex values) are evaluated on the rendered user.
+// groups, whole complex values) are evaluated on the rendered user.
 func UserField(r filter.Resolved) (filter.Field[*v1alpha1.ScimUser], bool) {
 	k := fieldKey{container: r.Container, attr: r.Attr.Name}
 	if leaf := r.Leaf(); leaf != r.Attr {
@@ -59,13 +59,17 @@ var userFields = func() map[fieldKey]userField {
 		fields[fieldKey{attr: "name", leaf: s.name}] = within(func(u *v1alpha1.ScimUser) *v1alpha1.Name { return u.Spec.Name }, s)
 	}
 	for _, m := range userMultiValued {
+		values := func(u *v1alpha1.ScimUser) []v1alpha1.MultiValuedAttribute { return m.get(&u.Spec) }
 		for _, s := range multiValuedSubs {
-			fields[fieldKey{attr: m.name, leaf: s.name}] = each(func(u *v1alpha1.ScimUser) []v1alpha1.MultiValuedAttribute { return m.get(&u.Spec) }, s)
+			fields[fieldKey{attr: m.name, leaf: s.name}] = each(values, s)
 		}
+		fields[fieldKey{attr: m.name, leaf: "primary"}] = primaries(values, func(v *v1alpha1.MultiValuedAttribute) bool { return v.Primary })
 	}
+	addresses := func(u *v1alpha1.ScimUser) []v1alpha1.Address { return u.Spec.Addresses }
 	for _, s := range addressSubs {
-		fields[fieldKey{attr: "addresses", leaf: s.name}] = each(func(u *v1alpha1.ScimUser) []v1alpha1.Address { return u.Spec.Addresses }, s)
+		fields[fieldKey{attr: "addresses", leaf: s.name}] = each(addresses, s)
 	}
+	fields[fieldKey{attr: "addresses", leaf: "primary"}] = primaries(addresses, func(a *v1alpha1.Address) bool { return a.Primary })
 	for _, s := range enterpriseSubs {
 		fields[fieldKey{container: schema.EnterpriseUserURN, attr: s.name}] = within(func(u *v1alpha1.ScimUser) *v1alpha1.EnterpriseUser { return u.Spec.Enterprise }, s)
 	}
@@ -95,15 +99,32 @@ func within[T any](at func(*v1alpha1.ScimUser) *T, s sub[T]) userField {
 	}}
 }
 
-// each reads the string s of every value of a multi-valued attribute.
+// primaries reads the primary flags of a multi-valued attribute's
+// values, one by one: a flag is rendered only when it is set.
+func primaries[T any](at func(*v1alpha1.ScimUser) []T, primary func(*T) bool) userField {
+	return userField{
+		Len: func(u *v1alpha1.ScimUser) int { return len(at(u)) },
+		BoolAt: func(u *v1alpha1.ScimUser, i int) (bool, bool) {
+			set := primary(&at(u)[i])
+			return set, set
+		},
+	}
+}
+
+// each reads the string s of every value of a multi-valued attribute,
+// all at once or one by one.
 func each[T any](at func(*v1alpha1.ScimUser) []T, s sub[T]) userField {
-	return userField{Strings: func(u *v1alpha1.ScimUser, match func(string) bool) bool {
-		vs := at(u)
-		for i := range vs {
-			if x := s.get(&vs[i]); x != "" && match(x) {
-				return true
+	return userField{
+		Strings: func(u *v1alpha1.ScimUser, match func(string) bool) bool {
+			vs := at(u)
+			for i := range vs {
+				if x := s.get(&vs[i]); x != "" && match(x) {
+					return true
+				}
 			}
-		}
-		return false
-	}}
+			return false
+		},
+		Len: func(u *v1alpha1.ScimUser) int { return len(at(u)) },
+		At:  func(u *v1alpha1.ScimUser, i int) string { return s.get(&at(u)[i]) },
+	}
 }

@@ -385,7 +385,8 @@ func (ids Identities[O]) Match(ctx context.Context, tenant *v1alpha1.ScimTenant,
 	}
 	matchRow, ok := filter.Compile(e, res, o.fields(fields))
 	if !ok {
-		// Some value did not fit a column.
+		// Some path has no column (primary flags), or its values did not
+		// fit one.
 		err := keepMatching(ids.cached(o.objs))
 		return page, total, true, err
 	}
