@@ -14,8 +14,10 @@ import (
 
 // Field reads the values one attribute path has straight from a typed
 // resource, so that a filter no index answers is evaluated on every user
-// of a tenant without rendering any of them. Exactly one of its readers
-// is set, by the type of the path's leaf attribute.
+// of a tenant without rendering any of them. Its readers are set by the
+// type of the path's leaf attribute: one of Strings, Bool and Time, and,
+// for a sub-attribute of a multi-valued complex attribute, Len with At or
+// BoolAt.
 type Field[O any] struct {
 	// Strings calls match with each non-empty value of a string,
 	// reference or binary attribute, stopping at the first it accepts,
@@ -44,8 +46,8 @@ type Fields[O any] func(Resolved) (Field[O], bool)
 // Compile turns e, which must have passed Validate, into a predicate on
 // typed resources, evaluated as Matches evaluates their rendered form.
 // ok is false when some path of e has no Field (an attribute read only
-// in rendered form, a value filter on sub-attributes without Len and At):
-// the caller renders instead.
+// in rendered form), or a value filter reads one without Len: the caller
+// renders instead.
 func Compile[O any](e Expr, res *schema.Resource, fields Fields[O]) (match func(O) bool, ok bool) {
 	c := compiler[O]{res: res, fields: fields}
 	match = c.expr(e)

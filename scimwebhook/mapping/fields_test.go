@@ -283,3 +283,49 @@ func TestCompiledFiltersDoNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// Any filter that parses, validates and compiles matches, on typed users
+// and on columns, exactly the users its rendered evaluation matches.
+func FuzzCompiledFiltersMatchRenderedUsers(f *testing.F) {
+	for _, s := range []string{
+		`emails[type eq "work" and not (value co "example")] or name.familyName sw "s"`,
+		`addresses[primary eq true and (locality co "hel" or postalCode eq "00100")].country eq "fi"`,
+		`emails[type ne "home" and display pr].value ew ".com"`,
+		`ims[value eq null or type gt "h"] and not (roles[primary eq true])`,
+		`meta.created ge "2026-03-04T05:06:07Z" and phoneNumbers[display sw "w"]`,
+	} {
+		f.Add(s)
+	}
+	users := fieldTestUsers()
+	columns := func(r filter.Resolved) (filter.Field[int], bool) {
+		f, ok := UserField(r)
+		if !ok {
+			return filter.Field[int]{}, false
+		}
+		c, ok := column.Build(users, f)
+		if !ok {
+			return filter.Field[int]{}, false
+		}
+		return c.Field(), true
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := filter.Parse(s)
+		if err != nil || filter.Validate(e, schema.UserResource) != nil {
+			return
+		}
+		match, ok := filter.Compile(e, schema.UserResource, UserField)
+		if !ok {
+			return
+		}
+		matchRow, onColumns := filter.Compile(e, schema.UserResource, columns)
+		for i, u := range users {
+			want := filter.Matches(e, User(u, "", nil), schema.UserResource)
+			if got := match(u); got != want {
+				t.Fatalf("%s on user %s: compiled %v, rendered %v", e, u.Name, got, want)
+			}
+			if onColumns && matchRow(i) != want {
+				t.Fatalf("%s on user %s: on columns %v, rendered %v", e, u.Name, !want, want)
+			}
+		}
+	})
+}
