@@ -182,13 +182,29 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	if api.err != nil {
 		return api.err
 	}
-	lookups := timed(b.o.lookups, b.o.concurrency, func(i int) error {
-		return clients[i*7919%n].ok(http.MethodGet, filterPath(fmt.Sprintf(`userName eq "user%d@example.com"`, i%m)), "")
-	})
-	if lookups.err != nil {
-		return lookups.err
+	lookup := func(t func(i int) int) func(i int) error {
+		return func(i int) error {
+			return clients[t(i)].ok(http.MethodGet, filterPath(fmt.Sprintf(`userName eq "user%d@example.com"`, i%m)), "")
+		}
 	}
-	b.out.add("tenants", "userName eq, a different tenant each time, p50 / p99", lookups.percentiles(), "client-go GET "+api.percentiles(), ratio(lookups.p(0.99), api.p(0.99)), "")
+	// The same lookups in one tenant are the single-tenant figure of the
+	// same run, in alternating rounds.
+	across, inOne := &result{}, &result{}
+	for range contentionRounds {
+		for _, round := range []struct {
+			times *result
+			op    func(int) error
+		}{{across, lookup(func(i int) int { return i * 7919 % n })}, {inOne, lookup(func(int) int { return n - 1 })}} {
+			r := timed(b.o.lookups, b.o.concurrency, round.op)
+			if r.err != nil {
+				return r.err
+			}
+			round.times.times = append(round.times.times, r.times...)
+		}
+	}
+	b.out.add("tenants", "userName eq, a different tenant each time, p50 / p99", across.percentiles(), "client-go GET "+api.percentiles(), ratio(across.p(0.99), api.p(0.99)), "")
+	b.out.add("tenants", "the same lookups, all in one tenant, p50 / p99", inOne.percentiles(), "", ratio(across.p(0.99), inOne.p(0.99)),
+		"across tenants ≤ 1.5× one tenant's p99: "+met(2*across.p(0.99) <= 3*inOne.p(0.99)))
 	if n > 1 {
 		if err := b.contention(clients, m); err != nil {
 			return err
@@ -243,16 +259,16 @@ func (b *bench) contended(h *httpClient, others func(int) error, kind, long stri
 	// drifts over the run (the API server's compactions, the machine's
 	// other load) weighs on both alike.
 	idle, contended := &result{}, &result{}
-	var idleGC, contendedGC gcWork
+	var idleGC, contendedGC runtimeWork
 	filters := &answers{statuses: map[int]int{}}
 	for range contentionRounds {
-		before := readGCWork()
+		before := readRuntimeWork()
 		quiet := timed(b.o.lookups, b.o.concurrency, others)
-		idleGC = idleGC.add(readGCWork().since(before))
+		idleGC = idleGC.add(readRuntimeWork().since(before))
 		stop := sendWithoutPause(h, hostile, filters)
-		before = readGCWork()
+		before = readRuntimeWork()
 		busy := timed(b.o.lookups, b.o.concurrency, others)
-		contendedGC = contendedGC.add(readGCWork().since(before))
+		contendedGC = contendedGC.add(readRuntimeWork().since(before))
 		stop()
 		for _, r := range []*result{quiet, busy} {
 			if r.err != nil {
@@ -265,7 +281,7 @@ func (b *bench) contended(h *httpClient, others func(int) error, kind, long stri
 	b.out.add("tenants", fmt.Sprintf("the same lookups, in %d rounds alternating with rounds while a tenant of %d users sends long filters %s without pause, p50 / p99", contentionRounds, users, kind), contended.percentiles(),
 		"in the rounds without them "+idle.percentiles(), ratio(contended.p(0.99), idle.p(0.99)), "≤ 2×: "+met(contended.p(0.99) <= 2*idle.p(0.99)))
 	b.out.add("tenants", fmt.Sprintf("the long filters' answers (%d characters %s)", len(long), kind), filters.String(), "", 0, "")
-	b.out.add("tenants", "garbage collection during the rounds with them: collections, mark assists", contendedGC.String(), "in the rounds without them "+idleGC.String(), 0, "")
+	b.out.add("tenants", "the runtime during the rounds with them: collections, mark assists, p99 of a runnable goroutine's wait for a processor", contendedGC.String(), "in the rounds without them "+idleGC.String(), 0, "")
 	return nil
 }
 
@@ -307,32 +323,70 @@ func (b *bench) rotateAll(names []string) error {
 	return nil
 }
 
-// gcWork is what the garbage collector did: its collections, and the
-// processor time requests spent helping it mark (assists), which is the
-// collector's cost to their latency.
-type gcWork struct {
+// runtimeWork is what the Go runtime did that delays requests: the
+// garbage collector's collections, the processor time requests spent
+// helping it mark (assists), and how long runnable goroutines waited for
+// a processor (the scheduler's latencies, counted by bucket).
+type runtimeWork struct {
 	collections uint64
 	assist      float64
+	waits       []uint64
+	buckets     []float64
 }
 
-var gcSamples = []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/mark/assist:cpu-seconds"}}
+var runtimeSamples = []metrics.Sample{
+	{Name: "/gc/cycles/total:gc-cycles"},
+	{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
+	{Name: "/sched/latencies:seconds"},
+}
 
-func readGCWork() gcWork {
-	s := slices.Clone(gcSamples)
+func readRuntimeWork() runtimeWork {
+	s := slices.Clone(runtimeSamples)
 	metrics.Read(s)
-	return gcWork{collections: s[0].Value.Uint64(), assist: s[1].Value.Float64()}
+	h := s[2].Value.Float64Histogram()
+	return runtimeWork{collections: s[0].Value.Uint64(), assist: s[1].Value.Float64(), waits: slices.Clone(h.Counts), buckets: h.Buckets}
 }
 
-func (w gcWork) since(o gcWork) gcWork {
-	return gcWork{collections: w.collections - o.collections, assist: w.assist - o.assist}
+// since is the work done from o to w; add is the work of w and o
+// together.
+func (w runtimeWork) since(o runtimeWork) runtimeWork { return w.combine(o, true) }
+func (w runtimeWork) add(o runtimeWork) runtimeWork   { return w.combine(o, false) }
+
+func (w runtimeWork) combine(o runtimeWork, subtract bool) runtimeWork {
+	if w.waits == nil {
+		w.waits, w.buckets = make([]uint64, len(o.waits)), o.buckets
+	}
+	op := func(a, b uint64) uint64 { return a + b }
+	assist := w.assist + o.assist
+	if subtract {
+		op = func(a, b uint64) uint64 { return a - b }
+		assist = w.assist - o.assist
+	}
+	out := runtimeWork{collections: op(w.collections, o.collections), assist: assist, waits: make([]uint64, len(w.waits)), buckets: w.buckets}
+	for i := range w.waits {
+		out.waits[i] = op(w.waits[i], o.waits[i])
+	}
+	return out
 }
 
-func (w gcWork) add(o gcWork) gcWork {
-	return gcWork{collections: w.collections + o.collections, assist: w.assist + o.assist}
+// waitP99 is the upper bound of the scheduler latency bucket that holds
+// the 99th percentile.
+func (w runtimeWork) waitP99() time.Duration {
+	var total, seen uint64
+	for _, c := range w.waits {
+		total += c
+	}
+	for i, c := range w.waits {
+		seen += c
+		if total > 0 && seen*100 >= total*99 {
+			return time.Duration(w.buckets[i+1] * float64(time.Second))
+		}
+	}
+	return 0
 }
 
-func (w gcWork) String() string {
-	return fmt.Sprintf("%d, %s", w.collections, time.Duration(w.assist*float64(time.Second)).Round(time.Millisecond))
+func (w runtimeWork) String() string {
+	return fmt.Sprintf("%d, %s, %s", w.collections, time.Duration(w.assist*float64(time.Second)).Round(time.Millisecond), w.waitP99())
 }
 
 // answers are the statuses and times of requests sent without pause.
