@@ -281,7 +281,7 @@ func (b *bench) contended(h *httpClient, others func(int) error, kind, long stri
 	b.out.add("tenants", fmt.Sprintf("the same lookups, in %d rounds alternating with rounds while a tenant of %d users sends long filters %s without pause, p50 / p99", contentionRounds, users, kind), contended.percentiles(),
 		"in the rounds without them "+idle.percentiles(), ratio(contended.p(0.99), idle.p(0.99)), "≤ 2×: "+met(contended.p(0.99) <= 2*idle.p(0.99)))
 	b.out.add("tenants", fmt.Sprintf("the long filters' answers (%d characters %s)", len(long), kind), filters.String(), "", 0, "")
-	b.out.add("tenants", "the runtime during the rounds with them: collections, mark assists, p99 of a runnable goroutine's wait for a processor", contendedGC.String(), "in the rounds without them "+idleGC.String(), 0, "")
+	b.out.add("tenants", "the runtime during the rounds with them: allocated, collections, mark assists, p99 of a runnable goroutine's wait for a processor", contendedGC.String(), "in the rounds without them "+idleGC.String(), 0, "")
 	return nil
 }
 
@@ -324,10 +324,12 @@ func (b *bench) rotateAll(names []string) error {
 }
 
 // runtimeWork is what the Go runtime did that delays requests: the
-// garbage collector's collections, the processor time requests spent
-// helping it mark (assists), and how long runnable goroutines waited for
-// a processor (the scheduler's latencies, counted by bucket).
+// bytes allocated, which bring collections on, the garbage collector's
+// collections, the processor time requests spent helping it mark
+// (assists), and how long runnable goroutines waited for a processor (the
+// scheduler's latencies, counted by bucket).
 type runtimeWork struct {
+	allocated   uint64
 	collections uint64
 	assist      float64
 	waits       []uint64
@@ -338,13 +340,14 @@ var runtimeSamples = []metrics.Sample{
 	{Name: "/gc/cycles/total:gc-cycles"},
 	{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
 	{Name: "/sched/latencies:seconds"},
+	{Name: "/gc/heap/allocs:bytes"},
 }
 
 func readRuntimeWork() runtimeWork {
 	s := slices.Clone(runtimeSamples)
 	metrics.Read(s)
 	h := s[2].Value.Float64Histogram()
-	return runtimeWork{collections: s[0].Value.Uint64(), assist: s[1].Value.Float64(), waits: slices.Clone(h.Counts), buckets: h.Buckets}
+	return runtimeWork{allocated: s[3].Value.Uint64(), collections: s[0].Value.Uint64(), assist: s[1].Value.Float64(), waits: slices.Clone(h.Counts), buckets: h.Buckets}
 }
 
 // since is the work done from o to w; add is the work of w and o
@@ -362,7 +365,7 @@ func (w runtimeWork) combine(o runtimeWork, subtract bool) runtimeWork {
 		op = func(a, b uint64) uint64 { return a - b }
 		assist = w.assist - o.assist
 	}
-	out := runtimeWork{collections: op(w.collections, o.collections), assist: assist, waits: make([]uint64, len(w.waits)), buckets: w.buckets}
+	out := runtimeWork{allocated: op(w.allocated, o.allocated), collections: op(w.collections, o.collections), assist: assist, waits: make([]uint64, len(w.waits)), buckets: w.buckets}
 	for i := range w.waits {
 		out.waits[i] = op(w.waits[i], o.waits[i])
 	}
@@ -386,7 +389,7 @@ func (w runtimeWork) waitP99() time.Duration {
 }
 
 func (w runtimeWork) String() string {
-	return fmt.Sprintf("%d, %s, %s", w.collections, time.Duration(w.assist*float64(time.Second)).Round(time.Millisecond), w.waitP99())
+	return fmt.Sprintf("%s, %d, %s, %s", mib(w.allocated), w.collections, time.Duration(w.assist*float64(time.Second)).Round(time.Millisecond), w.waitP99())
 }
 
 // answers are the statuses and times of requests sent without pause.
