@@ -13,6 +13,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/scim-operator/scim-operator/api/v1alpha1"
 	"github.com/scim-operator/scim-operator/internal/audit"
@@ -61,10 +62,12 @@ func (s *Server) authenticated(e endpoint) http.Handler {
 // authenticate returns the tenant key names if the request carries its
 // token. The server never sees tokens: it compares the presented token's
 // digest with the ScimTokenVerifier the tenant controller publishes in
-// the operator's namespace. It may read no Secret at all.
+// the operator's namespace. It may read no Secret at all. Both are read
+// from the cache without a deep copy, as every request reads them and
+// none writes them.
 func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alpha1.ScimTenant, error) {
 	tenant := &v1alpha1.ScimTenant{}
-	if err := s.reader.Get(r.Context(), key, tenant); err != nil {
+	if err := s.reader.Get(r.Context(), key, tenant, client.UnsafeDisableDeepCopy); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Made-up tenant names share the empty label, so that they
 			// cannot grow the label set.
@@ -78,7 +81,7 @@ func (s *Server) authenticate(r *http.Request, key types.NamespacedName) (*v1alp
 	}
 	verifier := &v1alpha1.ScimTokenVerifier{}
 	verifierKey := types.NamespacedName{Namespace: s.opts.Namespace, Name: v1alpha1.VerifierName(key.Namespace, key.Name)}
-	if err := s.reader.Get(r.Context(), verifierKey, verifier); err != nil {
+	if err := s.reader.Get(r.Context(), verifierKey, verifier, client.UnsafeDisableDeepCopy); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, refused(key.String())
 		}

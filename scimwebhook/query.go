@@ -127,6 +127,13 @@ func filtered[O client.Object](ctx context.Context, s *Server, k kind[O], t *ten
 	return matched[from:to], len(matched), nil
 }
 
+// pageWriters hold the buffers list pages are written through. Each is
+// large, so that a page goes out in few writes, and is reused: a lookup
+// by userName is a list of one, and a fresh buffer for each was most of
+// what a lookup allocated, bringing the garbage collector on for every
+// tenant.
+var pageWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
 // streamPage writes a ListResponse of page, rendering and sending one
 // resource at a time so that a page of large resources is never held in
 // memory whole. It stops before maxBytes: itemsPerPage, sent last, says
@@ -146,7 +153,12 @@ func streamPage[O any](w http.ResponseWriter, t *tenantRequest, total, startInde
 	}
 	w.Header().Set("Content-Type", schema.MediaType+"; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	out := bufio.NewWriterSize(w, 64<<10)
+	out := pageWriters.Get().(*bufio.Writer)
+	out.Reset(w)
+	defer func() {
+		out.Reset(nil)
+		pageWriters.Put(out)
+	}()
 	// A bufio.Writer keeps its first error; Flush reports it.
 	_, _ = fmt.Fprintf(out, `{"schemas":[%q],"totalResults":%d,"startIndex":%d,"Resources":[`, schema.ListResponseURN, total, startIndex)
 	written, sent := 0, 0

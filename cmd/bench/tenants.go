@@ -175,6 +175,7 @@ func (b *bench) tenantClients(srv *scimwebhook.Server, names []string) ([]*httpC
 // beside client-go GETs on the same API server.
 func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	n := len(clients)
+	before := readRuntimeWork()
 	api := timed(b.o.lookups, b.o.concurrency, func(i int) error {
 		t := i * 7919 % n
 		return b.c.Get(b.ctx, types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("t%04d-u%d", t, i%m)}, &v1alpha1.ScimUser{})
@@ -182,6 +183,7 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	if api.err != nil {
 		return api.err
 	}
+	apiWork := readRuntimeWork().since(before)
 	lookup := func(t func(i int) int) func(i int) error {
 		return func(i int) error {
 			return clients[t(i)].ok(http.MethodGet, filterPath(fmt.Sprintf(`userName eq "user%d@example.com"`, i%m)), "")
@@ -190,12 +192,17 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	// The same lookups in one tenant are the single-tenant figure of the
 	// same run, in alternating rounds.
 	across, inOne := &result{}, &result{}
+	var acrossWork runtimeWork
 	for range contentionRounds {
 		for _, round := range []struct {
 			times *result
 			op    func(int) error
 		}{{across, lookup(func(i int) int { return i * 7919 % n })}, {inOne, lookup(func(int) int { return n - 1 })}} {
+			before := readRuntimeWork()
 			r := timed(b.o.lookups, b.o.concurrency, round.op)
+			if round.times == across {
+				acrossWork = acrossWork.add(readRuntimeWork().since(before))
+			}
 			if r.err != nil {
 				return r.err
 			}
@@ -203,6 +210,13 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 		}
 	}
 	b.out.add("tenants", "userName eq, a different tenant each time, p50 / p99", across.percentiles(), "client-go GET "+api.percentiles(), ratio(across.p(0.99), api.p(0.99)), "")
+	// Allocation brings the collector on, and its mark assists are the
+	// lookups' tail: the process's bytes per request, the bench's client
+	// included, beside a client-go GET's.
+	perLookup := float64(acrossWork.allocated) / float64(len(across.times))
+	perGet := float64(apiWork.allocated) / float64(len(api.times))
+	b.out.add("tenants", "allocated per lookup across tenants, server and client", fmt.Sprintf("%.1f KiB", perLookup/1024),
+		fmt.Sprintf("client-go GET %.1f KiB", perGet/1024), perLookup/perGet, "")
 	b.out.add("tenants", "the same lookups, all in one tenant, p50 / p99", inOne.percentiles(), "", ratio(across.p(0.99), inOne.p(0.99)),
 		"across tenants ≤ 1.5× one tenant's p99: "+met(2*across.p(0.99) <= 3*inOne.p(0.99)))
 	if n > 1 {

@@ -118,6 +118,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (manager.Manager, 
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        s,
+		MapperProvider:                newRESTMapper,
 		Cache:                         cacheOptions(opts.Namespace, opts.WatchNamespaces, runControllers),
 		Metrics:                       metricsOptions(opts),
 		HealthProbeBindAddress:        opts.ProbeAddr,
