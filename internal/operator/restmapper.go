@@ -46,19 +46,22 @@ func newRESTMapper(cfg *rest.Config, hc *http.Client) (meta.RESTMapper, error) {
 // RESTMapping answers a kind asked for in one version from what it found
 // before. The mapping returned is shared: callers read it.
 func (m *knownMappings) RESTMapping(gk schema.GroupKind, versions ...string) (*meta.RESTMapping, error) {
-	if len(versions) != 1 {
-		return m.RESTMapper.RESTMapping(gk, versions...)
-	}
-	key := mappingKey{kind: gk, version: versions[0]}
-	m.mu.RLock()
-	mapping, ok := m.found[key]
-	m.mu.RUnlock()
-	if ok {
-		return mapping, nil
+	key := mappingKey{kind: gk}
+	if len(versions) == 1 {
+		key.version = versions[0]
+		m.mu.RLock()
+		mapping, ok := m.found[key]
+		m.mu.RUnlock()
+		if ok {
+			return mapping, nil
+		}
 	}
 	mapping, err := m.RESTMapper.RESTMapping(gk, versions...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("map %s %v: %w", gk, versions, err)
+	}
+	if len(versions) != 1 {
+		return mapping, nil
 	}
 	m.mu.Lock()
 	m.found[key] = mapping
