@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&o.tenants, "tenants", 0, "Measure this many tenants instead of one large one.")
 	flag.IntVar(&o.tenantUsers, "tenant-users", 100, "Users of each tenant with -tenants.")
 	flag.IntVar(&o.filteringUsers, "filtering-tenant-users", 20000, "Users added to the tenant that sends long filters with -tenants.")
-	flag.StringVar(&o.pprof, "pprof", "", "Serve the operator's net/http/pprof here while the run lasts (e.g. 127.0.0.1:6060).")
+	flag.StringVar(&o.pprof, "pprof", "", "Serve the operator's net/http/pprof here while the run lasts (e.g. 127.0.0.1:6060), its mutex and block profiles sampled.")
 	flag.StringVar(&o.heapProfile, "heap-profile", "", "Write the heap profile to this file once every user is loaded.")
 	flag.Parse()
 	if o.heapProfile != "" {
@@ -165,6 +165,12 @@ func start(ctx context.Context, o options) (b *bench, srv *scimwebhook.Server, s
 	mgrCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
 	stop = func() { cancel(); <-stopped; _ = env.Stop() }
+	if o.pprof != "" {
+		// Where requests wait on each other, not only where they run:
+		// pprof's mutex and block profiles are empty unless sampled.
+		runtime.SetMutexProfileFraction(10)
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	}
 	mgr, srv, err := operator.New(mgrCtx, env.Config, operator.Options{
 		MetricsAddr: "0", ProbeAddr: "0", PprofAddr: o.pprof, Namespace: metav1.NamespaceDefault,
 		SCIM: scimwebhook.Options{Addr: "127.0.0.1:0", BaseURL: "http://bench.example"},
