@@ -196,12 +196,13 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	for range contentionRounds {
 		for _, round := range []struct {
 			times *result
+			work  *runtimeWork
 			op    func(int) error
-		}{{across, lookup(func(i int) int { return i * 7919 % n })}, {inOne, lookup(func(int) int { return n - 1 })}} {
+		}{{across, &acrossWork, lookup(func(i int) int { return i * 7919 % n })}, {inOne, nil, lookup(func(int) int { return n - 1 })}} {
 			before := readRuntimeWork()
 			r := timed(b.o.lookups, b.o.concurrency, round.op)
-			if round.times == across {
-				acrossWork = acrossWork.add(readRuntimeWork().since(before))
+			if round.work != nil {
+				*round.work = round.work.add(readRuntimeWork().since(before))
 			}
 			if r.err != nil {
 				return r.err
@@ -215,8 +216,7 @@ func (b *bench) tenantLookups(clients []*httpClient, m int) error {
 	// included, beside a client-go GET's.
 	perLookup := float64(acrossWork.allocated) / float64(len(across.times))
 	perGet := float64(apiWork.allocated) / float64(len(api.times))
-	b.out.add("tenants", "allocated per lookup across tenants, server and client", fmt.Sprintf("%.1f KiB", perLookup/1024),
-		fmt.Sprintf("client-go GET %.1f KiB", perGet/1024), perLookup/perGet, "")
+	b.out.add("tenants", "allocated per lookup across tenants, server and client", kib(perLookup), "client-go GET "+kib(perGet), perLookup/perGet, "")
 	b.out.add("tenants", "the same lookups, all in one tenant, p50 / p99", inOne.percentiles(), "", ratio(across.p(0.99), inOne.p(0.99)),
 		"across tenants ≤ 1.5× one tenant's p99: "+met(2*across.p(0.99) <= 3*inOne.p(0.99)))
 	if n > 1 {
